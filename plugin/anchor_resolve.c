@@ -1,0 +1,322 @@
+#define _GNU_SOURCE
+#include "anchor_resolve.h"
+#include "disasm.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+/* A function body decoded from its .eh_frame start; bounded so that a
+ * bogus FDE cannot make us decode megabytes. */
+#define MAX_FUNCTION_INSNS 20000
+#define MAX_SITES_PER_STRING 8
+#define CALL_AFTER_WINDOW 48
+
+struct site {
+    uint64_t lea;            /* address of the lea loading the string */
+    uint64_t fstart, fend;   /* function (FDE) around it */
+};
+
+static bool in_plt(const struct elf_image *img, uint64_t a)
+{
+    return section_contains(&img->plt, a) || section_contains(&img->plt_sec, a) ||
+           section_contains(&img->plt_got, a);
+}
+
+static bool is_function_entry(const struct elf_image *img, uint64_t a)
+{
+    uint64_t s, e;
+    return section_contains(&img->text, a) &&
+           elf_image_function_bounds(img, a, &s, &e) && s == a;
+}
+
+static int decode_at(const struct elf_image *img, uint64_t a, struct insn *in)
+{
+    if (!section_contains(&img->text, a) || !img->text.data)
+        return -1;
+    uint64_t off = a - img->text.vaddr;
+    return disasm_one(img->text.data + off, img->text.size - off, a, in);
+}
+
+/* Every exact occurrence of S (NUL-terminated, starting after a NUL or at
+ * the section start: merged strings may be tails of longer ones). */
+static size_t find_strings(const struct elf_image *img, const char *s,
+                           uint64_t *out, size_t max)
+{
+    const struct section_view *r = &img->rodata;
+    size_t n = 0, len = strlen(s) + 1;
+    if (!r->data)
+        return 0;
+    for (uint64_t off = 0; off + len <= r->size && n < max;) {
+        const uint8_t *hit = memmem(r->data + off, r->size - off, s, len);
+        if (!hit)
+            break;
+        uint64_t pos = (uint64_t)(hit - r->data);
+        if (pos == 0 || r->data[pos - 1] == '\0')
+            out[n++] = r->vaddr + pos;
+        off = pos + 1;
+    }
+    return n;
+}
+
+/* Scan .text for "lea disp32(%rip),%reg" (REX.W 8D /r, mod=00 rm=101)
+ * whose target is STR; verify each hit by decoding it. */
+static size_t find_lea_sites(const struct elf_image *img, uint64_t str,
+                             const char *reg, struct site *out, size_t max)
+{
+    const struct section_view *t = &img->text;
+    size_t n = 0;
+    if (!t->data || t->size < 7)
+        return 0;
+    for (uint64_t i = 0; i + 7 <= t->size && n < max; i++) {
+        const uint8_t *p = t->data + i;
+        if ((p[0] != 0x48 && p[0] != 0x4c) || p[1] != 0x8d ||
+            (p[2] & 0xc7) != 0x05)
+            continue;
+        int32_t disp;
+        memcpy(&disp, p + 3, 4);
+        uint64_t at = t->vaddr + i;
+        if (at + 7 + (int64_t)disp != str)
+            continue;
+        struct insn in;
+        if (decode_at(img, at, &in) != 7 || in.kind != INSN_LEA_RIP ||
+            in.target != str || (reg && strcmp(in.reg, reg) != 0))
+            continue;
+        struct site *s = &out[n];
+        s->lea = at;
+        if (!elf_image_function_bounds(img, at, &s->fstart, &s->fend))
+            continue;
+        n++;
+    }
+    return n;
+}
+
+static bool is_direct_call(const struct elf_image *img, const struct insn *in)
+{
+    return in->kind == INSN_CALL && !in_plt(img, in->target);
+}
+
+static bool is_tail_call(const struct elf_image *img, const struct insn *in,
+                         const struct site *s)
+{
+    return in->kind == INSN_JMP &&
+           (in->target < s->fstart || in->target >= s->fend) &&
+           is_function_entry(img, in->target);
+}
+
+static uint64_t rule_call_after(const struct elf_image *img,
+                                const struct site *s, int nth)
+{
+    struct insn in;
+    uint64_t a = s->lea;
+    for (int k = 0; k < CALL_AFTER_WINDOW && a < s->fend; k++) {
+        if (decode_at(img, a, &in) < 0)
+            return 0;
+        if (is_direct_call(img, &in) || is_tail_call(img, &in, s)) {
+            if (--nth == 0)
+                return in.target;
+            if (in.kind == INSN_JMP)
+                return 0;
+        } else if (in.kind == INSN_RET || in.kind == INSN_JMP ||
+                   in.kind == INSN_INDIRECT) {
+            return 0;
+        }
+        a += (uint64_t)in.len;
+    }
+    return 0;
+}
+
+/* Decode the whole function of S into a fresh array (caller frees). */
+static struct insn *decode_function(const struct elf_image *img,
+                                    const struct site *s, size_t *count)
+{
+    size_t cap = 256, n = 0;
+    struct insn *v = malloc(cap * sizeof *v);
+    for (uint64_t a = s->fstart; v && a < s->fend && n < MAX_FUNCTION_INSNS;) {
+        if (n == cap) {
+            struct insn *w = realloc(v, 2 * cap * sizeof *v);
+            if (!w)
+                break;
+            v = w;
+            cap *= 2;
+        }
+        if (decode_at(img, a, &v[n]) < 0)
+            break;
+        a += (uint64_t)v[n++].len;
+    }
+    *count = n;
+    return v;
+}
+
+static ssize_t index_of(const struct insn *v, size_t n, uint64_t a)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].addr == a)
+            return (ssize_t)i;
+    return -1;
+}
+
+static uint64_t nth_call_before(const struct elf_image *img,
+                                const struct insn *v, ssize_t from, int nth)
+{
+    for (ssize_t i = from - 1; i >= 0; i--)
+        if (is_direct_call(img, &v[i]) && --nth == 0)
+            return v[i].target;
+    return 0;
+}
+
+static uint64_t rule_call_before(const struct elf_image *img,
+                                 const struct site *s, int nth)
+{
+    size_t n;
+    struct insn *v = decode_function(img, s, &n);
+    ssize_t at = v ? index_of(v, n, s->lea) : -1;
+    uint64_t r = at < 0 ? 0 : nth_call_before(img, v, at, nth);
+    free(v);
+    return r;
+}
+
+static bool ends_block(const struct insn *in)
+{
+    return in->kind == INSN_CALL || in->kind == INSN_JMP ||
+           in->kind == INSN_JCC || in->kind == INSN_RET ||
+           in->kind == INSN_INDIRECT;
+}
+
+/* The lea's basic block may start a few instructions before it (argument
+ * set-up); find a conditional jump to any of those starts, then the call
+ * whose result that jump tests, a few instructions before it. */
+static uint64_t rule_call_before_branch(const struct elf_image *img,
+                                        const struct site *s)
+{
+    size_t n;
+    struct insn *v = decode_function(img, s, &n);
+    ssize_t at = v ? index_of(v, n, s->lea) : -1;
+    uint64_t r = 0;
+    for (ssize_t b = at; b >= 0 && b > at - 4 && !r; b--) {
+        if (b < at && ends_block(&v[b]))
+            break;
+        for (size_t j = 0; j < n && !r; j++) {
+            if (v[j].kind != INSN_JCC || v[j].target != v[b].addr)
+                continue;
+            for (ssize_t k = (ssize_t)j - 1; k >= 0 && k > (ssize_t)j - 6; k--) {
+                if (is_direct_call(img, &v[k])) {
+                    r = v[k].target;
+                    break;
+                }
+                if (ends_block(&v[k]))
+                    break;
+            }
+        }
+    }
+    free(v);
+    return r;
+}
+
+/* The last "lea X(%rip),REG" before the first direct call after S. */
+static uint64_t rule_string_arg(const struct elf_image *img,
+                                const struct site *s, const char *reg)
+{
+    size_t n;
+    struct insn *v = decode_function(img, s, &n);
+    ssize_t at = v ? index_of(v, n, s->lea) : -1;
+    uint64_t value = 0, r = 0;
+    for (ssize_t i = 0; at >= 0 && (size_t)i < n; i++) {
+        if (v[i].kind == INSN_LEA_RIP && strcmp(v[i].reg, reg) == 0)
+            value = v[i].target;
+        if (i > at && v[i].kind == INSN_CALL) {
+            r = value;
+            break;
+        }
+    }
+    free(v);
+    return section_contains(&img->rodata, r) ? r : 0;
+}
+
+static uint64_t apply_rule(const struct elf_image *img, const struct anchor *a,
+                           const struct site *s)
+{
+    uint64_t r = 0;
+    switch (a->rule) {
+    case RULE_CALL_AFTER:
+        r = rule_call_after(img, s, a->nth);
+        break;
+    case RULE_CALL_BEFORE:
+        r = rule_call_before(img, s, a->nth);
+        break;
+    case RULE_CALL_BEFORE_BRANCH:
+        r = rule_call_before_branch(img, s);
+        break;
+    case RULE_STRING_ARG:
+        return rule_string_arg(img, s, a->arg_reg);
+    }
+    return r && is_function_entry(img, r) ? r : 0;
+}
+
+/* The anchor string as a human reads it in a one-line report. */
+static const char *printable(const char *s, char *buf, size_t n)
+{
+    size_t o = 0;
+    for (; *s && o + 3 < n; s++) {
+        if (*s == '\n') {
+            buf[o++] = '\\';
+            buf[o++] = 'n';
+        } else {
+            buf[o++] = *s;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
+                    struct anchor_result *out)
+{
+    memset(out, 0, sizeof *out);
+    int rows = 0;
+    for (size_t i = 0; i < anchor_table_len; i++) {
+        const struct anchor *a = &anchor_table[i];
+        if (a->target != target ||
+            (gdb_major && (gdb_major < a->gdb_min || gdb_major > a->gdb_max)))
+            continue;
+        rows++;
+        uint64_t strs[4];
+        size_t ns = find_strings(img, a->string, strs, 4);
+        for (size_t k = 0; k < ns; k++) {
+            struct site sites[MAX_SITES_PER_STRING];
+            size_t nsites = find_lea_sites(img, strs[k], a->string_reg, sites,
+                                           MAX_SITES_PER_STRING);
+            for (size_t j = 0; j < nsites; j++) {
+                uint64_t v = apply_rule(img, a, &sites[j]);
+                if (!v)
+                    continue;
+                if (out->value && out->value != v) {
+                    snprintf(out->detail, sizeof out->detail,
+                             "anchors disagree: 0x%llx vs 0x%llx (\"%s\" at 0x%llx)",
+                             (unsigned long long)out->value,
+                             (unsigned long long)v, a->origin,
+                             (unsigned long long)sites[j].lea);
+                    out->value = 0;
+                    return false;
+                }
+                char shown[48];
+                if (!out->value)
+                    snprintf(out->detail, sizeof out->detail,
+                             "anchor \"%s\" (%s) at 0x%llx",
+                             printable(a->string, shown, sizeof shown), a->origin,
+                             (unsigned long long)sites[j].lea);
+                out->value = v;
+                out->sites++;
+            }
+        }
+    }
+    if (!out->value && rows)
+        snprintf(out->detail, sizeof out->detail,
+                 "no anchor matched (%d row%s for GDB %d)", rows,
+                 rows == 1 ? "" : "s", gdb_major);
+    else if (!out->value)
+        snprintf(out->detail, sizeof out->detail,
+                 "no anchor row for GDB %d", gdb_major);
+    return out->value != 0;
+}

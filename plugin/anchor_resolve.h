@@ -1,0 +1,22 @@
+#ifndef NGXMEM_ANCHOR_RESOLVE_H
+#define NGXMEM_ANCHOR_RESOLVE_H
+
+#include "anchor_table.h"
+#include "elf_image.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Result of applying the anchor rows for one target. */
+struct anchor_result {
+    uint64_t value;          /* file (link-time) address; 0: not found */
+    int sites;               /* reference sites that produced this value */
+    char detail[200];        /* what was found, or why nothing was */
+};
+
+/* Apply every row of anchor_table for TARGET that fits GDB_MAJOR
+ * (0 = unknown: all rows). All results must agree. */
+bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
+                    struct anchor_result *out);
+
+#endif

@@ -1,0 +1,40 @@
+/* Anchors: how to find a GDB internal in a stripped GDB by following a
+ * reference to a known string in GDB's own code. Supporting another GDB
+ * build means adding rows to anchor_table.c. */
+#ifndef NGXMEM_ANCHOR_TABLE_H
+#define NGXMEM_ANCHOR_TABLE_H
+
+#include <stddef.h>
+
+enum anchor_rule {
+    /* The NTH direct call (or tail jump to a function entry) after the
+     * instruction that loads the string, skipping calls into the PLT
+     * (gettext and other library functions). */
+    RULE_CALL_AFTER,
+    /* The NTH direct call before it, in the same function. */
+    RULE_CALL_BEFORE,
+    /* The last direct call before the conditional jump that leads to the
+     * block loading the string: "if (f (...)) { ...string... }". */
+    RULE_CALL_BEFORE_BRANCH,
+    /* Not a function: the string whose address is in ARG_REG at the first
+     * direct call after the load (used for GDB's version strings). */
+    RULE_STRING_ARG,
+};
+
+struct anchor {
+    int target;              /* enum gdb_internal_id, or ANCHOR_VERSION_* */
+    int gdb_min, gdb_max;    /* GDB major versions the row applies to */
+    const char *string;      /* exact string in .rodata */
+    const char *string_reg;  /* register it is loaded into; NULL: any */
+    enum anchor_rule rule;
+    int nth;
+    const char *arg_reg;     /* RULE_STRING_ARG only */
+    const char *origin;      /* source file of the reference, for humans */
+};
+
+enum { ANCHOR_VERSION = 100, ANCHOR_PKGVERSION = 101 };
+
+extern const struct anchor anchor_table[];
+extern const size_t anchor_table_len;
+
+#endif

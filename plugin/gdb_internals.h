@@ -1,0 +1,51 @@
+/* The GDB internals the host calls, and how each was found. */
+#ifndef NGXMEM_GDB_INTERNALS_H
+#define NGXMEM_GDB_INTERNALS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum gdb_internal_id {
+    GI_ADD_COM,
+    GI_ERROR,
+    GI_PRINTF,              /* gdb_printf(fmt, ...) >= 13, printf_filtered <= 12 */
+    GI_FPRINTF,             /* gdb_printf(stream, fmt, ...) >= 13 */
+    GI_STDERR_PTR,          /* current_ui_gdb_stderr_ptr() */
+    GI_TARGET_READ_MEMORY,
+    GI_PARSE_AND_EVAL_ADDRESS,
+    GI_PARSE_AND_EVAL_LONG,
+    GI_MAYBE_QUIT,
+    GI_COUNT
+};
+
+enum found_how { FOUND_NOT, FOUND_SYMBOL, FOUND_ANCHOR };
+
+struct gdb_internal {
+    const char *name;        /* source-level name */
+    uint64_t addr;           /* runtime address, 0 if not found */
+    enum found_how how;
+    char where[280];         /* human-readable: which symbol table / anchor */
+};
+
+/* C-compatible prototypes (x86-64 SysV; see notes/gdb-internals.md §2). */
+struct cmd_list_element;
+struct ui_file;
+typedef void (*gdb_command_fn)(const char *args, int from_tty);
+typedef struct cmd_list_element *(*add_com_fn)(const char *name, int cls,
+                                               gdb_command_fn fn,
+                                               const char *doc);
+typedef void (*error_fn)(const char *fmt, ...);
+typedef void (*printf_fn)(const char *fmt, ...);
+typedef void (*fprintf_fn)(struct ui_file *stream, const char *fmt, ...);
+typedef struct ui_file **(*stream_ptr_fn)(void);
+typedef int (*target_read_memory_fn)(uint64_t addr, unsigned char *buf,
+                                     ssize_t len);
+typedef uint64_t (*parse_and_eval_address_fn)(const char *expr);
+typedef int64_t (*parse_and_eval_long_fn)(const char *expr);
+typedef void (*maybe_quit_fn)(void);
+
+extern struct gdb_internal gdb_internals[GI_COUNT];
+
+#define GDB_FN(id, type) ((type)(uintptr_t)gdb_internals[id].addr)
+
+#endif

@@ -1,0 +1,26 @@
+/* State of the plugin inside GDB, shared by the entry point, the API and
+ * the diagnostic commands. */
+#ifndef NGXMEM_HOST_H
+#define NGXMEM_HOST_H
+
+#include "resolver.h"
+
+#include <stdbool.h>
+
+struct host_state {
+    bool initialized;     /* gdb_init_reader ran once (reloads reuse it) */
+    bool ready;           /* every internal found: commands may run */
+    bool reader_unloaded; /* jit-reader-unload ran; code stays (nodelete) */
+    int loads;            /* how many times GDB loaded the reader */
+    int missing;
+    struct resolver_report report;
+};
+
+extern struct host_state host;
+
+void host_init(void);
+
+/* Register the plugin's own and every analysis command. */
+void host_register_commands(void);
+
+#endif

@@ -1,0 +1,219 @@
+#define _GNU_SOURCE
+#include "resolver.h"
+
+#include "anchor_resolve.h"
+#include "elf_image.h"
+#include "gdb_internals.h"
+#include "symbol_names.h"
+
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct gdb_internal gdb_internals[GI_COUNT] = {
+    [GI_ADD_COM] = { .name = "add_com" },
+    [GI_ERROR] = { .name = "error" },
+    [GI_PRINTF] = { .name = "gdb_printf" },
+    [GI_FPRINTF] = { .name = "gdb_printf(ui_file*)" },
+    [GI_STDERR_PTR] = { .name = "current_ui_gdb_stderr_ptr" },
+    [GI_TARGET_READ_MEMORY] = { .name = "target_read_memory" },
+    [GI_PARSE_AND_EVAL_ADDRESS] = { .name = "parse_and_eval_address" },
+    [GI_PARSE_AND_EVAL_LONG] = { .name = "parse_and_eval_long" },
+    [GI_MAYBE_QUIT] = { .name = "maybe_quit" },
+};
+
+const char *resolver_mode_name(enum resolver_mode m)
+{
+    return m == RESOLVE_SYMBOLS ? "symbols" : m == RESOLVE_ANCHORS ? "anchors"
+                                                                   : "auto";
+}
+
+static int main_program_bias(struct dl_phdr_info *info, size_t size, void *p)
+{
+    (void)size;
+    *(uint64_t *)p = info->dlpi_addr;
+    return 1;  /* the first entry is the main program */
+}
+
+/* The running code must be the file we parsed: compare a page of .text. */
+static int check_bias(const struct elf_image *img, uint64_t bias)
+{
+    size_t n = img->text.size < 4096 ? img->text.size : 4096;
+    return img->text.data &&
+           memcmp((const void *)(uintptr_t)(img->text.vaddr + bias),
+                  img->text.data, n) == 0;
+}
+
+static const char *rodata_string(const struct elf_image *img, uint64_t a)
+{
+    const struct section_view *r = &img->rodata;
+    if (!section_contains(r, a) || !r->data)
+        return NULL;
+    const char *s = (const char *)r->data + (a - r->vaddr);
+    return memchr(s, '\0', r->size - (a - r->vaddr)) ? s : NULL;
+}
+
+static void detect_version(const struct elf_image *img,
+                           const struct elf_image *syms,
+                           struct resolver_report *r)
+{
+    uint64_t a = 0;
+    const char *v = NULL;
+    if (syms && elf_image_symbol(syms, "version", &a))
+        v = rodata_string(img, a);
+    struct anchor_result ar;
+    if (!v && anchor_resolve(img, ANCHOR_VERSION, 0, &ar))
+        v = rodata_string(img, ar.value);
+    if (v)
+        snprintf(r->version, sizeof r->version, "%s", v);
+    if (anchor_resolve(img, ANCHOR_PKGVERSION, 0, &ar) &&
+        rodata_string(img, ar.value))
+        snprintf(r->pkgversion, sizeof r->pkgversion, "%s",
+                 rodata_string(img, ar.value));
+    if (sscanf(r->version, "%d.%d", &r->major, &r->minor) < 1)
+        r->major = r->minor = 0;
+}
+
+/* GDB's separate debug file, found by build-id as GDB itself does. */
+static int open_debug_file(const struct elf_image *img, struct elf_image *dbg,
+                           struct resolver_report *r)
+{
+    const char *dir = getenv("NGXMEM_DEBUG_FILE_DIRECTORY");
+    char path[600], err[200];
+    if (!dir)
+        dir = "/usr/lib/debug";
+    if (strlen(img->build_id) < 4) {
+        snprintf(r->symbols_from, sizeof r->symbols_from,
+                 "none (GDB is stripped and has no build-id)");
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/.build-id/%.2s/%s.debug", dir,
+             img->build_id, img->build_id + 2);
+    if (access(path, R_OK) != 0 || elf_image_open(dbg, path, err, sizeof err)) {
+        snprintf(r->symbols_from, sizeof r->symbols_from,
+                 "none (GDB is stripped; no debug file %s)", path);
+        return -1;
+    }
+    if (strcmp(dbg->build_id, img->build_id) != 0) {
+        snprintf(r->symbols_from, sizeof r->symbols_from,
+                 "none (%s has another build-id)", path);
+        elf_image_close(dbg);
+        return -1;
+    }
+    snprintf(r->symbols_from, sizeof r->symbols_from, "%s", path);
+    return 0;
+}
+
+static bool resolve_by_symbol(const struct elf_image *syms, int id, int major,
+                              uint64_t *addr, char *where, size_t n)
+{
+    for (size_t i = 0; i < symbol_names_len; i++) {
+        const struct symbol_name *s = &symbol_names[i];
+        if (s->target != id ||
+            (major && (major < s->gdb_min || major > s->gdb_max)))
+            continue;
+        if (elf_image_symbol(syms, s->mangled, addr)) {
+            snprintf(where, n, "symbol %s", s->mangled);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void resolve_one(const struct elf_image *img,
+                        const struct elf_image *syms, int id,
+                        const struct resolver_report *r)
+{
+    struct gdb_internal *gi = &gdb_internals[id];
+    uint64_t a = 0;
+    gi->addr = 0;
+    gi->how = FOUND_NOT;
+    if (syms && r->mode != RESOLVE_ANCHORS &&
+        resolve_by_symbol(syms, id, r->major, &a, gi->where, sizeof gi->where)) {
+        gi->how = FOUND_SYMBOL;
+    } else if (r->mode != RESOLVE_SYMBOLS) {
+        struct anchor_result ar;
+        if (anchor_resolve(img, id, r->major, &ar)) {
+            a = ar.value;
+            gi->how = FOUND_ANCHOR;
+            snprintf(gi->where, sizeof gi->where, "%s, %d site%s", ar.detail,
+                     ar.sites, ar.sites == 1 ? "" : "s");
+        } else {
+            snprintf(gi->where, sizeof gi->where, "%s", ar.detail);
+        }
+    } else {
+        snprintf(gi->where, sizeof gi->where, "no symbol (anchors disabled)");
+    }
+    const char *forced = getenv("NGXMEM_RESOLVER_FAIL");
+    if (forced && strcmp(forced, gi->name) == 0) {
+        gi->how = FOUND_NOT;
+        snprintf(gi->where, sizeof gi->where,
+                 "forced failure (NGXMEM_RESOLVER_FAIL)");
+    }
+    if (gi->how != FOUND_NOT)
+        gi->addr = a + r->bias;
+}
+
+static enum resolver_mode mode_from_env(void)
+{
+    const char *m = getenv("NGXMEM_RESOLVER");
+    if (m && strcmp(m, "symbols") == 0)
+        return RESOLVE_SYMBOLS;
+    if (m && strcmp(m, "anchors") == 0)
+        return RESOLVE_ANCHORS;
+    return RESOLVE_AUTO;
+}
+
+int resolver_run(struct resolver_report *r)
+{
+    struct elf_image img, dbg;
+    char err[200];
+    memset(r, 0, sizeof *r);
+    r->mode = mode_from_env();
+    ssize_t n = readlink("/proc/self/exe", r->exe, sizeof r->exe - 1);
+    if (n <= 0) {
+        snprintf(r->failure, sizeof r->failure, "cannot read /proc/self/exe");
+        return -1;
+    }
+    r->exe[n] = '\0';
+    if (elf_image_open(&img, "/proc/self/exe", err, sizeof err) != 0) {
+        snprintf(r->failure, sizeof r->failure, "%s", err);
+        return -1;
+    }
+    snprintf(r->build_id, sizeof r->build_id, "%s", img.build_id);
+    dl_iterate_phdr(main_program_bias, &r->bias);
+    if (!check_bias(&img, r->bias)) {
+        snprintf(r->failure, sizeof r->failure,
+                 "the code of %s in memory differs from the file", r->exe);
+        elf_image_close(&img);
+        return -1;
+    }
+
+    const struct elf_image *syms = NULL;
+    uint64_t probe;
+    if (elf_image_symbol(&img, "_Z5errorPKcz", &probe)) {
+        syms = &img;
+        snprintf(r->symbols_from, sizeof r->symbols_from, "%s (.symtab)",
+                 r->exe);
+    } else if (open_debug_file(&img, &dbg, r) == 0) {
+        syms = &dbg;
+    }
+    detect_version(&img, r->mode == RESOLVE_ANCHORS ? NULL : syms, r);
+
+    int missing = 0;
+    for (int id = 0; id < GI_COUNT; id++) {
+        resolve_one(&img, syms, id, r);
+        if (gdb_internals[id].how == FOUND_NOT) {
+            size_t len = strlen(r->missing);
+            snprintf(r->missing + len, sizeof r->missing - len, "%s%s",
+                     missing ? ", " : "", gdb_internals[id].name);
+            missing++;
+        }
+    }
+    if (syms == &dbg)
+        elf_image_close(&dbg);
+    elf_image_close(&img);
+    return missing;
+}
