@@ -1,0 +1,64 @@
+#!/bin/sh
+# Run the DejaGnu suite once per GDB under test and print one summary.
+#   run-suite.sh SRCDIR BUILDDIR            all suites (make check)
+#   run-suite.sh SRCDIR BUILDDIR resolver   only the resolver truth test
+# Environment:
+#   NGXMEM_TEST_GDB          Debian gdb (default: gdb on PATH)
+#   NGXMEM_TEST_GDB_MINIMAL  gdb-minimal (default: fetched with apt-get
+#                            download into BUILDDIR/testsuite/gdb-minimal)
+#   NGXMEM_REFERENCE_GDB     unstripped GDB (default: built once from
+#                            gdb-source by build-reference-gdb.sh)
+#   RUNTESTFLAGS             passed to runtest (e.g. "load.exp")
+set -u
+src=$1
+build=$2
+only=${3:-all}
+tests=$src/testsuite
+out=$build/testsuite/out
+
+fetch_gdb_minimal() {
+    dir=$build/testsuite/gdb-minimal
+    if [ ! -x "$dir/usr/bin/gdb" ]; then
+        # The gdb and gdb-minimal packages conflict: unpack, don't install.
+        mkdir -p "$dir" && (cd "$dir" && rm -f gdb-minimal_*.deb &&
+            apt-get download gdb-minimal >/dev/null 2>&1 &&
+            dpkg -x gdb-minimal_*.deb .) || {
+            echo "run-suite: cannot fetch gdb-minimal (apt-get download gdb-minimal)" >&2
+            return 1
+        }
+    fi
+    echo "$dir/usr/bin/gdb"
+}
+
+# run NAME GDB DIRECTORY
+run() {
+    mkdir -p "$out/$1"
+    echo "=== $1: $2 ($3)"
+    (cd "$out/$1" && runtest --tool ngxmem --srcdir "$tests" \
+        --directory "$3" ${RUNTESTFLAGS:-} \
+        GDB="$2" NGXMEM_BUILD="$build" NGXMEM_SRC="$src") >"$out/$1/runtest.out" 2>&1
+    grep -E '^(FAIL|UNRESOLVED|ERROR)' "$out/$1/ngxmem.sum" 2>/dev/null | sed "s/^/  $1: /"
+    sed -n '/=== ngxmem Summary ===/,$p' "$out/$1/ngxmem.sum" 2>/dev/null | grep '^#' | sed 's/^/  /'
+}
+
+count() {  # count PATTERN: sum over all .sum files
+    cat "$out"/*/ngxmem.sum 2>/dev/null | grep -c "^$1:" || true
+}
+
+rm -rf "$out"
+mkdir -p "$out"
+status=0
+if [ "$only" = all ]; then
+    run gdb "${NGXMEM_TEST_GDB:-$(command -v gdb)}" ngxmem.base
+    minimal=${NGXMEM_TEST_GDB_MINIMAL:-$(fetch_gdb_minimal)} || status=1
+    [ -n "$minimal" ] && run gdb-minimal "$minimal" ngxmem.base
+fi
+reference=${NGXMEM_REFERENCE_GDB:-$("$tests/build-reference-gdb.sh")} || status=1
+[ -n "$reference" ] && run reference "$reference" ngxmem.resolver
+
+passed=$(count PASS)
+failed=$(( $(count FAIL) + $(count UNRESOLVED) + $(count ERROR) ))
+[ "$failed" -eq 0 ] || status=1
+[ "$passed" -gt 0 ] || status=1
+echo "$passed passed, $failed failed"
+exit $status
