@@ -1,0 +1,40 @@
+#!/bin/sh
+# The main job: a demo nginx with thousands of virtual hosts, reloaded
+# with HUP a few times, then the full ngxmem report on its master.
+#   run-demo.sh [VHOSTS] [RELOADS]
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+vhosts=${1:-5000}
+reloads=${2:-3}
+dir=${NGXMEM_DEMO_DIR:-/tmp/ngxmem-demo}
+port=${NGXMEM_DEMO_PORT:-18080}
+
+"$top/scripts/install-deps.sh"
+"$top/scripts/build.sh"
+
+rss() { awk '/^VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
+stop() { [ -f "$dir/logs/nginx.pid" ] && kill "$(cat "$dir/logs/nginx.pid")" 2>/dev/null || true; }
+trap stop EXIT
+
+stop
+rm -rf "$dir"
+"$top/demo/nginx-conf.sh" "$dir" "$vhosts" "$port"
+echo "demo: nginx with $vhosts virtual hosts in $dir"
+nginx -p "$dir" -c "$dir/nginx.conf"
+sleep 1
+master=$(cat "$dir/logs/nginx.pid")
+echo "demo: master $master RSS $(rss "$master") after start"
+i=1
+while [ "$i" -le "$reloads" ]; do
+    kill -HUP "$master"
+    # A reload is done when the master logs the new workers' start.
+    for _ in $(seq 1 100); do
+        [ "$(grep -c 'start worker processes' "$dir/logs/error.log")" -gt "$i" ] && break
+        sleep 0.2
+    done
+    echo "demo: master RSS $(rss "$master") after reload $i"
+    i=$((i + 1))
+done
+gdb -nx -q -batch -iex "set debuginfod enabled off" -p "$master" \
+    -x "$top/gdbinit" -x "$top/demo/report.gdb" 2>&1 |
+    grep -v -E -e '^\[' -e '^Reading symbols' -e '^\(No debugging' -e 'No such file or directory' -e '^[0-9]+\s'
