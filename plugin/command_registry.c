@@ -1,6 +1,8 @@
 /* Every command the plugin offers, registered once at load. */
 #include "diagnostic_commands.h"
 
+#include "commands.h"
+
 #include "gdb_internals.h"
 #include "host.h"
 #include "ngxmem.h"
@@ -30,4 +32,6 @@ void host_register_commands(void)
     GDB_FN(GI_ADD_COM, add_com_fn)("ngxmem-info", CLASS_SUPPORT, info_command,
                                    info_help);
     ngxmem_register_command("ngxmem-selftest", selftest_command, selftest_help);
+    glibc_commands_register();
+    glibc_heap_map_register();
 }

@@ -1,0 +1,109 @@
+#include "block_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { PAGE = 4096 };
+
+bool block_cache_init(struct block_cache *c, const struct mem_reader *backing)
+{
+    memset(c, 0, sizeof *c);
+    c->backing = *backing;
+    c->window = malloc(BLOCK_CACHE_WINDOW);
+    return c->window != NULL;
+}
+
+void block_cache_free(struct block_cache *c)
+{
+    free(c->window);
+    c->window = NULL;
+    c->len = 0;
+}
+
+void block_cache_invalidate(struct block_cache *c)
+{
+    c->len = 0;
+}
+
+static int backing_read(struct block_cache *c, uint64_t a, void *buf, size_t n)
+{
+    c->backing_reads++;
+    c->backing_bytes += n;
+    return mem_read(&c->backing, a, buf, n);
+}
+
+/* Fill the window so that it covers [addr, addr+need). The full window
+ * may run into unmapped memory: shrink it until the read succeeds. */
+static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
+{
+    uint64_t base = addr & ~(uint64_t)(PAGE - 1);
+    uint64_t min_end = addr + need;
+    for (uint64_t len = BLOCK_CACHE_WINDOW; len >= PAGE; len /= 2) {
+        if (base + len < min_end)
+            break;
+        if (backing_read(c, base, c->window, len) == 0) {
+            c->base = base;
+            c->len = len;
+            return true;
+        }
+    }
+    uint64_t exact = min_end - base;
+    if (exact <= BLOCK_CACHE_WINDOW && backing_read(c, base, c->window, exact) == 0) {
+        c->base = base;
+        c->len = exact;
+        return true;
+    }
+    c->len = 0;
+    return false;
+}
+
+static int cached_read(void *ctx, uint64_t addr, void *buf, size_t n)
+{
+    struct block_cache *c = ctx;
+    if (addr + n < addr)
+        return -1;
+    if (c->len && addr >= c->base && addr + n <= c->base + c->len) {
+        memcpy(buf, c->window + (addr - c->base), n);
+        return 0;
+    }
+    if (n > BLOCK_CACHE_WINDOW / 2)  /* big reads: no point copying twice */
+        return backing_read(c, addr, buf, n);
+    if (!fill_window(c, addr, n))
+        return backing_read(c, addr, buf, n);
+    memcpy(buf, c->window + (addr - c->base), n);
+    return 0;
+}
+
+static bool cached_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+    struct block_cache *c = ctx;
+    return mem_symbol(&c->backing, name, addr);
+}
+
+static bool cached_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct block_cache *c = ctx;
+    return mem_progress(&c->backing, done, total);
+}
+
+struct mem_reader block_cache_reader(struct block_cache *c)
+{
+    struct mem_reader r = { cached_read, cached_symbol, cached_progress, c };
+    return r;
+}
+
+bool block_cache_prefetch_below(struct block_cache *c, uint64_t addr)
+{
+    uint64_t top = (addr & ~(uint64_t)(PAGE - 1)) + 2 * PAGE;
+    for (uint64_t len = BLOCK_CACHE_WINDOW; len >= 2 * PAGE; len /= 2) {
+        if (top < len)
+            continue;
+        if (backing_read(c, top - len, c->window, len) == 0) {
+            c->base = top - len;
+            c->len = len;
+            return true;
+        }
+    }
+    c->len = 0;
+    return false;
+}

@@ -1,0 +1,32 @@
+/* A read-through cache in front of a slow mem_reader (GDB's target):
+ * small reads are served from one large window read in a single call. */
+#ifndef NGXMEM_BLOCK_CACHE_H
+#define NGXMEM_BLOCK_CACHE_H
+
+#include "mem_reader.h"
+
+enum { BLOCK_CACHE_WINDOW = 1 << 20 };
+
+struct block_cache {
+    struct mem_reader backing;
+    uint8_t *window;          /* BLOCK_CACHE_WINDOW bytes */
+    uint64_t base, len;       /* what the window holds; len 0: nothing */
+    uint64_t backing_reads;   /* calls to the backing reader */
+    uint64_t backing_bytes;
+};
+
+/* Returns false if the window cannot be allocated. */
+bool block_cache_init(struct block_cache *c, const struct mem_reader *backing);
+void block_cache_free(struct block_cache *c);
+
+/* A mem_reader that reads through C (symbol/progress pass through). */
+struct mem_reader block_cache_reader(struct block_cache *c);
+
+/* Make the window end just above ADDR, for callers that walk downwards.
+ * Returns false if that memory cannot be read (the window is then empty). */
+bool block_cache_prefetch_below(struct block_cache *c, uint64_t addr);
+
+/* Forget the window (the inferior may have changed). */
+void block_cache_invalidate(struct block_cache *c);
+
+#endif

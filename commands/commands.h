@@ -1,0 +1,8 @@
+/* Registration of every analysis command with the host. */
+#ifndef NGXMEM_COMMANDS_H
+#define NGXMEM_COMMANDS_H
+
+void glibc_commands_register(void);
+void glibc_heap_map_register(void);
+
+#endif

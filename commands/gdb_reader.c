@@ -1,0 +1,57 @@
+#include "gdb_reader.h"
+
+#include "ngxmem.h"
+
+#include <stdio.h>
+
+static int gdb_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    (void)ctx;
+    return ngxmem_read_memory(addr, buf, len);
+}
+
+static bool gdb_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+    (void)ctx;
+    char expr[160], err[256];
+    snprintf(expr, sizeof expr, "&%s", name);
+    return ngxmem_try_eval_address(expr, addr, err, sizeof err) == 0 && *addr;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Ctrl-C raises a GDB quit from here: analysis state is owned by the
+ * command's frame and released by its cleanup. */
+static bool gdb_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct gdb_reader_state *s = ctx;
+    ngxmem_check_quit();
+    if (total && seconds_since(&s->started) > 1.0) {
+        ngxmem_eprintf("\r%s: %llu of %llu MiB (%d%%)   ", s->what,
+                       (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
+                       (int)(done * 100 / total));
+        s->progress_shown = true;
+    }
+    return false;
+}
+
+struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
+{
+    clock_gettime(CLOCK_MONOTONIC, &s->started);
+    s->progress_shown = false;
+    s->what = what;
+    struct mem_reader r = { gdb_read, gdb_symbol, gdb_progress, s };
+    return r;
+}
+
+void gdb_reader_done(struct gdb_reader_state *s)
+{
+    if (s->progress_shown)
+        ngxmem_eprintf("\r%60s\r", "");
+    s->progress_shown = false;
+}

@@ -1,0 +1,19 @@
+/* The mem_reader of the live GDB session (through the host API). */
+#ifndef NGXMEM_GDB_READER_H
+#define NGXMEM_GDB_READER_H
+
+#include "mem_reader.h"
+
+#include <time.h>
+
+struct gdb_reader_state {
+    struct timespec started;
+    bool progress_shown;
+    const char *what;       /* "walking the glibc heap" */
+};
+
+struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what);
+/* Finish the progress line, if one was shown. */
+void gdb_reader_done(struct gdb_reader_state *s);
+
+#endif

@@ -1,0 +1,632 @@
+#include "glibc_heap.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    PAGE = 4096,
+    LIST_LIMIT = 50000000,       /* chunks per free list before we stop */
+    PROBE_LIMIT = 64 << 20,      /* how far below a chunk a segment may start */
+    PROBE_FAIL_RUN = 4 << 20,    /* no chunk chain for this long: not our segment */
+    PROGRESS_EVERY = 1 << 16,
+};
+
+const char *const chunk_class_names[CH_COUNT] = {
+    "in use", "tcache", "fastbin", "unsorted", "small", "large", "top", "fencepost",
+};
+
+static uint64_t u64_at(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static void warn(struct glibc_heap *h, const char *fmt, ...)
+{
+    size_t n = strlen(h->warnings);
+    if (n + 4 >= sizeof h->warnings)
+        return;
+    if (n)
+        n += (size_t)snprintf(h->warnings + n, sizeof h->warnings - n, "; ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->warnings + n, sizeof h->warnings - n, fmt, ap);
+    va_end(ap);
+}
+
+static bool chunk_size(struct glibc_heap *h, uint64_t p, uint64_t *size_field)
+{
+    return mem_read_u64(&h->mem, p + 8, size_field);
+}
+
+static uint64_t align16(uint64_t a)
+{
+    return (a + 15) & ~(uint64_t)15;
+}
+
+static int add_segment(struct glibc_heap *h, int arena, enum segment_kind kind,
+                       uint64_t start, uint64_t end, uint64_t heap_info)
+{
+    if (h->nsegments >= GLIBC_MAX_SEGMENTS)
+        return -1;
+    if (h->nsegments % 64 == 0) {
+        struct glibc_segment *s = realloc(h->segments,
+                                          (size_t)(h->nsegments + 64) * sizeof *s);
+        if (!s)
+            return -1;
+        h->segments = s;
+    }
+    struct glibc_segment *s = &h->segments[h->nsegments];
+    s->start = start;
+    s->end = end;
+    s->arena = arena;
+    s->kind = kind;
+    s->heap_info = heap_info;
+    return h->nsegments++;
+}
+
+static bool read_arena(struct glibc_heap *h, uint64_t addr, struct glibc_arena *a,
+                       uint64_t *next)
+{
+    const struct glibc_layout *L = h->st.L;
+    uint8_t b[0x900];
+    if (mem_read(&h->mem, addr, b, L->ms_size) != 0)
+        return false;
+    memset(a, 0, sizeof *a);
+    a->addr = addr;
+    uint32_t flags;
+    memcpy(&flags, b + L->ms_flags, 4);
+    a->noncontiguous = flags & 2;
+    a->top = u64_at(b + L->ms_top);
+    a->system_mem = u64_at(b + L->ms_system_mem);
+    a->attached_threads = u64_at(b + L->ms_attached_threads);
+    for (int i = 0; i < GLIBC_NFASTBINS; i++)
+        a->fastbins[i] = u64_at(b + L->ms_fastbins + 8 * (uint64_t)i);
+    a->unsorted_fd = u64_at(b + L->ms_bins);
+    *next = u64_at(b + L->ms_next);
+    uint64_t tsz;
+    if (!chunk_size(h, a->top, &tsz))
+        return false;
+    a->top_size = glibc_chunksize(tsz);
+    return true;
+}
+
+/* Does the chunk chain starting at S land exactly on TARGET (or on STOP,
+ * a start already known to chain to TARGET)? */
+static bool chains_to(struct glibc_heap *h, uint64_t s, uint64_t target, uint64_t stop,
+                      uint64_t top)
+{
+    uint64_t p = s, sz;
+    while (p < target) {
+        if (p == stop)
+            return true;
+        if (p == top)
+            return false;       /* the top chunk ends its segment */
+        if (!chunk_size(h, p, &sz))
+            return false;
+        sz = glibc_chunksize(sz);
+        /* a fencepost ends a segment: P's chain cannot pass one */
+        if (sz < GLIBC_MINSIZE || (sz & 15) || p + sz > target)
+            return false;
+        p += sz;
+    }
+    return p == target;
+}
+
+/* Lowest page-aligned address from which the chunk chain reaches P.
+ * Segments start page-aligned (glibc mmaps them); below the start lies
+ * unmapped memory, other data (the chain breaks) or an older segment
+ * whose chain runs on into this one (fine: both get walked). */
+static uint64_t probe_segment_start(struct glibc_heap *h, uint64_t p, uint64_t top)
+{
+    uint64_t best = p, s = p & ~(uint64_t)(PAGE - 1), failed_run = 0;
+    if (s == p)
+        s -= PAGE;
+    for (uint64_t scanned = 0; scanned < PROBE_LIMIT && s; scanned += PAGE, s -= PAGE) {
+        uint64_t probe;
+        if (!(h->cache.len && s >= h->cache.base && s < h->cache.base + h->cache.len) &&
+            !block_cache_prefetch_below(&h->cache, s))
+            break;
+        if (!mem_read_u64(&h->mem, s, &probe))
+            break;                           /* unmapped: the segment began above */
+        if (chains_to(h, s, p, best, top)) {
+            best = s;
+            failed_run = 0;
+        } else if ((failed_run += PAGE) >= PROBE_FAIL_RUN) {
+            break;
+        }
+    }
+    return best;
+}
+
+/* From START, the end of a main-arena segment: the top chunk's end, or
+ * just past a double fencepost (glibc's mark of a non-contiguous break). */
+static bool segment_end(struct glibc_heap *h, uint64_t start, const struct glibc_arena *a,
+                        uint64_t *end, char *err, size_t errlen)
+{
+    uint64_t p = start, sz, prev = 0, prev_at = 0;
+    for (;;) {
+        if (p == a->top) {
+            *end = a->top + a->top_size;
+            return true;
+        }
+        if (!chunk_size(h, p, &sz)) {
+            snprintf(err, errlen, "cannot read the chunk at 0x%llx", (unsigned long long)p);
+            return false;
+        }
+        sz = glibc_chunksize(sz);
+        if (sz < 0x10 || (sz & 15)) {
+            snprintf(err, errlen, "corrupt chunk at 0x%llx: size 0x%llx, reached from the "
+                     "chunk at 0x%llx with size 0x%llx", (unsigned long long)p,
+                     (unsigned long long)sz, (unsigned long long)prev_at,
+                     (unsigned long long)prev);
+            return false;
+        }
+        if (sz == 0x10 && prev == 0x10) {
+            *end = p + sz;
+            return true;
+        }
+        prev = sz;
+        prev_at = p;
+        p += sz;
+    }
+}
+
+static bool in_segments(const struct glibc_heap *h, int arena, uint64_t p)
+{
+    const struct glibc_arena *a = &h->arenas[arena];
+    for (int i = a->first_segment; i < a->first_segment + a->nsegments; i++)
+        if (p >= h->segments[i].start && p < h->segments[i].end)
+            return true;
+    return false;
+}
+
+/* Add the main-arena segment starting at START, which must contain P. */
+static bool add_main_segment(struct glibc_heap *h, int ai, uint64_t start, uint64_t p,
+                             enum segment_kind kind, char *err, size_t errlen)
+{
+    uint64_t end;
+    if (!segment_end(h, start, &h->arenas[ai], &end, err, errlen))
+        return false;
+    if (p < start || p >= end) {
+        snprintf(err, errlen, "cannot locate the heap segment holding chunk 0x%llx "
+                 "(chain from 0x%llx ends at 0x%llx)", (unsigned long long)p,
+                 (unsigned long long)start, (unsigned long long)end);
+        return false;
+    }
+    if (add_segment(h, ai, kind, start, end, 0) < 0) {
+        snprintf(err, errlen, "too many heap segments");
+        return false;
+    }
+    h->arenas[ai].nsegments++;
+    return true;
+}
+
+static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err,
+                                     size_t errlen);
+
+static int by_start(const void *a, const void *b)
+{
+    const struct glibc_segment *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static bool main_arena_segments(struct glibc_heap *h, int ai, char *err, size_t errlen)
+{
+    if (!find_main_arena_segments(h, ai, err, errlen))
+        return false;
+    const struct glibc_arena *a = &h->arenas[ai];
+    qsort(h->segments + a->first_segment, (size_t)a->nsegments, sizeof *h->segments,
+          by_start);
+    return true;
+}
+
+static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, size_t errlen)
+{
+    struct glibc_arena *a = &h->arenas[ai];
+    uint64_t top_end = a->top + a->top_size;
+    uint64_t sbrk = h->st.mp ? h->st.sbrk_base : 0;
+    if (!sbrk && !a->noncontiguous)
+        sbrk = top_end - a->system_mem;
+    if (a->top == a->addr + h->st.L->ms_bins - 16)
+        return true;                       /* never allocated from */
+    if (!a->noncontiguous) {
+        /* one brk heap up to the end of top: no need to walk for its end */
+        if (add_segment(h, ai, SEG_BRK, align16(sbrk), top_end, 0) < 0) {
+            snprintf(err, errlen, "too many heap segments");
+            return false;
+        }
+        a->nsegments++;
+        return true;
+    }
+    if (sbrk && !add_main_segment(h, ai, align16(sbrk), align16(sbrk), SEG_BRK, err, errlen))
+        return false;
+    /* mmap'ed segments (brk unavailable): the one holding top, found by
+     * probing down from top; others through free chunks inside them. */
+    if (!in_segments(h, ai, a->top) &&
+        !add_main_segment(h, ai, probe_segment_start(h, a->top, a->top), a->top, SEG_MMAP, err,
+                          errlen))
+        return false;
+    const struct glibc_layout *L = h->st.L;
+    for (int bin = 1; bin < GLIBC_NBINS; bin++) {
+        uint64_t pseudo = a->addr + L->ms_bins + (uint64_t)(bin - 1) * 16 - 16, p;
+        if (!mem_read_u64(&h->mem, pseudo + 16, &p))
+            break;
+        for (uint64_t n = 0; p != pseudo && p && n < LIST_LIMIT; n++) {
+            if (!in_segments(h, ai, p) &&
+                !add_main_segment(h, ai, probe_segment_start(h, p, a->top), p, SEG_MMAP, err, errlen))
+                return false;
+            if (!mem_read_u64(&h->mem, p + 16, &p))
+                break;
+        }
+    }
+    return true;
+}
+
+static bool thread_arena_segments(struct glibc_heap *h, int ai, char *err, size_t errlen)
+{
+    struct glibc_arena *a = &h->arenas[ai];
+    const struct glibc_layout *L = h->st.L;
+    uint64_t hp = a->top & ~(h->st.heap_max - 1);
+    /* Heaps are found newest first (from top, through prev); record them
+     * so that segments end up in address order within the arena. */
+    for (int n = 0; hp && n < GLIBC_MAX_SEGMENTS; n++) {
+        uint8_t hi[0x30];
+        if (mem_read(&h->mem, hp, hi, L->hi_size_of) != 0) {
+            snprintf(err, errlen, "cannot read heap_info at 0x%llx (arena 0x%llx)",
+                     (unsigned long long)hp, (unsigned long long)a->addr);
+            return false;
+        }
+        uint64_t ar = u64_at(hi + L->hi_ar_ptr), prev = u64_at(hi + L->hi_prev);
+        uint64_t size = u64_at(hi + L->hi_size), mprot = u64_at(hi + L->hi_mprotect_size);
+        if (ar != a->addr || size > mprot || mprot > h->st.heap_max || (size & (PAGE - 1))) {
+            snprintf(err, errlen, "corrupt heap_info at 0x%llx (ar_ptr 0x%llx, size 0x%llx)",
+                     (unsigned long long)hp, (unsigned long long)ar, (unsigned long long)size);
+            return false;
+        }
+        bool first = ar == hp + L->hi_size_of;
+        uint64_t start = first ? align16(hp + L->hi_size_of + L->ms_size) : hp + L->hi_size_of;
+        if (add_segment(h, ai, SEG_THREAD_HEAP, start, hp + size, hp) < 0) {
+            snprintf(err, errlen, "too many heap segments");
+            return false;
+        }
+        a->nsegments++;
+        if (first)
+            break;
+        hp = prev & ~(h->st.heap_max - 1);
+    }
+    /* reverse into address order (prev heaps are usually lower) */
+    struct glibc_segment *s = h->segments + a->first_segment;
+    for (int i = 0, j = a->nsegments - 1; i < j; i++, j--) {
+        struct glibc_segment t = s[i];
+        s[i] = s[j];
+        s[j] = t;
+    }
+    return true;
+}
+
+static uint64_t reveal(const struct glibc_heap *h, uint64_t field_addr, uint64_t raw)
+{
+    return h->st.L->safe_linking ? raw ^ (field_addr >> 12) : raw;
+}
+
+/* Tag every chunk of a singly linked list; a repeat is a cycle. */
+static bool tag_list(struct glibc_heap *h, uint64_t p, size_t link_off, bool mangled,
+                     enum chunk_class cls, uint64_t limit, const char *what,
+                     char *err, size_t errlen)
+{
+    for (uint64_t n = 0; p; n++) {
+        if (p & 15) {
+            snprintf(err, errlen, "corrupt %s list: misaligned chunk 0x%llx", what,
+                     (unsigned long long)p);
+            return false;
+        }
+        if (n >= limit) {
+            warn(h, "%s list truncated at %llu chunks", what, (unsigned long long)n);
+            return true;
+        }
+        enum addr_map_put r = addr_map_put(&h->tags, p, (uint8_t)(cls + 1));
+        if (r == ADDR_MAP_PRESENT) {
+            snprintf(err, errlen, "corrupt %s list: chunk 0x%llx appears twice (cycle)",
+                     what, (unsigned long long)p);
+            return false;
+        }
+        if (r == ADDR_MAP_FULL) {
+            warn(h, "free-chunk set full at %s list", what);
+            return true;
+        }
+        h->listed[cls]++;
+        uint64_t raw;
+        if (!mem_read_u64(&h->mem, p + link_off, &raw)) {
+            snprintf(err, errlen, "corrupt %s list: cannot read chunk 0x%llx", what,
+                     (unsigned long long)p);
+            return false;
+        }
+        p = mangled ? reveal(h, p + link_off, raw) : raw;
+    }
+    return true;
+}
+
+static bool collect_fastbins(struct glibc_heap *h, const struct glibc_arena *a,
+                             char *err, size_t errlen)
+{
+    for (int i = 0; i < GLIBC_NFASTBINS; i++)
+        if (!tag_list(h, a->fastbins[i], 16, h->st.L->safe_linking, CH_FAST, LIST_LIMIT,
+                      "fastbin", err, errlen))
+            return false;
+    return true;
+}
+
+static bool collect_unsorted(struct glibc_heap *h, const struct glibc_arena *a,
+                             char *err, size_t errlen)
+{
+    uint64_t pseudo = a->addr + h->st.L->ms_bins - 16, p = a->unsorted_fd;
+    for (uint64_t n = 0; p != pseudo; n++) {
+        if (!p || (p & 15) || n >= LIST_LIMIT) {
+            snprintf(err, errlen, "corrupt unsorted bin of arena 0x%llx at chunk 0x%llx",
+                     (unsigned long long)a->addr, (unsigned long long)p);
+            return false;
+        }
+        if (addr_map_put(&h->tags, p, CH_UNSORTED + 1) == ADDR_MAP_ADDED)
+            h->listed[CH_UNSORTED]++;
+        if (!mem_read_u64(&h->mem, p + 16, &p)) {
+            snprintf(err, errlen, "cannot read unsorted chunk of arena 0x%llx",
+                     (unsigned long long)a->addr);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A tcache_perthread_struct at user pointer S: tag its lists, learn the key. */
+static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t errlen)
+{
+    uint8_t t[0x280];
+    uint64_t hdr;
+    if (!chunk_size(h, s - 16, &hdr) || glibc_chunksize(hdr) != GLIBC_TCACHE_STRUCT_CHUNK ||
+        mem_read(&h->mem, s, t, sizeof t) != 0)
+        return true;                  /* not a tcache struct: nothing to learn */
+    for (int i = 0; i < h->ntcache_structs; i++)
+        if (h->tcache_structs[i] == s)
+            return true;
+    if (h->ntcache_structs < GLIBC_MAX_TCACHES)
+        h->tcache_structs[h->ntcache_structs++] = s;
+    for (int i = 0; i < GLIBC_TCACHE_BINS; i++) {
+        uint16_t count;
+        memcpy(&count, t + 2 * i, 2);
+        uint64_t e = u64_at(t + 0x80 + 8 * i);
+        if (!e)
+            continue;
+        uint64_t key;
+        if (h->st.L->tcache_key == TCACHE_KEY_RANDOM && !h->st.have_tcache_key &&
+            mem_read_u64(&h->mem, e + 8, &key)) {
+            h->st.tcache_key = key;
+            h->st.have_tcache_key = true;
+        }
+        /* entries are user pointers; the chunk is 16 bytes before */
+        uint64_t n = 0;
+        for (uint64_t p = e; p && n <= count; n++) {
+            if (p & 15) {
+                snprintf(err, errlen, "corrupt tcache list at 0x%llx (thread tcache 0x%llx)",
+                         (unsigned long long)p, (unsigned long long)s);
+                return false;
+            }
+            if (addr_map_put(&h->tags, p - 16, CH_TCACHE + 1) == ADDR_MAP_ADDED)
+                h->listed[CH_TCACHE]++;
+            uint64_t raw;
+            if (!mem_read_u64(&h->mem, p, &raw))
+                break;
+            p = reveal(h, p, raw);
+        }
+        if (n > count)
+            warn(h, "tcache bin %d of 0x%llx longer than its count %u", i,
+                 (unsigned long long)s, count);
+    }
+    return true;
+}
+
+bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw,
+                     char *err, size_t errlen)
+{
+    memset(h, 0, sizeof *h);
+    h->raw = raw;
+    addr_map_init(&h->tags, 64u << 20);
+    if (!block_cache_init(&h->cache, raw)) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    h->mem = block_cache_reader(&h->cache);
+    if (!glibc_state_find(raw, &h->st, err, errlen))
+        return false;
+    h->arenas = calloc(GLIBC_MAX_ARENAS, sizeof *h->arenas);
+    if (!h->arenas) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    uint64_t addr = h->st.main_arena, next;
+    do {
+        if (h->narenas == GLIBC_MAX_ARENAS || (h->narenas && addr == 0)) {
+            snprintf(err, errlen, "the arena list does not return to main_arena");
+            return false;
+        }
+        struct glibc_arena *a = &h->arenas[h->narenas];
+        if (!read_arena(h, addr, a, &next)) {
+            snprintf(err, errlen, "cannot read the arena at 0x%llx", (unsigned long long)addr);
+            return false;
+        }
+        a->is_main = h->narenas == 0;
+        a->first_segment = h->nsegments;
+        int ai = h->narenas++;
+        if (!(a->is_main ? main_arena_segments(h, ai, err, errlen)
+                         : thread_arena_segments(h, ai, err, errlen)))
+            return false;
+        uint64_t covered = glibc_heap_total_segment_bytes(h, ai);
+        if (covered < h->arenas[ai].system_mem)
+            h->unwalked_bytes += h->arenas[ai].system_mem - covered;
+        addr = next;
+    } while (addr != h->st.main_arena);
+    if (h->unwalked_bytes)
+        warn(h, "%llu bytes of arena memory lie in segments that could not be located",
+             (unsigned long long)h->unwalked_bytes);
+
+    for (int i = 0; i < h->narenas; i++) {
+        struct glibc_arena *a = &h->arenas[i];
+        if (!collect_fastbins(h, a, err, errlen) || !collect_unsorted(h, a, err, errlen))
+            return false;
+        /* the tcache struct is the first chunk of the heap of whichever
+         * arena its thread used first */
+        if (a->nsegments) {
+            const struct glibc_segment *first = &h->segments[a->first_segment];
+            if (a->is_main || first->heap_info + h->st.L->hi_size_of == a->addr)
+                if (!collect_tcache(h, first->start + 16, err, errlen))
+                    return false;
+        }
+    }
+    uint64_t tc;
+    if (mem_symbol(raw, "tcache", &tc) && mem_read_u64(&h->mem, tc, &tc) && tc &&
+        !collect_tcache(h, tc, err, errlen))
+        return false;
+    if (h->st.L->tcache_key == TCACHE_KEY_RANDOM && !h->st.have_tcache_key)
+        warn(h, "tcache key unknown (no tcache entries seen): chunks in other "
+             "threads' tcaches count as in use");
+    return true;
+}
+
+void glibc_heap_close(struct glibc_heap *h)
+{
+    block_cache_free(&h->cache);
+    addr_map_free(&h->tags);
+    free(h->arenas);
+    free(h->segments);
+    h->arenas = NULL;
+    h->segments = NULL;
+}
+
+uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < h->nsegments; i++)
+        if (arena < 0 || h->segments[i].arena == arena)
+            total += h->segments[i].end - h->segments[i].start;
+    return total;
+}
+
+static bool is_tcache_by_key(struct glibc_heap *h, uint64_t p, uint64_t sz)
+{
+    if (sz > 0x410)
+        return false;
+    uint64_t key;
+    if (!mem_read_u64(&h->mem, p + 0x18, &key))
+        return false;
+    if (h->st.L->tcache_key == TCACHE_KEY_RANDOM)
+        return h->st.have_tcache_key && key == h->st.tcache_key;
+    if (h->st.L->tcache_key == TCACHE_KEY_STRUCT)
+        for (int i = 0; i < h->ntcache_structs; i++)
+            if (key == h->tcache_structs[i])
+                return true;
+    return false;
+}
+
+static enum chunk_class classify(struct glibc_heap *h, uint64_t p, uint64_t sz,
+                                 uint64_t next_size_field)
+{
+    uint8_t tag = addr_map_get(&h->tags, p);
+    if (tag)
+        return (enum chunk_class)(tag - 1);
+    if (sz == 0x10)
+        return CH_FENCEPOST;
+    if (!(next_size_field & GLIBC_PREV_INUSE))
+        return sz < 0x400 ? CH_SMALL : CH_LARGE;
+    if (is_tcache_by_key(h, p, sz))
+        return CH_TCACHE;
+    return CH_IN_USE;
+}
+
+static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *arg,
+                         uint64_t *done, uint64_t total, char *err, size_t errlen)
+{
+    const struct glibc_segment *s = &h->segments[si];
+    const struct glibc_arena *a = &h->arenas[s->arena];
+    struct glibc_chunk c = { .arena = s->arena, .segment = si };
+    uint64_t p = s->start, sz, next_sz, prev = 0, prev_sz = 0;
+    if (!chunk_size(h, p, &sz))
+        goto unreadable;
+    for (uint64_t n = 0; p < s->end; n++) {
+        uint64_t size = glibc_chunksize(sz);
+        c.addr = p;
+        if (p == a->top) {
+            c.size = a->top_size;
+            c.cls = CH_TOP;
+            fn(arg, &c);
+            break;
+        }
+        if (size == 0 && s->kind == SEG_THREAD_HEAP) {
+            break;                        /* terminator after a fencepost */
+        }
+        if (size < 0x10 || (size & 15) || p + size > s->end) {
+            /* the culprit is usually the previous header, whose bad size
+             * led here: name both */
+            snprintf(err, errlen, "corrupt chunk at 0x%llx: size field 0x%llx, reached from "
+                     "the chunk at 0x%llx with size field 0x%llx (arena 0x%llx, segment "
+                     "0x%llx-0x%llx)", (unsigned long long)p, (unsigned long long)sz,
+                     (unsigned long long)prev, (unsigned long long)prev_sz,
+                     (unsigned long long)a->addr, (unsigned long long)s->start,
+                     (unsigned long long)s->end);
+            return false;
+        }
+        next_sz = GLIBC_PREV_INUSE;
+        if (p + size < s->end && !chunk_size(h, p + size, &next_sz)) {
+            p += size;
+            goto unreadable;
+        }
+        uint64_t next_prev_size;
+        if (!(next_sz & GLIBC_PREV_INUSE) && p + size < s->end &&
+            (!mem_read_u64(&h->mem, p + size, &next_prev_size) || next_prev_size != size)) {
+            snprintf(err, errlen, "corrupt chunk at 0x%llx: size 0x%llx but the next chunk "
+                     "says the free chunk before it has size 0x%llx (arena 0x%llx)",
+                     (unsigned long long)p, (unsigned long long)size,
+                     (unsigned long long)next_prev_size, (unsigned long long)a->addr);
+            return false;
+        }
+        c.size = size;
+        c.cls = classify(h, p, size, next_sz);
+        fn(arg, &c);
+        prev = p;
+        prev_sz = sz;
+        p += size;
+        sz = next_sz;
+        *done += size;
+        if ((n & (PROGRESS_EVERY - 1)) == PROGRESS_EVERY - 1 &&
+            mem_progress(h->raw, *done, total)) {
+            snprintf(err, errlen, "interrupted");
+            return false;
+        }
+    }
+    return true;
+unreadable:
+    snprintf(err, errlen, "cannot read the chunk at 0x%llx (arena 0x%llx)",
+             (unsigned long long)p, (unsigned long long)a->addr);
+    return false;
+}
+
+bool glibc_heap_walk(struct glibc_heap *h, int arena, glibc_chunk_fn fn, void *arg,
+                     char *err, size_t errlen)
+{
+    uint64_t done = 0, total = glibc_heap_total_segment_bytes(h, arena);
+    for (int i = 0; i < h->nsegments; i++)
+        if ((arena < 0 || h->segments[i].arena == arena) &&
+            !walk_segment(h, i, fn, arg, &done, total, err, errlen))
+            return false;
+    return true;
+}
+
+bool glibc_heap_walk_segment(struct glibc_heap *h, int segment, glibc_chunk_fn fn,
+                             void *arg, char *err, size_t errlen)
+{
+    uint64_t done = 0;
+    const struct glibc_segment *g = &h->segments[segment];
+    return walk_segment(h, segment, fn, arg, &done, g->end - g->start, err, errlen);
+}

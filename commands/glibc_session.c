@@ -1,0 +1,87 @@
+#include "glibc_session.h"
+
+#include "ngxmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void glibc_session_release(struct glibc_session *s)
+{
+    gdb_reader_done(&s->progress);
+    if (s->stats_begun)
+        glibc_stats_free(&s->stats);
+    if (s->opened)
+        glibc_heap_close(&s->heap);
+    s->opened = s->stats_begun = false;
+}
+
+void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args)
+{
+    char err[512];
+    memset(s, 0, sizeof *s);
+    if (!args_split(&s->args, args))
+        ngxmem_error("%s: too many arguments", cmd);
+    s->reader = gdb_reader(&s->progress, "walking the glibc heap");
+    s->opened = true;
+    if (!glibc_heap_open(&s->heap, &s->reader, err, sizeof err))
+        ngxmem_error("%s: %s", cmd, err);
+}
+
+int glibc_session_arena(struct glibc_session *s, const char *cmd)
+{
+    bool missing;
+    const char *v = args_value(&s->args, "--arena", &missing);
+    if (missing)
+        ngxmem_error("%s: --arena needs a value (all, main, an index or an address)", cmd);
+    if (!v || strcmp(v, "all") == 0)
+        return -1;
+    if (strcmp(v, "main") == 0)
+        return 0;
+    char *end;
+    unsigned long long n = strtoull(v, &end, 0);
+    if (*end)
+        ngxmem_error("%s: bad --arena '%s'", cmd, v);
+    if (n < (unsigned long long)s->heap.narenas)
+        return (int)n;
+    for (int i = 0; i < s->heap.narenas; i++)
+        if (s->heap.arenas[i].addr == n)
+            return i;
+    ngxmem_error("%s: no arena '%s' (%d arenas; see glibc-arenas)", cmd, v, s->heap.narenas);
+}
+
+void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int arena)
+{
+    char err[512];
+    if (!glibc_stats_begin(&s->stats, &s->heap))
+        ngxmem_error("%s: out of memory", cmd);
+    s->stats_begun = true;
+    if (!glibc_heap_walk(&s->heap, arena, glibc_stats_chunk, &s->stats, err, sizeof err))
+        ngxmem_error("%s: %s", cmd, err);
+    glibc_stats_end(&s->stats);
+    gdb_reader_done(&s->progress);
+}
+
+void glibc_session_no_extra_args(struct glibc_session *s, const char *cmd)
+{
+    const char *extra = args_unused(&s->args);
+    if (extra)
+        ngxmem_error("%s: unexpected argument '%s' (see help %s)", cmd, extra, cmd);
+}
+
+void glibc_session_print_warnings(struct glibc_session *s)
+{
+    if (s->heap.st.notes[0])
+        ngxmem_printf("note: %s\n", s->heap.st.notes);
+    if (s->heap.warnings[0])
+        ngxmem_printf("warning: %s\n", s->heap.warnings);
+}
+
+void glibc_session_print_header(struct glibc_session *s)
+{
+    const struct glibc_state *st = &s->heap.st;
+    ngxmem_printf("glibc %s: main_arena 0x%llx (%s)", st->version,
+                  (unsigned long long)st->main_arena, st->found_by);
+    if (st->have_tcache_key)
+        ngxmem_printf(", tcache key 0x%llx", (unsigned long long)st->tcache_key);
+    ngxmem_printf("\n");
+}

@@ -1,0 +1,41 @@
+/* What every glibc command does first: open the inferior's heap through
+ * GDB, with all state owned by one object released by a cleanup. */
+#ifndef NGXMEM_GLIBC_SESSION_H
+#define NGXMEM_GLIBC_SESSION_H
+
+#include "args.h"
+#include "gdb_reader.h"
+#include "glibc_heap.h"
+#include "glibc_stats.h"
+
+struct glibc_session {
+    struct gdb_reader_state progress;
+    struct mem_reader reader;
+    struct glibc_heap heap;
+    struct glibc_stats_walk stats;
+    bool opened, stats_begun;
+    struct args args;
+};
+
+void glibc_session_release(struct glibc_session *s);
+#define GLIBC_SESSION struct glibc_session __attribute__((cleanup(glibc_session_release)))
+
+/* Parse ARGS, open the heap (raises a GDB error on failure). */
+void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args);
+
+/* --arena VALUE: "all" (-1), an index, "main", or an arena address. */
+int glibc_session_arena(struct glibc_session *s, const char *cmd);
+
+/* Walk ARENA (-1 all) into s->stats (raises on corrupt heaps). */
+void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int arena);
+
+/* Raise an error naming the first argument nobody consumed. */
+void glibc_session_no_extra_args(struct glibc_session *s, const char *cmd);
+
+/* "glibc 2.36: main_arena 0x... (how found), tcache key ..." */
+void glibc_session_print_header(struct glibc_session *s);
+
+/* Print warnings collected while opening/walking. */
+void glibc_session_print_warnings(struct glibc_session *s);
+
+#endif

@@ -1,0 +1,249 @@
+#define _GNU_SOURCE
+#include "glibc_state.h"
+
+#include "elf_memory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_ARENAS = 1024, MAX_RW_SCAN = 16 << 20 };
+
+static uint64_t u64_at(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static void note(struct glibc_state *st, const char *text)
+{
+    size_t n = strlen(st->notes);
+    snprintf(st->notes + n, sizeof st->notes - n, "%s%s", n ? "; " : "", text);
+}
+
+/* "GNU C Library (Debian GLIBC 2.36-9+deb12u14) stable release version 2.36." */
+static bool version_from_banner(const struct mem_reader *m,
+                                const struct elf_memory *libc,
+                                struct glibc_state *st)
+{
+    static const char tag[] = "release version 2.";
+    uint64_t at;
+    char buf[16] = "";
+    if (!elf_memory_find(m, libc, tag, sizeof tag - 1, &at) ||
+        mem_read(m, at + sizeof tag - 3, buf, sizeof buf - 1) != 0)
+        return false;
+    int minor;
+    if (sscanf(buf, "2.%d", &minor) != 1)
+        return false;
+    st->minor = minor;
+    snprintf(st->version, sizeof st->version, "2.%d", minor);
+    return true;
+}
+
+static bool version_from_symbol(const struct mem_reader *m, struct glibc_state *st)
+{
+    uint64_t a;
+    char buf[16] = "";
+    int minor;
+    if (!mem_symbol(m, "__libc_version", &a) || mem_read(m, a, buf, 8) != 0 ||
+        sscanf(buf, "2.%d", &minor) != 1)
+        return false;
+    st->minor = minor;
+    snprintf(st->version, sizeof st->version, "2.%d", minor);
+    return true;
+}
+
+/* Does the arena at X (bytes B, read from memory) look like a malloc_state:
+ * every bin either empty (fd == bk == its own pseudo-chunk) or pointing
+ * at 16-aligned chunks, and the next ring returning to X? */
+static bool bins_look_valid(const struct glibc_layout *L, uint64_t x, const uint8_t *b)
+{
+    int empty = 0;
+    for (int i = 1; i < GLIBC_NBINS; i++) {
+        uint64_t slot = L->ms_bins + (uint64_t)(i - 1) * 16;
+        uint64_t fd = u64_at(b + slot), bk = u64_at(b + slot + 8);
+        uint64_t pseudo = x + slot - 16;
+        if (fd == pseudo && bk == pseudo)
+            empty++;
+        else if (!fd || !bk || (fd & 15) || (bk & 15) || fd == pseudo || bk == pseudo)
+            return false;
+    }
+    uint64_t top = u64_at(b + L->ms_top);
+    return empty > 0 && top && !(top & 15);
+}
+
+static bool ring_returns(const struct mem_reader *m, const struct glibc_layout *L,
+                         uint64_t x, uint64_t next)
+{
+    for (int n = 0; n < MAX_ARENAS; n++) {
+        if (next == x)
+            return true;
+        if ((next & 0xfff) != L->hi_size_of || !mem_read_u64(m, next + L->ms_next, &next))
+            return false;
+    }
+    return false;
+}
+
+static bool find_main_arena_in_memory(const struct mem_reader *m,
+                                      const struct glibc_layout *L,
+                                      const uint8_t *rw, uint64_t rw_addr,
+                                      uint64_t rw_len, uint64_t *out)
+{
+    int found = 0;
+    for (uint64_t off = 0; off + L->ms_size <= rw_len; off += 16) {
+        uint64_t x = rw_addr + off;
+        if (!bins_look_valid(L, x, rw + off) ||
+            !ring_returns(m, L, x, u64_at(rw + off + L->ms_next)))
+            continue;
+        *out = x;
+        found++;
+    }
+    return found == 1;
+}
+
+/* mp_ keeps its tcache defaults (64 bins, 0x408 bytes, 7 per bin) unless
+ * tunables changed them, and sbrk_base is where main_arena's heap began. */
+static bool find_mp_in_memory(const struct glibc_layout *L, const uint8_t *rw,
+                              uint64_t rw_addr, uint64_t rw_len,
+                              uint64_t main_top_end, uint64_t main_system_mem,
+                              uint64_t *out)
+{
+    int found = 0;
+    uint32_t tc = L->mp_size - 0x20;  /* tcache_bins, then max_bytes, count */
+    for (uint64_t off = 0; off + L->mp_size <= rw_len; off += 8) {
+        const uint8_t *p = rw + off;
+        if (u64_at(p + tc) != 64 || u64_at(p + tc + 8) != 0x408 || u64_at(p + tc + 16) != 7)
+            continue;
+        uint64_t sbrk = u64_at(p + L->mp_sbrk_base);
+        if (sbrk && main_system_mem && sbrk + main_system_mem < main_top_end - 64)
+            continue;
+        *out = rw_addr + off;
+        found++;
+    }
+    return found == 1;
+}
+
+static bool read_mp(const struct mem_reader *m, struct glibc_state *st)
+{
+    const struct glibc_layout *L = st->L;
+    uint8_t b[0x100];
+    if (mem_read(m, st->mp, b, L->mp_size) != 0)
+        return false;
+    st->trim_threshold = u64_at(b + L->mp_trim_threshold);
+    st->top_pad = u64_at(b + L->mp_top_pad);
+    int32_t n;
+    memcpy(&n, b + L->mp_n_mmaps, 4);
+    st->n_mmaps = n;
+    st->mmapped_mem = u64_at(b + L->mp_mmapped_mem);
+    st->sbrk_base = u64_at(b + L->mp_sbrk_base);
+    if (L->mp_has_hugetlb) {
+        st->hp_pagesize = u64_at(b + L->mp_hp_pagesize);
+        st->thp_pagesize = u64_at(b + L->mp_thp_pagesize);
+    }
+    return true;
+}
+
+static bool scan_libc_data(const struct mem_reader *m, struct glibc_state *st,
+                           const struct elf_memory *libc, char *err, size_t errlen)
+{
+    const struct glibc_layout *L = st->L;
+    uint64_t rw_addr = 0, rw_len = 0;
+    for (int i = 0; i < libc->nloads; i++)
+        if (libc->loads[i].writable) {
+            rw_addr = libc->loads[i].addr;
+            rw_len = libc->loads[i].size;
+        }
+    if (!rw_len || rw_len > MAX_RW_SCAN) {
+        snprintf(err, errlen, "libc at 0x%llx has no usable data segment",
+                 (unsigned long long)libc->base);
+        return false;
+    }
+    uint8_t *rw = malloc(rw_len);
+    if (!rw || mem_read(m, rw_addr, rw, rw_len) != 0) {
+        free(rw);
+        snprintf(err, errlen, "cannot read libc's data segment at 0x%llx",
+                 (unsigned long long)rw_addr);
+        return false;
+    }
+    bool ok = true;
+    if (!st->main_arena) {
+        ok = find_main_arena_in_memory(m, L, rw, rw_addr, rw_len, &st->main_arena);
+        if (!ok)
+            snprintf(err, errlen, "cannot identify main_arena in libc's data "
+                     "(install libc6-dbg for symbols)");
+    }
+    if (ok && !st->mp) {
+        uint8_t ms[0x900];
+        uint64_t top_end = 0, sys = 0, top, tsize;
+        if (mem_read(m, st->main_arena, ms, L->ms_size) == 0) {
+            top = u64_at(ms + L->ms_top);
+            sys = u64_at(ms + L->ms_system_mem);
+            if (mem_read_u64(m, top + 8, &tsize))
+                top_end = top + glibc_chunksize(tsize);
+        }
+        if (!find_mp_in_memory(L, rw, rw_addr, rw_len, top_end, sys, &st->mp)) {
+            st->mp = 0;
+            note(st, "mp_ not found: sbrk_base derived from main_arena, mmapped chunks unknown");
+        }
+    }
+    free(rw);
+    return ok;
+}
+
+bool glibc_state_find(const struct mem_reader *m, struct glibc_state *st,
+                      char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    struct elf_memory libc;
+    bool have_libc = false;
+    uint64_t fn;
+    if (mem_symbol(m, "malloc_trim", &fn))
+        have_libc = elf_memory_from_address(m, fn, &libc);
+    if (have_libc)
+        st->libc_base = libc.base;
+
+    if (!version_from_symbol(m, st) && !(have_libc && version_from_banner(m, &libc, st))) {
+        snprintf(err, errlen, "cannot find glibc in the inferior (no malloc_trim, "
+                 "no version banner): is it linked with glibc?");
+        return false;
+    }
+    st->L = glibc_layout_for(st->minor);
+    if (!st->L) {
+        snprintf(err, errlen, "glibc %s is not supported (2.28 to 2.40 are)", st->version);
+        return false;
+    }
+
+    bool by_symbol = mem_symbol(m, "main_arena", &st->main_arena);
+    if (!mem_symbol(m, "mp_", &st->mp))
+        st->mp = 0;
+    if (!by_symbol || !st->mp) {
+        if (!have_libc) {
+            snprintf(err, errlen, "cannot find libc's image to locate main_arena");
+            return false;
+        }
+        if (!scan_libc_data(m, st, &libc, err, errlen))
+            return false;
+    }
+    snprintf(st->found_by, sizeof st->found_by, "main_arena by %s, mp_ by %s",
+             by_symbol ? "symbol" : "memory signature (libc data, bins, arena ring)",
+             st->mp == 0 ? "-" : by_symbol ? "symbol" : "memory signature");
+    if (st->mp && !read_mp(m, st)) {
+        snprintf(err, errlen, "cannot read mp_ at 0x%llx", (unsigned long long)st->mp);
+        return false;
+    }
+
+    uint64_t a, v;
+    if (st->L->tcache_key == TCACHE_KEY_RANDOM && mem_symbol(m, "tcache_key", &a) &&
+        mem_read_u64(m, a, &v)) {
+        st->tcache_key = v;
+        st->have_tcache_key = true;
+    }
+    st->global_max_fast = GLIBC_DEFAULT_MXFAST;
+    if (mem_symbol(m, "global_max_fast", &a) && mem_read_u64(m, a, &v) && v <= 0xb0)
+        st->global_max_fast = v;
+    else
+        note(st, "global_max_fast assumed 0x80 (default)");
+    st->heap_max = st->hp_pagesize ? 4 * st->hp_pagesize : GLIBC_HEAP_MAX_DEFAULT;
+    return true;
+}

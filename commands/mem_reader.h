@@ -1,0 +1,48 @@
+/* How analysis code sees the inferior: memory, optional symbols, and a
+ * way to report progress and learn that the user wants to stop. Nothing
+ * here depends on GDB; plugin glue provides one implementation, tests and
+ * fuzzers another (image_reader.h). */
+#ifndef NGXMEM_MEM_READER_H
+#define NGXMEM_MEM_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mem_reader {
+    /* Read LEN bytes at ADDR into BUF: 0 on success, non-zero otherwise. */
+    int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+    /* Address of a symbol (e.g. "main_arena"); false if unknown. May be
+     * NULL: no symbols at all. Never raises. */
+    bool (*symbol)(void *ctx, const char *name, uint64_t *addr);
+    /* Called now and then during long walks with bytes done and total;
+     * returns true if the walk must stop (Ctrl-C). May be NULL. */
+    bool (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *ctx;
+};
+
+static inline int mem_read(const struct mem_reader *r, uint64_t addr,
+                           void *buf, size_t len)
+{
+    return r->read(r->ctx, addr, buf, len);
+}
+
+static inline bool mem_read_u64(const struct mem_reader *r, uint64_t addr,
+                                uint64_t *out)
+{
+    return r->read(r->ctx, addr, out, sizeof *out) == 0;
+}
+
+static inline bool mem_symbol(const struct mem_reader *r, const char *name,
+                              uint64_t *addr)
+{
+    return r->symbol && r->symbol(r->ctx, name, addr);
+}
+
+static inline bool mem_progress(const struct mem_reader *r, uint64_t done,
+                                uint64_t total)
+{
+    return r->progress && r->progress(r->ctx, done, total);
+}
+
+#endif
