@@ -38,8 +38,8 @@ static const char *segment_kind_name(enum segment_kind k)
 static void arenas_json(struct glibc_session *s)
 {
     const struct glibc_heap *h = &s->heap;
-    ngxmem_printf("{\"glibc\":\"%s\",\"main_arena\":%llu,\"arenas\":[", h->st.version,
-                  (unsigned long long)h->st.main_arena);
+    ngxmem_printf("{\"glibc\":\"%s\",\"main_arena\":%llu,\"found_by\":\"%s\",\"arenas\":[",
+                  h->st.version, (unsigned long long)h->st.main_arena, h->st.found_by);
     for (int i = 0; i < h->narenas; i++) {
         const struct glibc_arena *a = &h->arenas[i];
         const struct glibc_stats *st = &s->stats.per_arena[i];

@@ -30,28 +30,36 @@ fetch_gdb_minimal() {
     echo "$dir/usr/bin/gdb"
 }
 
-# run NAME GDB DIRECTORY
+# run NAME GDB DIRECTORY...: one runtest per directory, results in out/NAME-DIR
 run() {
-    mkdir -p "$out/$1"
-    echo "=== $1: $2 ($3)"
-    (cd "$out/$1" && runtest --tool ngxmem --srcdir "$tests" \
-        --directory "$3" ${RUNTESTFLAGS:-} \
-        GDB="$2" NGXMEM_BUILD="$build" NGXMEM_SRC="$src") >"$out/$1/runtest.out" 2>&1
-    grep -E '^(FAIL|UNRESOLVED|ERROR)' "$out/$1/ngxmem.sum" 2>/dev/null | sed "s/^/  $1: /"
-    sed -n '/=== ngxmem Summary ===/,$p' "$out/$1/ngxmem.sum" 2>/dev/null | grep '^#' | sed 's/^/  /'
+    name=$1 gdb=$2
+    shift 2
+    for dir in "$@"; do
+        o=$out/$name-$dir
+        mkdir -p "$o"
+        echo "=== $name: $gdb ($dir)"
+        (cd "$o" && runtest --tool ngxmem --srcdir "$tests" \
+            --directory "$dir" ${RUNTESTFLAGS:-} \
+            GDB="$gdb" NGXMEM_BUILD="$build" NGXMEM_SRC="$src") >"$o/runtest.out" 2>&1
+        grep -E '^(FAIL|UNRESOLVED|ERROR)' "$o/ngxmem.sum" 2>/dev/null | sed "s/^/  $name: /"
+        sed -n '/=== ngxmem Summary ===/,$p' "$o/ngxmem.sum" 2>/dev/null | grep '^#' | sed 's/^/  /'
+    done
 }
 
 count() {  # count PATTERN: sum over all .sum files
     cat "$out"/*/ngxmem.sum 2>/dev/null | grep -c "^$1:" || true
 }
 
+# Suites run against every GDB under test.
+suites="ngxmem.base ngxmem.glibc"
+
 rm -rf "$out"
 mkdir -p "$out"
 status=0
 if [ "$only" = all ]; then
-    run gdb "${NGXMEM_TEST_GDB:-$(command -v gdb)}" ngxmem.base
+    run gdb "${NGXMEM_TEST_GDB:-$(command -v gdb)}" $suites
     minimal=${NGXMEM_TEST_GDB_MINIMAL:-$(fetch_gdb_minimal)} || status=1
-    [ -n "$minimal" ] && run gdb-minimal "$minimal" ngxmem.base
+    [ -n "$minimal" ] && run gdb-minimal "$minimal" $suites
 fi
 reference=${NGXMEM_REFERENCE_GDB:-$("$tests/build-reference-gdb.sh")} || status=1
 [ -n "$reference" ] && run reference "$reference" ngxmem.resolver

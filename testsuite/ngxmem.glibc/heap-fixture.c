@@ -10,9 +10,15 @@
  * buffer, so printing does not change the heap being measured:
  *   truth arena=.. ordblks=.. smblks=.. hblks=.. hblkhd=.. fsmblks=..
  *         uordblks=.. fordblks=.. keepcost=.. corrupt=0x..
- *   ready PID */
+ *   ready PID
+ * On SIGUSR1 (after GDB has measured): malloc_trim(0), then
+ *   trim rss_drop=BYTES
+ * the drop of RssAnon, with every page of the heap made resident first, so
+ * that it equals what malloc_trim really returned to the OS. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,8 +50,9 @@ static size_t mixed_size(void)
 static void mixed(void **s, int n)
 {
     for (int i = 0; i < n; i++) {
-        s[i] = malloc(mixed_size());
-        memset(s[i], 0x5a, 16);
+        size_t size = mixed_size();
+        s[i] = malloc(size);
+        memset(s[i], 0x5a, size);     /* resident: see trim_truth() */
     }
     for (int i = 0; i < n; i += 2) {
         free(s[i]);
@@ -107,8 +114,46 @@ static void build(const char *mode)
     }
 }
 
+static volatile sig_atomic_t trim_requested;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    trim_requested = 1;
+}
+
+/* RssAnon in bytes, read without malloc. */
+static long rss_anon(void)
+{
+    static char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strstr(buf, "RssAnon:");
+    return p ? atol(p + 8) * 1024 : -1;
+}
+
+static void trim_truth(void)
+{
+    /* make the main heap's top resident too: systrim's release then shows */
+    struct mallinfo2 mi = mallinfo2();
+    char *end = sbrk(0), *top = end - mi.keepcost;
+    for (char *p = (char *)(((uintptr_t)top + 16 + 4095) & ~(uintptr_t)4095); p < end; p += 4096)
+        *p = 1;
+    long before = rss_anon();
+    malloc_trim(0);
+    long after = rss_anon();
+    int n = snprintf(line, sizeof line, "trim rss_drop=%ld\n", before - after);
+    write(1, line, (size_t)n);
+}
+
 int main(int argc, char **argv)
 {
+    signal(SIGUSR1, on_usr1);
     build(argc > 1 ? argv[1] : "mixed");
     struct mallinfo2 mi = mallinfo2();
     int n = snprintf(line, sizeof line,
@@ -119,6 +164,11 @@ int main(int argc, char **argv)
                      mi.uordblks, mi.fordblks, mi.keepcost, (unsigned long long)corrupt_at,
                      (int)getpid());
     write(1, line, (size_t)n);
-    for (;;)
+    for (;;) {
         pause();
+        if (trim_requested) {
+            trim_requested = 0;
+            trim_truth();
+        }
+    }
 }
