@@ -10,6 +10,7 @@ bool block_cache_init(struct block_cache *c, const struct mem_reader *backing)
     memset(c, 0, sizeof *c);
     c->backing = *backing;
     c->window = malloc(BLOCK_CACHE_WINDOW);
+    c->window_size = BLOCK_CACHE_WINDOW;
     return c->window != NULL;
 }
 
@@ -38,7 +39,21 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
 {
     uint64_t base = addr & ~(uint64_t)(PAGE - 1);
     uint64_t min_end = addr + need;
-    for (uint64_t len = BLOCK_CACHE_WINDOW; len >= PAGE; len /= 2) {
+    /* free lists run in either direction: follow the direction of travel */
+    bool down = c->len && addr < c->base;
+    for (uint64_t len = c->window_size; c->centered && len >= 4 * PAGE; len /= 2) {
+        uint64_t back = down ? len - 2 * PAGE : len / 2;
+        uint64_t b = base > back ? base - back : 0;
+        if (b + len >= min_end && backing_read(c, b, c->window, len) == 0) {
+            c->base = b;
+            c->len = len;
+            return true;
+        }
+    }
+    /* keep a page behind: walks peek back at the chunk they just passed */
+    if (!c->centered && base >= PAGE && c->len && addr >= c->base + c->len)
+        base -= PAGE;
+    for (uint64_t len = c->window_size; len >= PAGE; len /= 2) {
         if (base + len < min_end)
             break;
         if (backing_read(c, base, c->window, len) == 0) {
@@ -48,7 +63,7 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
         }
     }
     uint64_t exact = min_end - base;
-    if (exact <= BLOCK_CACHE_WINDOW && backing_read(c, base, c->window, exact) == 0) {
+    if (exact <= c->window_size && backing_read(c, base, c->window, exact) == 0) {
         c->base = base;
         c->len = exact;
         return true;
@@ -66,7 +81,7 @@ static int cached_read(void *ctx, uint64_t addr, void *buf, size_t n)
         memcpy(buf, c->window + (addr - c->base), n);
         return 0;
     }
-    if (n > BLOCK_CACHE_WINDOW / 2)  /* big reads: no point copying twice */
+    if (n > c->window_size / 2)  /* big reads: no point copying twice */
         return backing_read(c, addr, buf, n);
     if (!fill_window(c, addr, n))
         return backing_read(c, addr, buf, n);
@@ -92,10 +107,17 @@ struct mem_reader block_cache_reader(struct block_cache *c)
     return r;
 }
 
+void block_cache_set_window(struct block_cache *c, uint64_t size)
+{
+    if (size >= 4 * PAGE && size <= BLOCK_CACHE_WINDOW && !(size & (size - 1)))
+        c->window_size = size;
+    c->len = 0;
+}
+
 bool block_cache_prefetch_below(struct block_cache *c, uint64_t addr)
 {
     uint64_t top = (addr & ~(uint64_t)(PAGE - 1)) + 2 * PAGE;
-    for (uint64_t len = BLOCK_CACHE_WINDOW; len >= 2 * PAGE; len /= 2) {
+    for (uint64_t len = c->window_size; len >= 2 * PAGE; len /= 2) {
         if (top < len)
             continue;
         if (backing_read(c, top - len, c->window, len) == 0) {

@@ -11,6 +11,9 @@ struct block_cache {
     struct mem_reader backing;
     uint8_t *window;          /* BLOCK_CACHE_WINDOW bytes */
     uint64_t base, len;       /* what the window holds; len 0: nothing */
+    uint64_t window_size;     /* at most BLOCK_CACHE_WINDOW */
+    bool centered;            /* windows around the miss: for lists walked
+                               * in any direction (free lists are LIFO) */
     uint64_t backing_reads;   /* calls to the backing reader */
     uint64_t backing_bytes;
 };
@@ -18,6 +21,23 @@ struct block_cache {
 /* Returns false if the window cannot be allocated. */
 bool block_cache_init(struct block_cache *c, const struct mem_reader *backing);
 void block_cache_free(struct block_cache *c);
+
+/* Use smaller windows (a power of two >= 16 KiB): for scattered reads. */
+void block_cache_set_window(struct block_cache *c, uint64_t size);
+
+struct mem_reader block_cache_reader(struct block_cache *c);
+
+/* The fast path of a read through C, for hot loops: no indirect call
+ * when the 8 bytes are already in the window. */
+static inline bool block_cache_u64(struct block_cache *c, uint64_t addr, uint64_t *v)
+{
+    if (c->len && addr >= c->base && addr - c->base + 8 <= c->len) {
+        __builtin_memcpy(v, c->window + (addr - c->base), 8);
+        return true;
+    }
+    struct mem_reader r = block_cache_reader(c);
+    return mem_read(&r, addr, v, 8) == 0;
+}
 
 /* A mem_reader that reads through C (symbol/progress pass through). */
 struct mem_reader block_cache_reader(struct block_cache *c);

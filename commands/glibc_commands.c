@@ -62,7 +62,7 @@ static void glibc_arenas_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    glibc_session_open(&s, "glibc-arenas", args);
+    glibc_session_open(&s, "glibc-arenas", args, 0);
     bool json = args_flag(&s.args, "--json");
     glibc_session_no_extra_args(&s, "glibc-arenas");
     glibc_session_walk_stats(&s, "glibc-arenas", -1);
@@ -183,7 +183,7 @@ static void glibc_free_chunks_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    glibc_session_open(&s, "glibc-free-chunks", args);
+    glibc_session_open(&s, "glibc-free-chunks", args, 0);
     bool json = args_flag(&s.args, "--json");
     int arena = glibc_session_arena(&s, "glibc-free-chunks");
     glibc_session_no_extra_args(&s, "glibc-free-chunks");
@@ -272,7 +272,7 @@ static void glibc_chunks_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    glibc_session_open(&s, "glibc-chunks", args);
+    glibc_session_open(&s, "glibc-chunks", args, GLIBC_EXACT_UNSORTED);
     struct chunk_listing l = { .want_free = true, .want_used = true, .limit = 100 };
     bool only_free = args_flag(&s.args, "--free"), only_used = args_flag(&s.args, "--used");
     if (only_free || only_used) {

@@ -39,7 +39,7 @@ static void warn(struct glibc_heap *h, const char *fmt, ...)
 
 static bool chunk_size(struct glibc_heap *h, uint64_t p, uint64_t *size_field)
 {
-    return mem_read_u64(&h->mem, p + 8, size_field);
+    return block_cache_u64(&h->cache, p + 8, size_field);
 }
 
 static uint64_t align16(uint64_t a)
@@ -313,11 +313,23 @@ static uint64_t reveal(const struct glibc_heap *h, uint64_t field_addr, uint64_t
     return h->st.L->safe_linking ? raw ^ (field_addr >> 12) : raw;
 }
 
-/* Tag every chunk of a singly linked list; a repeat is a cycle. */
+static bool tag(struct glibc_heap *h, uint64_t chunk, enum chunk_class cls, const char *what)
+{
+    if (!chunk_tags_add(&h->tags, chunk, (uint8_t)cls)) {
+        warn(h, "free-chunk set full at %s list", what);
+        return false;
+    }
+    h->listed[cls]++;
+    return true;
+}
+
+/* Tag every chunk of a singly linked list (fastbin); a repeat is a cycle. */
 static bool tag_list(struct glibc_heap *h, uint64_t p, size_t link_off, bool mangled,
                      enum chunk_class cls, uint64_t limit, const char *what,
                      char *err, size_t errlen)
 {
+    struct cycle_check cc;
+    cycle_check_init(&cc, p);
     for (uint64_t n = 0; p; n++) {
         if (p & 15) {
             snprintf(err, errlen, "corrupt %s list: misaligned chunk 0x%llx", what,
@@ -328,19 +340,15 @@ static bool tag_list(struct glibc_heap *h, uint64_t p, size_t link_off, bool man
             warn(h, "%s list truncated at %llu chunks", what, (unsigned long long)n);
             return true;
         }
-        enum addr_map_put r = addr_map_put(&h->tags, p, (uint8_t)(cls + 1));
-        if (r == ADDR_MAP_PRESENT) {
-            snprintf(err, errlen, "corrupt %s list: chunk 0x%llx appears twice (cycle)",
+        if (n && cycle_check_step(&cc, p)) {
+            snprintf(err, errlen, "corrupt %s list: it loops (chunk 0x%llx seen twice)",
                      what, (unsigned long long)p);
             return false;
         }
-        if (r == ADDR_MAP_FULL) {
-            warn(h, "free-chunk set full at %s list", what);
+        if (!tag(h, p, cls, what))
             return true;
-        }
-        h->listed[cls]++;
         uint64_t raw;
-        if (!mem_read_u64(&h->mem, p + link_off, &raw)) {
+        if (!mem_read_u64(&h->lists, p + link_off, &raw)) {
             snprintf(err, errlen, "corrupt %s list: cannot read chunk 0x%llx", what,
                      (unsigned long long)p);
             return false;
@@ -360,19 +368,32 @@ static bool collect_fastbins(struct glibc_heap *h, const struct glibc_arena *a,
     return true;
 }
 
-static bool collect_unsorted(struct glibc_heap *h, const struct glibc_arena *a,
-                             char *err, size_t errlen)
+enum { UNSORTED_DIRECT = 256 };   /* longer lists are resolved from a walk */
+
+static bool collect_unsorted(struct glibc_heap *h, int ai, char *err, size_t errlen)
 {
+    struct glibc_arena *arena = &h->arenas[ai];
+    const struct glibc_arena *a = &h->arenas[ai];
     uint64_t pseudo = a->addr + h->st.L->ms_bins - 16, p = a->unsorted_fd;
+    size_t tagged_before = h->tags.n;
+    uint64_t listed_before = h->listed[CH_UNSORTED];
+    struct cycle_check cc;
+    cycle_check_init(&cc, p);
     for (uint64_t n = 0; p != pseudo; n++) {
-        if (!p || (p & 15) || n >= LIST_LIMIT) {
+        if (n == UNSORTED_DIRECT) {
+            h->tags.n = tagged_before;
+            h->listed[CH_UNSORTED] = listed_before;
+            arena->unsorted_deferred = true;   /* see resolve_unsorted_now */
+            return true;
+        }
+        if (!p || (p & 15) || n >= LIST_LIMIT || (n && cycle_check_step(&cc, p))) {
             snprintf(err, errlen, "corrupt unsorted bin of arena 0x%llx at chunk 0x%llx",
                      (unsigned long long)a->addr, (unsigned long long)p);
             return false;
         }
-        if (addr_map_put(&h->tags, p, CH_UNSORTED + 1) == ADDR_MAP_ADDED)
-            h->listed[CH_UNSORTED]++;
-        if (!mem_read_u64(&h->mem, p + 16, &p)) {
+        if (!tag(h, p, CH_UNSORTED, "unsorted"))
+            return true;
+        if (!mem_read_u64(&h->lists, p + 16, &p)) {
             snprintf(err, errlen, "cannot read unsorted chunk of arena 0x%llx",
                      (unsigned long long)a->addr);
             return false;
@@ -386,8 +407,8 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
 {
     uint8_t t[0x280];
     uint64_t hdr;
-    if (!chunk_size(h, s - 16, &hdr) || glibc_chunksize(hdr) != GLIBC_TCACHE_STRUCT_CHUNK ||
-        mem_read(&h->mem, s, t, sizeof t) != 0)
+    if (!mem_read_u64(&h->lists, s - 16 + 8, &hdr) || glibc_chunksize(hdr) != GLIBC_TCACHE_STRUCT_CHUNK ||
+        mem_read(&h->lists, s, t, sizeof t) != 0)
         return true;                  /* not a tcache struct: nothing to learn */
     for (int i = 0; i < h->ntcache_structs; i++)
         if (h->tcache_structs[i] == s)
@@ -402,7 +423,7 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
             continue;
         uint64_t key;
         if (h->st.L->tcache_key == TCACHE_KEY_RANDOM && !h->st.have_tcache_key &&
-            mem_read_u64(&h->mem, e + 8, &key)) {
+            mem_read_u64(&h->lists, e + 8, &key)) {
             h->st.tcache_key = key;
             h->st.have_tcache_key = true;
         }
@@ -414,10 +435,10 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
                          (unsigned long long)p, (unsigned long long)s);
                 return false;
             }
-            if (addr_map_put(&h->tags, p - 16, CH_TCACHE + 1) == ADDR_MAP_ADDED)
-                h->listed[CH_TCACHE]++;
+            if (!tag(h, p - 16, CH_TCACHE, "tcache"))
+                return true;
             uint64_t raw;
-            if (!mem_read_u64(&h->mem, p, &raw))
+            if (!mem_read_u64(&h->lists, p, &raw))
                 break;
             p = reveal(h, p, raw);
         }
@@ -428,17 +449,66 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
     return true;
 }
 
-bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw,
+static bool sort_tags(struct glibc_heap *h, char *err, size_t errlen)
+{
+    uint64_t dup = 0;
+    if (chunk_tags_sort(&h->tags, &dup)) {
+        snprintf(err, errlen, "corrupt free lists: chunk 0x%llx is on two lists at once",
+                 (unsigned long long)dup);
+        return false;
+    }
+    return true;
+}
+
+static void ignore_chunk(void *arg, const struct glibc_chunk *c)
+{
+    (void)arg;
+    (void)c;
+}
+
+static void tag_unsorted(void *arg, const struct glibc_chunk *c, enum chunk_class from)
+{
+    struct glibc_heap *h = arg;
+    (void)from;
+    if (!chunk_tags_add(&h->tags, c->addr, CH_UNSORTED))
+        warn(h, "free-chunk set full at unsorted list");
+}
+
+/* GLIBC_EXACT_UNSORTED: one walk of the arenas with long unsorted lists
+ * to learn their binned chunks, then tag the unsorted ones. */
+static bool resolve_unsorted_now(struct glibc_heap *h, char *err, size_t errlen)
+{
+    bool any = false;
+    for (int ai = 0; ai < h->narenas; ai++)
+        if (h->arenas[ai].unsorted_deferred) {
+            any = true;
+            if (!glibc_heap_walk(h, ai, ignore_chunk, NULL, err, errlen))
+                return false;
+        }
+    if (!any)
+        return true;
+    if (!glibc_heap_resolve_unsorted(h, tag_unsorted, h, err, errlen))
+        return false;
+    for (int ai = 0; ai < h->narenas; ai++)
+        h->arenas[ai].unsorted_deferred = false;
+    return sort_tags(h, err, errlen);
+}
+
+bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigned flags,
                      char *err, size_t errlen)
 {
     memset(h, 0, sizeof *h);
     h->raw = raw;
-    addr_map_init(&h->tags, 64u << 20);
-    if (!block_cache_init(&h->cache, raw)) {
+    h->flags = flags;
+    chunk_tags_init(&h->tags, 64u << 20);
+    if (!block_cache_init(&h->cache, raw) || !block_cache_init(&h->list_cache, raw)) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
     h->mem = block_cache_reader(&h->cache);
+    h->list_cache.centered = true;
+    block_cache_set_window(&h->list_cache, 64 << 10);
+    h->lists = block_cache_reader(&h->list_cache);
     if (!glibc_state_find(raw, &h->st, err, errlen))
         return false;
     h->arenas = calloc(GLIBC_MAX_ARENAS, sizeof *h->arenas);
@@ -474,7 +544,7 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw,
 
     for (int i = 0; i < h->narenas; i++) {
         struct glibc_arena *a = &h->arenas[i];
-        if (!collect_fastbins(h, a, err, errlen) || !collect_unsorted(h, a, err, errlen))
+        if (!collect_fastbins(h, a, err, errlen) || !collect_unsorted(h, i, err, errlen))
             return false;
         /* the tcache struct is the first chunk of the heap of whichever
          * arena its thread used first */
@@ -489,6 +559,10 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw,
     if (mem_symbol(raw, "tcache", &tc) && mem_read_u64(&h->mem, tc, &tc) && tc &&
         !collect_tcache(h, tc, err, errlen))
         return false;
+    if (!sort_tags(h, err, errlen))
+        return false;
+    if ((h->flags & GLIBC_EXACT_UNSORTED) && !resolve_unsorted_now(h, err, errlen))
+        return false;
     if (h->st.L->tcache_key == TCACHE_KEY_RANDOM && !h->st.have_tcache_key)
         warn(h, "tcache key unknown (no tcache entries seen): chunks in other "
              "threads' tcaches count as in use");
@@ -498,11 +572,14 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw,
 void glibc_heap_close(struct glibc_heap *h)
 {
     block_cache_free(&h->cache);
-    addr_map_free(&h->tags);
+    block_cache_free(&h->list_cache);
+    chunk_tags_free(&h->tags);
     free(h->arenas);
     free(h->segments);
+    free(h->binned);
     h->arenas = NULL;
     h->segments = NULL;
+    h->binned = NULL;
 }
 
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena)
@@ -519,7 +596,7 @@ static bool is_tcache_by_key(struct glibc_heap *h, uint64_t p, uint64_t sz)
     if (sz > 0x410)
         return false;
     uint64_t key;
-    if (!mem_read_u64(&h->mem, p + 0x18, &key))
+    if (!block_cache_u64(&h->cache, p + 0x18, &key))
         return false;
     if (h->st.L->tcache_key == TCACHE_KEY_RANDOM)
         return h->st.have_tcache_key && key == h->st.tcache_key;
@@ -530,12 +607,15 @@ static bool is_tcache_by_key(struct glibc_heap *h, uint64_t p, uint64_t sz)
     return false;
 }
 
-static enum chunk_class classify(struct glibc_heap *h, uint64_t p, uint64_t sz,
-                                 uint64_t next_size_field)
+/* CURSOR indexes h->tags; the walk visits addresses in increasing order. */
+static enum chunk_class classify(struct glibc_heap *h, size_t *cursor, uint64_t p,
+                                 uint64_t sz, uint64_t next_size_field)
 {
-    uint8_t tag = addr_map_get(&h->tags, p);
-    if (tag)
-        return (enum chunk_class)(tag - 1);
+    const struct chunk_tags *t = &h->tags;
+    while (*cursor < t->n && t->v[*cursor].addr < p)
+        ++*cursor;
+    if (*cursor < t->n && t->v[*cursor].addr == p)
+        return (enum chunk_class)t->v[*cursor].cls;
     if (sz == 0x10)
         return CH_FENCEPOST;
     if (!(next_size_field & GLIBC_PREV_INUSE))
@@ -545,6 +625,28 @@ static enum chunk_class classify(struct glibc_heap *h, uint64_t p, uint64_t sz,
     return CH_IN_USE;
 }
 
+static bool remember_binned(struct glibc_heap *h, const struct glibc_chunk *c,
+                            char *err, size_t errlen)
+{
+    if (h->nbinned == h->binned_cap) {
+        size_t cap = h->binned_cap ? 2 * h->binned_cap : 4096;
+        struct binned_chunk *v = realloc(h->binned, cap * sizeof *v);
+        if (!v) {
+            snprintf(err, errlen, "out of memory recording free chunks");
+            return false;
+        }
+        h->binned = v;
+        h->binned_cap = cap;
+    }
+    struct binned_chunk *b = &h->binned[h->nbinned++];
+    b->addr = c->addr;
+    b->size = c->size;
+    b->arena = c->arena;
+    if (!mem_read_u64(&h->mem, c->addr + 16, &b->fd))
+        b->fd = 0;
+    return true;
+}
+
 static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *arg,
                          uint64_t *done, uint64_t total, char *err, size_t errlen)
 {
@@ -552,6 +654,7 @@ static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *
     const struct glibc_arena *a = &h->arenas[s->arena];
     struct glibc_chunk c = { .arena = s->arena, .segment = si };
     uint64_t p = s->start, sz, next_sz, prev = 0, prev_sz = 0;
+    size_t cursor = chunk_tags_lower_bound(&h->tags, p);
     if (!chunk_size(h, p, &sz))
         goto unreadable;
     for (uint64_t n = 0; p < s->end; n++) {
@@ -592,7 +695,10 @@ static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *
             return false;
         }
         c.size = size;
-        c.cls = classify(h, p, size, next_sz);
+        c.cls = classify(h, &cursor, p, size, next_sz);
+        if (a->unsorted_deferred && (c.cls == CH_SMALL || c.cls == CH_LARGE) &&
+            !remember_binned(h, &c, err, errlen))
+            return false;
         fn(arg, &c);
         prev = p;
         prev_sz = sz;
@@ -610,6 +716,47 @@ unreadable:
     snprintf(err, errlen, "cannot read the chunk at 0x%llx (arena 0x%llx)",
              (unsigned long long)p, (unsigned long long)a->addr);
     return false;
+}
+
+static int by_binned_addr(const void *a, const void *b)
+{
+    const struct binned_chunk *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void *arg,
+                                 char *err, size_t errlen)
+{
+    bool sorted = true;
+    for (size_t i = 1; i < h->nbinned && sorted; i++)
+        sorted = h->binned[i - 1].addr < h->binned[i].addr;
+    if (!sorted)
+        qsort(h->binned, h->nbinned, sizeof *h->binned, by_binned_addr);
+    for (int ai = 0; ai < h->narenas; ai++) {
+        const struct glibc_arena *a = &h->arenas[ai];
+        if (!a->unsorted_deferred)
+            continue;
+        uint64_t pseudo = a->addr + h->st.L->ms_bins - 16, p = a->unsorted_fd;
+        struct cycle_check cc;
+        cycle_check_init(&cc, p);
+        for (uint64_t k = 0; p != pseudo; k++) {
+            struct binned_chunk key = { .addr = p };
+            const struct binned_chunk *b =
+                bsearch(&key, h->binned, h->nbinned, sizeof key, by_binned_addr);
+            if (!b || b->arena != ai || (k && cycle_check_step(&cc, p))) {
+                snprintf(err, errlen, "corrupt unsorted bin of arena 0x%llx at chunk 0x%llx",
+                         (unsigned long long)a->addr, (unsigned long long)p);
+                return false;
+            }
+            struct glibc_chunk c = { .addr = b->addr, .size = b->size, .cls = CH_UNSORTED,
+                                     .arena = ai, .segment = -1 };
+            fn(arg, &c, b->size < 0x400 ? CH_SMALL : CH_LARGE);
+            h->listed[CH_UNSORTED]++;
+            p = b->fd;
+        }
+    }
+    h->nbinned = 0;
+    return true;
 }
 
 bool glibc_heap_walk(struct glibc_heap *h, int arena, glibc_chunk_fn fn, void *arg,

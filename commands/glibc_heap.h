@@ -6,7 +6,7 @@
 #ifndef NGXMEM_GLIBC_HEAP_H
 #define NGXMEM_GLIBC_HEAP_H
 
-#include "addr_map.h"
+#include "chunk_tags.h"
 #include "block_cache.h"
 #include "glibc_state.h"
 
@@ -23,6 +23,7 @@ struct glibc_arena {
     uint64_t top, top_size, system_mem, attached_threads;
     uint64_t fastbins[GLIBC_NFASTBINS];
     uint64_t unsorted_fd;
+    bool unsorted_deferred;    /* long unsorted list: resolved after the walk */
     int first_segment, nsegments;
 };
 
@@ -43,17 +44,37 @@ struct glibc_chunk {
 
 enum { GLIBC_MAX_ARENAS = 1024, GLIBC_MAX_SEGMENTS = 65536, GLIBC_MAX_TCACHES = 4096 };
 
+/* A binned free chunk seen by the walk of an arena whose unsorted list is
+ * resolved afterwards. */
+struct binned_chunk {
+    uint64_t addr, fd, size;
+    int arena;
+};
+
+enum glibc_open_flags {
+    /* Resolve long unsorted lists before any walk (one extra pass), so
+     * that every walk reports "unsorted" exactly; without it the first
+     * walk reports them as small/large and glibc_heap_resolve_unsorted
+     * corrects the aggregate afterwards. */
+    GLIBC_EXACT_UNSORTED = 1,
+};
+
 struct glibc_heap {
     const struct mem_reader *raw;
+    unsigned flags;
+    struct binned_chunk *binned;    /* deferred arenas' binned chunks */
+    size_t nbinned, binned_cap;
     struct block_cache cache;
-    struct mem_reader mem;          /* cached view of raw */
+    struct mem_reader mem;          /* cached view of raw, for walks */
+    struct block_cache list_cache;
+    struct mem_reader lists;        /* cached view of raw, for free lists */
     struct glibc_state st;
     struct glibc_arena *arenas;
     int narenas;
     struct glibc_segment *segments;
     int nsegments;
     uint64_t unwalked_bytes;        /* system_mem not covered by segments */
-    struct addr_map tags;           /* chunk -> class for listed chunks */
+    struct chunk_tags tags;         /* chunks on the short free lists */
     uint64_t tcache_structs[GLIBC_MAX_TCACHES];
     int ntcache_structs;
     uint64_t listed[CH_COUNT];      /* chunks found in each kind of list */
@@ -62,7 +83,7 @@ struct glibc_heap {
 
 /* Find glibc's state, arenas, segments and lists. False + ERR on failure;
  * call glibc_heap_close in every case. */
-bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw,
+bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigned flags,
                      char *err, size_t errlen);
 void glibc_heap_close(struct glibc_heap *h);
 
@@ -76,6 +97,14 @@ bool glibc_heap_walk(struct glibc_heap *h, int arena, glibc_chunk_fn fn,
 /* Walk one segment only (progress counted against that segment). */
 bool glibc_heap_walk_segment(struct glibc_heap *h, int segment, glibc_chunk_fn fn,
                              void *arg, char *err, size_t errlen);
+
+/* After a walk: follow deferred unsorted lists through the binned chunks
+ * the walk saw, calling FN for each chunk found to be unsorted (FROM is
+ * the class the walk gave it). */
+typedef void (*glibc_reclass_fn)(void *arg, const struct glibc_chunk *c,
+                                 enum chunk_class from);
+bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void *arg,
+                                 char *err, size_t errlen);
 
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena);
 

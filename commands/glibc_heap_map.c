@@ -174,7 +174,7 @@ static void glibc_heap_map_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    glibc_session_open(&s, "glibc-heap-map", args);
+    glibc_session_open(&s, "glibc-heap-map", args, 0);
     int arena = glibc_session_arena(&s, "glibc-heap-map");
     bool missing;
     uint64_t cell = 0;

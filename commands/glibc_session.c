@@ -15,7 +15,8 @@ void glibc_session_release(struct glibc_session *s)
     s->opened = s->stats_begun = false;
 }
 
-void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args)
+void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
+                        unsigned flags)
 {
     char err[512];
     memset(s, 0, sizeof *s);
@@ -23,7 +24,7 @@ void glibc_session_open(struct glibc_session *s, const char *cmd, const char *ar
         ngxmem_error("%s: too many arguments", cmd);
     s->reader = gdb_reader(&s->progress, "walking the glibc heap");
     s->opened = true;
-    if (!glibc_heap_open(&s->heap, &s->reader, err, sizeof err))
+    if (!glibc_heap_open(&s->heap, &s->reader, flags, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
 }
 
@@ -58,7 +59,15 @@ void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int aren
     if (!glibc_heap_walk(&s->heap, arena, glibc_stats_chunk, &s->stats, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     glibc_stats_end(&s->stats);
+    if (!glibc_heap_resolve_unsorted(&s->heap, glibc_stats_reclass, &s->stats, err, sizeof err))
+        ngxmem_error("%s: %s", cmd, err);
     gdb_reader_done(&s->progress);
+    if (getenv("NGXMEM_DEBUG_IO"))
+        ngxmem_eprintf("%s: read %llu bytes in %llu calls (walk), %llu bytes in %llu calls "
+                       "(lists)\n", cmd, (unsigned long long)s->heap.cache.backing_bytes,
+                       (unsigned long long)s->heap.cache.backing_reads,
+                       (unsigned long long)s->heap.list_cache.backing_bytes,
+                       (unsigned long long)s->heap.list_cache.backing_reads);
 }
 
 void glibc_session_no_extra_args(struct glibc_session *s, const char *cmd)

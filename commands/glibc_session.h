@@ -20,8 +20,10 @@ struct glibc_session {
 void glibc_session_release(struct glibc_session *s);
 #define GLIBC_SESSION struct glibc_session __attribute__((cleanup(glibc_session_release)))
 
-/* Parse ARGS, open the heap (raises a GDB error on failure). */
-void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args);
+/* Parse ARGS, open the heap with glibc_heap_open FLAGS (raises a GDB
+ * error on failure). */
+void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
+                        unsigned flags);
 
 /* --arena VALUE: "all" (-1), an index, "main", or an arena address. */
 int glibc_session_arena(struct glibc_session *s, const char *cmd);

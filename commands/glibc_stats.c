@@ -7,10 +7,8 @@ enum { PAGE = 4096 };
 
 int size_bucket(uint64_t size)
 {
-    int b = 0;
-    while (b + 1 < SIZE_BUCKETS && (size >> (b + 1)))
-        b++;
-    return b;
+    int b = size ? 63 - __builtin_clzll(size) : 0;
+    return b < SIZE_BUCKETS ? b : SIZE_BUCKETS - 1;
 }
 
 static bool is_free_class(enum chunk_class c)
@@ -149,4 +147,24 @@ void glibc_stats_chunk(void *arg, const struct glibc_chunk *c)
 void glibc_stats_end(struct glibc_stats_walk *w)
 {
     close_run(w, NULL);
+}
+
+static void move(struct glibc_stats *s, const struct glibc_chunk *c, enum chunk_class from)
+{
+    int b = size_bucket(c->size);
+    s->cls[from].count--;
+    s->cls[from].bytes -= c->size;
+    s->bucket[from][b].count--;
+    s->bucket[from][b].bytes -= c->size;
+    s->cls[c->cls].count++;
+    s->cls[c->cls].bytes += c->size;
+    s->bucket[c->cls][b].count++;
+    s->bucket[c->cls][b].bytes += c->size;
+}
+
+void glibc_stats_reclass(void *arg, const struct glibc_chunk *c, enum chunk_class from)
+{
+    struct glibc_stats_walk *w = arg;
+    move(&w->per_arena[c->arena], c, from);
+    move(&w->total, c, from);
 }

@@ -37,6 +37,8 @@ struct glibc_stats_walk {
 bool glibc_stats_begin(struct glibc_stats_walk *w, struct glibc_heap *h);
 void glibc_stats_chunk(void *w, const struct glibc_chunk *c);   /* glibc_chunk_fn */
 void glibc_stats_end(struct glibc_stats_walk *w);
+/* glibc_reclass_fn: move a chunk from class FROM to c->cls. */
+void glibc_stats_reclass(void *w, const struct glibc_chunk *c, enum chunk_class from);
 void glibc_stats_free(struct glibc_stats_walk *w);
 
 int size_bucket(uint64_t size);
