@@ -39,7 +39,15 @@ cmd=$(echo "$full - $base" | bc)
 chunks=$(gdbrun -ex "glibc-free-chunks --json"; grep -o '"free_chunks":[0-9]*,.*"in_use_chunks":[0-9]*' "$tmp/gdb.out" |
     sed 's/.*"free_chunks":\([0-9]*\),.*"in_use_chunks":\([0-9]*\)/\1 \2/' | awk '{print $1 + $2}')
 
+# GDB's peak memory, with and without the command: the walk must not grow
+# GDB in proportion to the heap (only the compact sets of listed chunks).
+rss() { /usr/bin/time -f %M gdb -nx -q -batch -iex "set debuginfod enabled off" -p "$pid" \
+    -x "$top/gdbinit" "$@" 2>&1 >/dev/null | tail -1; }
+rss_base=$(rss -ex echo)
+rss_cmd=$(rss -ex glibc-free-chunks)
+
 echo "heap: $bytes bytes, $chunks chunks"
+echo "gdb peak RSS: ${rss_base} KiB attached, ${rss_cmd} KiB after glibc-free-chunks"
 echo "raw read of /proc/$pid/mem:     ${raw}s"
 echo "glibc-free-chunks (best of 3): ${cmd}s  (gdb attach+load ${base}s excluded)"
 echo "ratio: $(echo "scale=2; $cmd / $raw" | bc)x"

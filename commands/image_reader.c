@@ -2,18 +2,28 @@
 
 #include <string.h>
 
+/* A read may span adjacent segments, as it may span adjacent mappings. */
 static int image_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
     const struct image *img = ctx;
-    for (size_t i = 0; i < img->nsegments; i++) {
-        const struct image_segment *s = &img->segments[i];
-        if (addr >= s->addr && addr - s->addr <= s->len &&
-            len <= s->len - (addr - s->addr)) {
-            memcpy(buf, s->data + (addr - s->addr), len);
-            return 0;
+    uint8_t *out = buf;
+    while (len) {
+        const struct image_segment *hit = NULL;
+        for (size_t i = 0; i < img->nsegments && !hit; i++) {
+            const struct image_segment *s = &img->segments[i];
+            if (addr >= s->addr && addr - s->addr < s->len)
+                hit = s;
         }
+        if (!hit)
+            return -1;
+        size_t n = hit->len - (size_t)(addr - hit->addr);
+        n = n < len ? n : len;
+        memcpy(out, hit->data + (addr - hit->addr), n);
+        out += n;
+        addr += n;
+        len -= n;
     }
-    return -1;
+    return 0;
 }
 
 static bool image_symbol(void *ctx, const char *name, uint64_t *addr)

@@ -61,6 +61,7 @@ if [ "$only" = all ]; then
     minimal=${NGXMEM_TEST_GDB_MINIMAL:-$(fetch_gdb_minimal)} || status=1
     [ -n "$minimal" ] && run gdb-minimal "$minimal" $suites
 fi
+[ "$only" = all ] && run unit none ngxmem.unit
 reference=${NGXMEM_REFERENCE_GDB:-$("$tests/build-reference-gdb.sh")} || status=1
 [ -n "$reference" ] && run reference "$reference" ngxmem.resolver
 

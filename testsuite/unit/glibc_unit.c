@@ -1,0 +1,195 @@
+/* The glibc analysis without GDB: run heap-fixture (path in argv[1]) in
+ * each mode, read its memory with process_vm_readv, and check the totals
+ * against the mallinfo2() truth it prints. Then snapshot its memory into
+ * an in-memory image and check the image reader gives the same totals.
+ * With SEED_DIR (argv[2]) it also writes each image as a fuzzing seed.
+ * Prints "PASS: ..." / "FAIL: ..." lines (read by ngxmem.unit/unit.exp). */
+#define _GNU_SOURCE
+#include "glibc_heap.h"
+#include "glibc_stats.h"
+#include "image_reader.h"
+#include "fuzz_image.h"
+
+#include <dlfcn.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failures;
+
+static void check(bool ok, const char *what, const char *mode, long long got, long long want)
+{
+    printf("%s: unit %s: %s (got %lld, want %lld)\n", ok ? "PASS" : "FAIL", mode, what, got,
+           want);
+    failures += !ok;
+}
+
+struct child {
+    pid_t pid;
+    uint64_t libc_delta;     /* child's libc address - ours */
+};
+
+static int child_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    struct child *c = ctx;
+    struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+    return process_vm_readv(c->pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static bool child_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+    struct child *c = ctx;
+    if (strcmp(name, "malloc_trim") != 0)   /* no debug info: memory path */
+        return false;
+    *addr = (uint64_t)(uintptr_t)dlsym(RTLD_DEFAULT, "malloc_trim") + c->libc_delta;
+    return true;
+}
+
+static uint64_t libc_base_of(pid_t pid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    unsigned long long lo = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, "/libc.so.6") && sscanf(line, "%llx-", &lo) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return lo;
+}
+
+struct totals {
+    long long free_bytes, tcache_bytes, free_chunks, tcache_chunks, fast_bytes, fast_chunks,
+        arena, top_main;
+};
+
+static bool analyse(const struct mem_reader *r, struct totals *t, char *err, size_t n)
+{
+    struct glibc_heap h;
+    struct glibc_stats_walk w = { 0 };
+    bool ok = glibc_heap_open(&h, r, 0, err, n) && glibc_stats_begin(&w, &h) &&
+              glibc_heap_walk(&h, -1, glibc_stats_chunk, &w, err, n);
+    if (ok) {
+        glibc_stats_end(&w);
+        ok = glibc_heap_resolve_unsorted(&h, glibc_stats_reclass, &w, err, n);
+    }
+    if (ok) {
+        const struct glibc_stats *s = &w.total;
+        memset(t, 0, sizeof *t);
+        for (int c = CH_TCACHE; c <= CH_TOP; c++) {
+            t->free_bytes += (long long)s->cls[c].bytes;
+            t->free_chunks += (long long)s->cls[c].count;
+        }
+        t->tcache_bytes = (long long)s->cls[CH_TCACHE].bytes;
+        t->tcache_chunks = (long long)s->cls[CH_TCACHE].count;
+        t->fast_bytes = (long long)s->cls[CH_FAST].bytes;
+        t->fast_chunks = (long long)s->cls[CH_FAST].count;
+        for (int i = 0; i < h.narenas; i++)
+            t->arena += (long long)h.arenas[i].system_mem;
+        t->top_main = (long long)h.arenas[0].top_size;
+    }
+    glibc_stats_free(&w);
+    glibc_heap_close(&h);
+    return ok;
+}
+
+static void compare(const char *mode, const char *how, const struct totals *t,
+                    const long long *m /* arena ordblks smblks fsmblks fordblks keepcost */)
+{
+    char what[128];
+    snprintf(what, sizeof what, "%s: free_bytes - tcache_bytes == fordblks", how);
+    check(t->free_bytes - t->tcache_bytes == m[4], what, mode, t->free_bytes - t->tcache_bytes,
+          m[4]);
+    snprintf(what, sizeof what, "%s: free_chunks - tcache_chunks == ordblks + smblks", how);
+    check(t->free_chunks - t->tcache_chunks == m[1] + m[2], what, mode,
+          t->free_chunks - t->tcache_chunks, m[1] + m[2]);
+    snprintf(what, sizeof what, "%s: fastbin bytes == fsmblks", how);
+    check(t->fast_bytes == m[3], what, mode, t->fast_bytes, m[3]);
+    snprintf(what, sizeof what, "%s: arena == mallinfo2.arena", how);
+    check(t->arena == m[0], what, mode, t->arena, m[0]);
+    snprintf(what, sizeof what, "%s: main top == keepcost", how);
+    check(t->top_main == m[5], what, mode, t->top_main, m[5]);
+}
+
+static void run_mode(const char *fixture, const char *mode, const char *seed_dir)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        execl(fixture, fixture, mode, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char buf[1024] = "";
+    size_t got = 0;
+    while (!strstr(buf, "ready") && got < sizeof buf - 1) {
+        ssize_t n = read(fds[0], buf + got, sizeof buf - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        buf[got] = '\0';
+    }
+    long long m[6];
+    if (sscanf(strstr(buf, "arena=") ? strstr(buf, "arena=") : "",
+               "arena=%lld ordblks=%lld smblks=%lld", &m[0], &m[1], &m[2]) != 3 ||
+        !strstr(buf, "fsmblks=") ||
+        sscanf(strstr(buf, "fsmblks="), "fsmblks=%lld uordblks=%*d fordblks=%lld keepcost=%lld",
+               &m[3], &m[4], &m[5]) != 3) {
+        check(false, "fixture truth line", mode, 0, 0);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return;
+    }
+    kill(pid, SIGSTOP);
+    struct child c = { pid, 0 };
+    Dl_info di;
+    dladdr(dlsym(RTLD_DEFAULT, "malloc_trim"), &di);
+    c.libc_delta = libc_base_of(pid) - (uint64_t)(uintptr_t)di.dli_fbase;
+    struct mem_reader r = { child_read, child_symbol, NULL, &c };
+    struct totals t;
+    char err[512];
+    if (analyse(&r, &t, err, sizeof err))
+        compare(mode, "process_vm_readv", &t, m);
+    else
+        check(false, err, mode, 0, 0);
+
+    struct fuzz_image img;
+    if (fuzz_image_snapshot(&img, &r, pid)) {
+        struct mem_reader ir = image_reader(&img.image);
+        if (analyse(&ir, &t, err, sizeof err))
+            compare(mode, "memory image", &t, m);
+        else
+            check(false, err, mode, 0, 0);
+        if (seed_dir) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/%s.img", seed_dir, mode);
+            fuzz_image_save(&img, path);
+        }
+        fuzz_image_free(&img);
+    } else {
+        check(false, "snapshot of the fixture's memory", mode, 0, 0);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: glibc-unit HEAP-FIXTURE [SEED-DIR]\n");
+        return 2;
+    }
+    const char *modes[] = { "mixed", "threads", "mmapped", "nobrk", "tcache" };
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        run_mode(argv[1], modes[i], argc > 2 ? argv[2] : NULL);
+    return failures != 0;
+}
