@@ -1,5 +1,9 @@
 # The full ngxmem report for an nginx master (gdb -batch -p PID -x gdbinit -x report.gdb).
 echo \n==== ngxmem: plugin and GDB ====\n
 ngxmem-info
-echo \n==== ngxmem: host self-test on this process ====\n
-ngxmem-selftest
+echo \n==== glibc: arenas ====\n
+glibc-arenas
+echo \n==== glibc: free chunks (what a HUP reload left behind) ====\n
+glibc-free-chunks
+echo \n==== glibc: heap map ====\n
+glibc-heap-map --arena main

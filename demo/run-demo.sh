@@ -37,4 +37,5 @@ while [ "$i" -le "$reloads" ]; do
 done
 gdb -nx -q -batch -iex "set debuginfod enabled off" -p "$master" \
     -x "$top/gdbinit" -x "$top/demo/report.gdb" 2>&1 |
-    grep -v -E -e '^\[' -e '^Reading symbols' -e '^\(No debugging' -e 'No such file or directory' -e '^[0-9]+\s'
+    grep -v -E -e '^\[(Thread|Inferior|New)' -e '^Reading symbols' -e '^\(No debugging' \
+        -e '^Using host libthread_db' -e '^0x[0-9a-f]+ in ' -e 'No such file or directory'
