@@ -116,6 +116,27 @@ static const enum chunk_class free_classes[] = { CH_TCACHE, CH_FAST, CH_UNSORTED
                                                  CH_LARGE, CH_TOP };
 enum { NFREE = sizeof free_classes / sizeof free_classes[0] };
 
+/* All free classes of size bucket B. */
+static struct count_bytes free_bucket(const struct glibc_stats *t, int b)
+{
+    struct count_bytes sum = { 0, 0 };
+    for (int k = 0; k < NFREE; k++) {
+        sum.count += t->bucket[free_classes[k]][b].count;
+        sum.bytes += t->bucket[free_classes[k]][b].bytes;
+    }
+    return sum;
+}
+
+/* system_mem of ARENA, or of all arenas (-1). */
+static uint64_t arena_bytes(const struct glibc_heap *h, int arena)
+{
+    uint64_t sys = 0;
+    for (int i = 0; i < h->narenas; i++)
+        if (arena < 0 || arena == i)
+            sys += h->arenas[i].system_mem;
+    return sys;
+}
+
 static void free_chunks_json(struct glibc_session *s, const struct glibc_stats *t, int arena)
 {
     const struct glibc_heap *h = &s->heap;
@@ -128,26 +149,19 @@ static void free_chunks_json(struct glibc_session *s, const struct glibc_stats *
     ngxmem_printf(",\"buckets\":[");
     bool first = true;
     for (int b = 0; b < SIZE_BUCKETS; b++) {
-        uint64_t c = 0, by = 0;
-        for (int k = 0; k < NFREE; k++) {
-            c += t->bucket[free_classes[k]][b].count;
-            by += t->bucket[free_classes[k]][b].bytes;
-        }
-        if (!c)
+        struct count_bytes sum = free_bucket(t, b);
+        if (!sum.count)
             continue;
         ngxmem_printf("%s{\"min_size\":%llu,\"max_size\":%llu,\"count\":%llu,\"bytes\":%llu,"
                       "\"by_class\":{", first ? "" : ",", 1ull << b, (2ull << b) - 1,
-                      (unsigned long long)c, (unsigned long long)by);
+                      (unsigned long long)sum.count, (unsigned long long)sum.bytes);
         for (int k = 0; k < NFREE; k++)
             ngxmem_printf("%s\"%s\":%llu", k ? "," : "", chunk_class_names[free_classes[k]],
                           (unsigned long long)t->bucket[free_classes[k]][b].count);
         ngxmem_printf("}}");
         first = false;
     }
-    uint64_t sys = 0;
-    for (int i = 0; i < h->narenas; i++)
-        if (arena < 0 || arena == i)
-            sys += h->arenas[i].system_mem;
+    uint64_t sys = arena_bytes(h, arena);
     ngxmem_printf("],\"totals\":{\"free_bytes\":%llu,\"free_chunks\":%llu,"
                   "\"tcache_bytes\":%llu,\"tcache_chunks\":%llu,\"fastbin_bytes\":%llu,"
                   "\"fastbin_chunks\":%llu,\"unsorted_bytes\":%llu,\"small_bytes\":%llu,"
@@ -194,25 +208,18 @@ static void glibc_free_chunks_command(const char *args, int from_tty)
         return;
     }
     char b[8][32], range[48];
-    uint64_t fb = free_bytes_of(t, true), sys = 0;
-    for (int i = 0; i < s.heap.narenas; i++)
-        if (arena < 0 || arena == i)
-            sys += s.heap.arenas[i].system_mem;
+    uint64_t fb = free_bytes_of(t, true), sys = arena_bytes(&s.heap, arena);
     glibc_session_print_header(&s);
     ngxmem_printf("Free chunks in %s:\n\n", arena < 0 ? "all arenas" : "one arena");
     ngxmem_printf("%-22s %10s %12s %7s %8s %8s %8s %8s %8s %4s\n", "size", "chunks", "bytes",
                   "% free", "tcache", "fastbin", "unsorted", "small", "large", "top");
     for (int bk = 0; bk < SIZE_BUCKETS; bk++) {
-        uint64_t c = 0, by = 0;
-        for (int k = 0; k < NFREE; k++) {
-            c += t->bucket[free_classes[k]][bk].count;
-            by += t->bucket[free_classes[k]][bk].bytes;
-        }
-        if (!c)
+        struct count_bytes sum = free_bucket(t, bk);
+        if (!sum.count)
             continue;
         size_range(bk, range, sizeof range);
-        ngxmem_printf("%-22s %10llu %12s %6.1f%%", range, (unsigned long long)c,
-                      format_bytes(by, b[0], 32), pct(by, fb));
+        ngxmem_printf("%-22s %10llu %12s %6.1f%%", range, (unsigned long long)sum.count,
+                      format_bytes(sum.bytes, b[0], 32), pct(sum.bytes, fb));
         for (int k = 0; k < NFREE; k++)
             ngxmem_printf(" %*llu", k == NFREE - 1 ? 4 : 8,
                           (unsigned long long)t->bucket[free_classes[k]][bk].count);

@@ -43,27 +43,35 @@ static const char *vformat(char *buf, size_t n, char **heap, const char *fmt,
     return buf;
 }
 
-void ngxmem_printf(const char *fmt, ...)
+/* Format in this frame (heap text freed by cleanup even if GDB raises a
+ * quit at the pager prompt) and hand GDB one "%s". */
+static void print_formatted(bool to_stderr, const char *fmt, va_list ap)
 {
     char buf[1024];
     char *heap __attribute__((cleanup(free_heap_text))) = NULL;
+    const char *text = vformat(buf, sizeof buf, &heap, fmt, ap);
+    if (to_stderr) {
+        struct ui_file **err = GDB_FN(GI_STDERR_PTR, stream_ptr_fn)();
+        GDB_FN(GI_FPRINTF, fprintf_fn)(*err, "%s", text);
+    } else {
+        GDB_FN(GI_PRINTF, printf_fn)("%s", text);
+    }
+}
+
+void ngxmem_printf(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    const char *text = vformat(buf, sizeof buf, &heap, fmt, ap);
+    print_formatted(false, fmt, ap);
     va_end(ap);
-    GDB_FN(GI_PRINTF, printf_fn)("%s", text);
 }
 
 void ngxmem_eprintf(const char *fmt, ...)
 {
-    char buf[1024];
-    char *heap __attribute__((cleanup(free_heap_text))) = NULL;
     va_list ap;
     va_start(ap, fmt);
-    const char *text = vformat(buf, sizeof buf, &heap, fmt, ap);
+    print_formatted(true, fmt, ap);
     va_end(ap);
-    struct ui_file **err = GDB_FN(GI_STDERR_PTR, stream_ptr_fn)();
-    GDB_FN(GI_FPRINTF, fprintf_fn)(*err, "%s", text);
 }
 
 void ngxmem_error(const char *fmt, ...)
