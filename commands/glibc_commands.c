@@ -255,7 +255,7 @@ static void glibc_free_chunks_command(const char *args, int from_tty)
 /* ---- glibc-chunks ---------------------------------------------------- */
 
 struct chunk_listing {
-    bool want_free, want_used;
+    bool want_free, want_used, json;
     uint64_t min_size, limit, shown, matched;
 };
 
@@ -269,9 +269,14 @@ static void list_chunk(void *arg, const struct glibc_chunk *c)
     if (l->shown >= l->limit)
         return;
     char b[32];
-    ngxmem_printf("0x%016llx %12llu %10s  %-9s arena %d\n", (unsigned long long)c->addr,
-                  (unsigned long long)c->size, format_bytes(c->size, b, sizeof b),
-                  chunk_class_names[c->cls], c->arena);
+    if (l->json)
+        ngxmem_printf("%s{\"addr\":%llu,\"size\":%llu,\"class\":\"%s\",\"arena\":%d}",
+                      l->shown ? "," : "", (unsigned long long)c->addr,
+                      (unsigned long long)c->size, chunk_class_names[c->cls], c->arena);
+    else
+        ngxmem_printf("0x%016llx %12llu %10s  %-9s arena %d\n", (unsigned long long)c->addr,
+                      (unsigned long long)c->size, format_bytes(c->size, b, sizeof b),
+                      chunk_class_names[c->cls], c->arena);
     l->shown++;
 }
 
@@ -281,6 +286,7 @@ static void glibc_chunks_command(const char *args, int from_tty)
     GLIBC_SESSION s;
     glibc_session_open(&s, "glibc-chunks", args, GLIBC_EXACT_UNSORTED);
     struct chunk_listing l = { .want_free = true, .want_used = true, .limit = 100 };
+    l.json = args_flag(&s.args, "--json");
     bool only_free = args_flag(&s.args, "--free"), only_used = args_flag(&s.args, "--used");
     if (only_free || only_used) {
         l.want_free = only_free;
@@ -296,10 +302,18 @@ static void glibc_chunks_command(const char *args, int from_tty)
     int arena = glibc_session_arena(&s, "glibc-chunks");
     glibc_session_no_extra_args(&s, "glibc-chunks");
     char err[512];
-    ngxmem_printf("%-18s %12s %10s  %-9s %s\n", "chunk", "size", "", "class", "arena");
+    if (l.json)
+        ngxmem_printf("{\"chunks\":[");
+    else
+        ngxmem_printf("%-18s %12s %10s  %-9s %s\n", "chunk", "size", "", "class", "arena");
     if (!glibc_heap_walk(&s.heap, arena, list_chunk, &l, err, sizeof err))
         ngxmem_error("glibc-chunks: %s", err);
     gdb_reader_done(&s.progress);
+    if (l.json) {
+        ngxmem_printf("],\"matched\":%llu,\"shown\":%llu}\n", (unsigned long long)l.matched,
+                      (unsigned long long)l.shown);
+        return;
+    }
     ngxmem_printf("%llu chunk%s matched, %llu shown%s\n", (unsigned long long)l.matched,
                   l.matched == 1 ? "" : "s", (unsigned long long)l.shown,
                   l.matched > l.shown ? " (raise --limit for more)" : "");
@@ -327,7 +341,7 @@ static const char free_chunks_help[] =
 
 static const char chunks_help[] =
     "List glibc heap chunks, in address order.\n"
-    "Usage: glibc-chunks [--free|--used] [--min-size N] [--limit N] [--arena A]\n"
+    "Usage: glibc-chunks [--free|--used] [--min-size N] [--limit N] [--arena A] [--json]\n"
     "Each chunk: address, size, class (in use, tcache, fastbin, unsorted, small,\n"
     "large, top, fencepost) and arena. Default limit 100; sizes take K/M/G.\n"
     "Example: glibc-chunks --free --min-size 64K --limit 20";

@@ -14,6 +14,8 @@ enum map_kind { MK_USED, MK_OWNED, MK_FREE, MK_FAST, MK_TCACHE, MK_TOP, MK_FENCE
 static const char map_chars[MK_COUNT] = { '#', '?', '.', 'f', 't', '_', '|' };
 
 struct map_cells {
+    bool json;
+    int printed;                   /* segments printed so far */
     uint64_t start, cell;
     size_t ncells;
     uint64_t (*bytes)[MK_COUNT];
@@ -113,12 +115,19 @@ static void print_segment(struct glibc_session *s, int si, struct map_cells *m)
     if (!glibc_heap_walk_segment(&s->heap, si, map_chunk, m, err, sizeof err))
         ngxmem_error("glibc-heap-map: %s", err);
     gdb_reader_done(&s->progress);
-    ngxmem_printf("\nsegment %d: %s of arena %d (0x%llx), 0x%llx-0x%llx, %s, cell %s\n", si,
-                  g->kind == SEG_BRK ? "brk heap" : g->kind == SEG_MMAP ? "mmap segment"
-                                                                        : "thread heap",
-                  g->arena, (unsigned long long)a->addr, (unsigned long long)g->start,
-                  (unsigned long long)g->end, format_bytes(g->end - g->start, b[0], 32),
-                  format_bytes(m->cell, b[1], 32));
+    const char *kind = g->kind == SEG_BRK ? "brk heap" : g->kind == SEG_MMAP ? "mmap segment"
+                                                                             : "thread heap";
+    if (m->json)
+        ngxmem_printf("%s{\"segment\":%d,\"kind\":\"%s\",\"arena\":%d,\"start\":%llu,"
+                      "\"end\":%llu,\"cell\":%llu,\"rows\":[", m->printed ? "," : "", si, kind,
+                      g->arena, (unsigned long long)g->start, (unsigned long long)g->end,
+                      (unsigned long long)m->cell);
+    else
+        ngxmem_printf("\nsegment %d: %s of arena %d (0x%llx), 0x%llx-0x%llx, %s, cell %s\n", si,
+                      kind, g->arena, (unsigned long long)a->addr, (unsigned long long)g->start,
+                      (unsigned long long)g->end, format_bytes(g->end - g->start, b[0], 32),
+                      format_bytes(m->cell, b[1], 32));
+    m->printed++;
     char row[CELLS_PER_ROW + 1];
     for (size_t r = 0; r < m->ncells; r += CELLS_PER_ROW) {
         size_t n = 0;
@@ -129,15 +138,21 @@ static void print_segment(struct glibc_session *s, int si, struct map_cells *m)
         }
         row[n] = '\0';
         bool last = r + CELLS_PER_ROW >= m->ncells;
-        ngxmem_printf("  0x%012llx %s%s\n", (unsigned long long)(m->start + r * m->cell), row,
-                      last && g->kind == SEG_BRK && !a->noncontiguous ? "> brk" : "");
+        if (m->json)
+            ngxmem_printf("%s\"%s\"", r ? "," : "", row);
+        else
+            ngxmem_printf("  0x%012llx %s%s\n", (unsigned long long)(m->start + r * m->cell), row,
+                          last && g->kind == SEG_BRK && !a->noncontiguous ? "> brk" : "");
     }
+    if (m->json)
+        ngxmem_printf("]}");
 }
 
-void glibc_heap_map_print(struct glibc_session *s, int arena, uint64_t cell,
+void glibc_heap_map_print(struct glibc_session *s, int arena, uint64_t cell, bool json,
                           const struct heap_map_overlay *overlay)
 {
-    struct map_cells m __attribute__((cleanup(free_cells))) = { .overlay = overlay };
+    struct map_cells m __attribute__((cleanup(free_cells))) = { .overlay = overlay,
+                                                                .json = json };
     m.cell = cell ? cell : choose_cell(&s->heap, arena);
     size_t most = 0;
     for (int i = 0; i < s->heap.nsegments; i++) {
@@ -153,17 +168,24 @@ void glibc_heap_map_print(struct glibc_session *s, int arena, uint64_t cell,
     m.owner_bytes = calloc(most ? most : 1, sizeof *m.owner_bytes);
     if (!m.bytes || !m.owner_char || !m.owner_bytes)
         ngxmem_error("glibc-heap-map: out of memory");
-    ngxmem_printf("legend: # in use, . free (bins), f fastbin, t tcache, _ top, | fencepost, "
-                  "T top chunk starts%s%s\n", overlay && overlay->legend ? ", " : "",
-                  overlay && overlay->legend ? overlay->legend : "");
+    if (json)
+        ngxmem_printf("{\"legend\":\"#used .free f fastbin t tcache _ top | fencepost T top%s%s\","
+                      "\"segments\":[", overlay && overlay->legend ? " " : "",
+                      overlay && overlay->legend ? overlay->legend : "");
+    else
+        ngxmem_printf("legend: # in use, . free (bins), f fastbin, t tcache, _ top, | fencepost, "
+                      "T top chunk starts%s%s\n", overlay && overlay->legend ? ", " : "",
+                      overlay && overlay->legend ? overlay->legend : "");
     for (int i = 0; i < s->heap.nsegments; i++)
         if (arena < 0 || s->heap.segments[i].arena == arena)
             print_segment(s, i, &m);
+    if (json)
+        ngxmem_printf("]}\n");
 }
 
 static const char heap_map_help[] =
     "Draw every glibc heap segment as a map: what holds the memory below the top.\n"
-    "Usage: glibc-heap-map [--arena all|main|N|ADDR] [--cell SIZE]\n"
+    "Usage: glibc-heap-map [--arena all|main|N|ADDR] [--cell SIZE] [--json]\n"
     "One character per cell (default: a power of two >= 4 KiB giving at most 2048\n"
     "cells per segment): # in use, . free, f fastbin, t tcache, _ top, | fencepost;\n"
     "T marks where the top chunk starts and '> brk' the end of the brk heap. Free\n"
@@ -181,10 +203,13 @@ static void glibc_heap_map_command(const char *args, int from_tty)
     const char *v = args_value(&s.args, "--cell", &missing);
     if (missing || (v && (!args_parse_size(v, &cell) || cell < 16 || (cell & (cell - 1)))))
         ngxmem_error("glibc-heap-map: --cell needs a power-of-two size >= 16 (e.g. 4K, 1M)");
+    bool json = args_flag(&s.args, "--json");
     glibc_session_no_extra_args(&s, "glibc-heap-map");
-    glibc_session_print_header(&s);
-    glibc_heap_map_print(&s, arena, cell, NULL);
-    glibc_session_print_warnings(&s);
+    if (!json)
+        glibc_session_print_header(&s);
+    glibc_heap_map_print(&s, arena, cell, json, NULL);
+    if (!json)
+        glibc_session_print_warnings(&s);
 }
 
 void glibc_heap_map_register(void)

@@ -12,8 +12,9 @@ struct heap_map_overlay {
     const char *legend;      /* e.g. "C cycle pool" */
 };
 
-/* Print the map of ARENA (-1 all) with cells of CELL bytes (0: choose). */
-void glibc_heap_map_print(struct glibc_session *s, int arena, uint64_t cell,
+/* Print the map of ARENA (-1 all) with cells of CELL bytes (0: choose),
+ * as text or JSON. */
+void glibc_heap_map_print(struct glibc_session *s, int arena, uint64_t cell, bool json,
                           const struct heap_map_overlay *overlay);
 
 #endif
