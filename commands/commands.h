@@ -4,5 +4,6 @@
 
 void glibc_commands_register(void);
 void glibc_heap_map_register(void);
+void nginx_commands_register(void);
 
 #endif

@@ -62,7 +62,7 @@ bool elf_memory_find(const struct mem_reader *m, const struct elf_memory *e,
         return false;
     bool found = false;
     for (int i = 0; i < e->nloads && !found; i++) {
-        if (e->loads[i].writable || e->loads[i].exec)
+        if (e->loads[i].exec)
             continue;
         for (uint64_t off = 0; off < e->loads[i].size && !found; off += CHUNK) {
             uint64_t n = e->loads[i].size - off;

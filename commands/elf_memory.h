@@ -18,7 +18,8 @@ struct elf_memory {
 bool elf_memory_from_address(const struct mem_reader *m, uint64_t addr,
                              struct elf_memory *out);
 
-/* First occurrence of NEEDLE in the object's read-only segments. */
+/* First occurrence of NEEDLE in the object's data segments (read-only
+ * and writable: nginx keeps its "Server: nginx/..." string in .data). */
 bool elf_memory_find(const struct mem_reader *m, const struct elf_memory *e,
                      const void *needle, size_t len, uint64_t *at);
 

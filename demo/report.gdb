@@ -1,6 +1,8 @@
 # The full ngxmem report for an nginx master (gdb -batch -p PID -x gdbinit -x report.gdb).
 echo \n==== ngxmem: plugin and GDB ====\n
 ngxmem-info
+echo \n==== nginx: configuration (cycle) pools ====\n
+ngx-cycle-pools
 echo \n==== glibc: arenas ====\n
 glibc-arenas
 echo \n==== glibc: free chunks (what a HUP reload left behind) ====\n

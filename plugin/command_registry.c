@@ -34,4 +34,5 @@ void host_register_commands(void)
     ngxmem_register_command("ngxmem-selftest", selftest_command, selftest_help);
     glibc_commands_register();
     glibc_heap_map_register();
+    nginx_commands_register();
 }

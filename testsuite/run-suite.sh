@@ -51,7 +51,7 @@ count() {  # count PATTERN: sum over all .sum files
 }
 
 # Suites run against every GDB under test.
-suites="ngxmem.base ngxmem.glibc"
+suites="ngxmem.base ngxmem.glibc ngxmem.nginx"
 
 rm -rf "$out"
 mkdir -p "$out"

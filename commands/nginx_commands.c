@@ -1,0 +1,183 @@
+/* ngx-cycle-pools: the configuration memory of nginx (cycle pools). */
+#include "commands.h"
+
+#include "format.h"
+#include "glibc_session.h"
+#include "nginx_pool.h"
+#include "nginx_state.h"
+#include "ngxmem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { MAX_OLD_CYCLES = 1024 };
+
+struct named_pool {
+    char name[32];
+    uint64_t cycle, pool;
+    struct nginx_pool_stats st;
+};
+
+static void print_block_addr(void *arg, uint64_t block)
+{
+    int *n = arg;
+    ngxmem_printf("%s%llu", (*n)++ ? "," : "", (unsigned long long)block);
+}
+
+static void pool_json(const struct mem_reader *m, const struct named_pool *p)
+{
+    char err[256];
+    const struct nginx_pool_stats *s = &p->st;
+    ngxmem_printf("{\"name\":\"%s\",\"cycle\":%llu,\"pool\":%llu,\"blocks\":%llu,"
+                  "\"block_bytes\":%llu,\"used_bytes\":%llu,\"unused_bytes\":%llu,"
+                  "\"large_count\":%llu,\"large_bytes\":%llu,\"large_records\":%llu,"
+                  "\"cleanups\":%llu,\"block_size\":%llu,\"block_addrs\":[",
+                  p->name, (unsigned long long)p->cycle, (unsigned long long)p->pool,
+                  (unsigned long long)s->blocks, (unsigned long long)s->block_bytes,
+                  (unsigned long long)s->used_bytes, (unsigned long long)s->unused_bytes,
+                  (unsigned long long)s->large_count, (unsigned long long)s->large_bytes,
+                  (unsigned long long)s->large_records, (unsigned long long)s->cleanups,
+                  (unsigned long long)s->first_block_size);
+    struct nginx_pool_stats again;
+    int n = 0;
+    nginx_pool_walk(m, p->pool, &again, print_block_addr, &n, err, sizeof err);
+    ngxmem_printf("]}");
+}
+
+static void pool_row(const struct named_pool *p)
+{
+    char b[6][32];
+    const struct nginx_pool_stats *s = &p->st;
+    ngxmem_printf("%-12s 0x%-14llx %8llu %11s %11s %11s %8llu %11s %8llu %11s\n", p->name,
+                  (unsigned long long)p->pool, (unsigned long long)s->blocks,
+                  format_bytes(s->block_bytes, b[0], 32), format_bytes(s->used_bytes, b[1], 32),
+                  format_bytes(s->unused_bytes, b[2], 32), (unsigned long long)s->large_count,
+                  format_bytes(s->large_bytes, b[3], 32), (unsigned long long)s->cleanups,
+                  format_bytes(s->block_bytes + s->large_bytes, b[4], 32));
+}
+
+/* The cycle and old cycles (single-process mode keeps them until their
+ * connections close; a master frees the old cycle right after a reload). */
+static int collect_pools(const struct mem_reader *m, const struct nginx_state *st,
+                         struct named_pool *pools, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    uint64_t cycles[MAX_OLD_CYCLES + 2];
+    const char *names[MAX_OLD_CYCLES + 2];
+    cycles[n] = st->cycle;
+    names[n++] = "cycle";
+    uint64_t old;
+    if (mem_read_u64(m, st->cycle + st->L->old_cycle, &old) && old) {
+        cycles[n] = old;
+        names[n++] = "old_cycle";
+    }
+    uint64_t elts, nelts;
+    if (st->old_cycles && mem_read_u64(m, st->old_cycles, &elts) &&
+        mem_read_u64(m, st->old_cycles + 8, &nelts))
+        for (uint64_t i = 0; i < nelts && n < max && n < MAX_OLD_CYCLES; i++) {
+            uint64_t c;
+            if (mem_read_u64(m, elts + 8 * i, &c) && c) {
+                cycles[n] = c;
+                names[n++] = "old cycle";
+            }
+        }
+    int out = 0;
+    for (int i = 0; i < n && out < max; i++) {
+        struct named_pool *p = &pools[out];
+        memset(p, 0, sizeof *p);
+        snprintf(p->name, sizeof p->name, "%s", names[i]);
+        if (strcmp(names[i], "old cycle") == 0)
+            snprintf(p->name, sizeof p->name, "old cycle %d", out - 1);
+        p->cycle = cycles[i];
+        if (!mem_read_u64(m, cycles[i] + NGX_POOL_OFF, &p->pool) ||
+            !nginx_pool_walk(m, p->pool, &p->st, NULL, NULL, err, errlen))
+            return -1;
+        out++;
+    }
+    return out;
+}
+
+static void ngx_cycle_pools_command(const char *args, int from_tty)
+{
+    (void)from_tty;
+    GLIBC_SESSION s;
+    char err[512];
+    memset(&s, 0, sizeof s);
+    if (!args_split(&s.args, args))
+        ngxmem_error("ngx-cycle-pools: too many arguments");
+    bool json = args_flag(&s.args, "--json");
+    glibc_session_no_extra_args(&s, "ngx-cycle-pools");
+    s.reader = gdb_reader(&s.progress, "ngx-cycle-pools");
+    struct nginx_state st;
+    if (!nginx_state_find(&s.reader, &st, err, sizeof err))
+        ngxmem_error("ngx-cycle-pools: %s", err);
+    static struct named_pool pools[MAX_OLD_CYCLES + 2];
+    int n = collect_pools(&s.reader, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    if (n < 0)
+        ngxmem_error("ngx-cycle-pools: %s", err);
+
+    /* what share of the glibc heap's live memory is configuration */
+    s.opened = true;
+    bool have_glibc = glibc_heap_open(&s.heap, &s.reader, 0, err, sizeof err) &&
+                      glibc_stats_begin(&s.stats, &s.heap);
+    s.stats_begun = have_glibc;
+    if (have_glibc) {
+        if (!glibc_heap_walk(&s.heap, -1, glibc_stats_chunk, &s.stats, err, sizeof err))
+            ngxmem_error("ngx-cycle-pools: %s", err);
+        glibc_stats_end(&s.stats);
+        gdb_reader_done(&s.progress);
+    }
+    uint64_t in_use = have_glibc ? s.stats.total.cls[CH_IN_USE].bytes : 0, cfg = 0;
+    for (int i = 0; i < n; i++)
+        cfg += pools[i].st.block_bytes + pools[i].st.large_bytes;
+
+    if (json) {
+        ngxmem_printf("{\"nginx\":\"%s\",\"ngx_cycle\":%llu,\"layout\":\"%s\",\"pagesize\":%llu,"
+                      "\"cycle\":", st.version, (unsigned long long)st.cycle, st.L->versions,
+                      (unsigned long long)st.pagesize);
+        pool_json(&s.reader, &pools[0]);
+        ngxmem_printf(",\"old_cycles\":[");
+        for (int i = 1; i < n; i++) {
+            if (i > 1)
+                ngxmem_printf(",");
+            pool_json(&s.reader, &pools[i]);
+        }
+        ngxmem_printf("],\"total_footprint\":%llu,\"glibc_in_use_bytes\":%llu}\n",
+                      (unsigned long long)cfg, (unsigned long long)in_use);
+        return;
+    }
+    char b[3][32];
+    ngxmem_printf("nginx %s: ngx_cycle 0x%llx (layout of %s), page size %llu\n",
+                  st.version[0] ? st.version : "(version not found)",
+                  (unsigned long long)st.cycle, st.L->versions, (unsigned long long)st.pagesize);
+    ngxmem_printf("%-12s %-16s %8s %11s %11s %11s %8s %11s %8s %11s\n", "pool", "address",
+                  "blocks", "in blocks", "used", "unused", "large", "large bytes", "cleanups",
+                  "footprint");
+    for (int i = 0; i < n; i++)
+        pool_row(&pools[i]);
+    ngxmem_printf("configuration pools: %s", format_bytes(cfg, b[0], 32));
+    if (have_glibc)
+        ngxmem_printf(" = %.1f%% of the %s the glibc heap has in use\n",
+                      in_use ? 100.0 * (double)cfg / (double)in_use : 0.0,
+                      format_bytes(in_use, b[1], 32));
+    else
+        ngxmem_printf(" (glibc heap not analysed: %s)\n", err);
+}
+
+static const char cycle_pools_help[] =
+    "Show nginx's configuration memory: the cycle pool and any old cycles' pools.\n"
+    "Usage: ngx-cycle-pools [--json]\n"
+    "Per pool: blocks (16 KiB each for a cycle), bytes in blocks, used and unused\n"
+    "bytes (header sizes counted right), large allocations with the glibc chunk\n"
+    "sizes they occupy, cleanups, and the share of the glibc heap in use. A big\n"
+    "cycle pool is the price of a big nginx.conf (thousands of server blocks):\n"
+    "each HUP reload builds a second one before freeing the first, which is what\n"
+    "fragments the master's heap (see glibc-free-chunks and glibc-heap-map).\n"
+    "Fewer, larger configuration files do not help; loading per-host settings\n"
+    "dynamically (e.g. from Lua) instead of as server blocks does.\n"
+    "Example: ngx-cycle-pools --json";
+
+void nginx_commands_register(void)
+{
+    ngxmem_register_command("ngx-cycle-pools", ngx_cycle_pools_command, cycle_pools_help);
+}

@@ -1,0 +1,23 @@
+/* An nginx pool (ngx_pool_t): its blocks, large allocations, cleanups. */
+#ifndef NGXMEM_NGINX_POOL_H
+#define NGXMEM_NGINX_POOL_H
+
+#include "mem_reader.h"
+
+#include <stddef.h>
+
+struct nginx_pool_stats {
+    uint64_t blocks, block_bytes, used_bytes, unused_bytes;
+    uint64_t large_count, large_bytes, large_records, cleanups;
+    uint64_t first_block_size;
+};
+
+/* Called for each block address, in chain order (may be NULL). */
+typedef void (*nginx_block_fn)(void *arg, uint64_t block);
+
+/* Walk POOL (bounded, cycle-safe; every block checked). False + ERR when
+ * the pool is corrupt or unreadable. */
+bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, struct nginx_pool_stats *s,
+                     nginx_block_fn fn, void *arg, char *err, size_t errlen);
+
+#endif

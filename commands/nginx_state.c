@@ -1,0 +1,85 @@
+#include "nginx_state.h"
+
+#include "elf_memory.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct nginx_cycle_layout layouts[] = {
+    { "1.11.9-1.29.6 (and 1.29.7+ without --with-compat)", 432, 528, 648, 192 },
+    { "1.29.7+ --with-compat", 472, 568, 688, 192 },
+    { "1.10-1.11.5", 352, 448, 552, 176 },
+};
+
+/* shared_memory is an ngx_list_t of ngx_shm_zone_t: its element size
+ * says which zone layout is in use, and every zone starts with a slab
+ * pool whose addr field is the zone's own address. */
+static bool shared_memory_checks(const struct mem_reader *m, uint64_t cycle,
+                                 const struct nginx_cycle_layout *l, uint32_t *zone_size)
+{
+    uint64_t list = cycle + l->shared_memory, elts, nelts, size;
+    if (!mem_read_u64(m, list + 8, &elts) || !mem_read_u64(m, list + 16, &nelts) ||
+        !mem_read_u64(m, list + 32, &size) || (size != 88 && size != 80) || nelts > 4096)
+        return false;
+    for (uint64_t i = 0; i < nelts; i++) {
+        uint64_t shm_addr, slab_addr;
+        if (!mem_read_u64(m, elts + i * size + 8, &shm_addr) ||
+            !mem_read_u64(m, shm_addr + l->slab_addr, &slab_addr) || slab_addr != shm_addr)
+            return false;
+    }
+    *zone_size = (uint32_t)size;
+    return true;
+}
+
+static void find_version(const struct mem_reader *m, uint64_t near, struct nginx_state *st)
+{
+    struct elf_memory e;
+    static const char tag[] = "Server: nginx/";
+    uint64_t at;
+    char buf[24] = "";
+    if (!elf_memory_from_address(m, near, &e) || !elf_memory_find(m, &e, tag, sizeof tag - 1, &at) ||
+        mem_read(m, at + sizeof tag - 1, buf, sizeof buf - 1) != 0)
+        return;
+    size_t n = strcspn(buf, "\r\n");
+    snprintf(st->version, sizeof st->version, "%.*s", (int)n, buf);
+}
+
+bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *err,
+                      size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    uint64_t sym;
+    if (!mem_symbol(m, "ngx_cycle", &sym) || !mem_read_u64(m, sym, &st->cycle) || !st->cycle) {
+        snprintf(err, errlen, "no ngx_cycle here: is this an nginx process (or its core)?");
+        return false;
+    }
+    if (!mem_symbol(m, "ngx_old_cycles", &st->old_cycles))
+        st->old_cycles = 0;
+    uint64_t ps;
+    st->pagesize = mem_symbol(m, "ngx_pagesize", &ps) && mem_read_u64(m, ps, &st->pagesize)
+                       ? st->pagesize : 0;
+    if (!st->pagesize || st->pagesize & (st->pagesize - 1))
+        st->pagesize = 4096;
+    find_version(m, sym, st);
+    uint64_t core, sig;
+    if (mem_symbol(m, "ngx_core_module", &core) && mem_read_u64(m, core + 48, &sig) &&
+        mem_read(m, sig, st->signature, sizeof st->signature - 1) == 0)
+        st->signature[strcspn(st->signature, "\n")] = '\0';
+
+    /* the cycle pool's first block is NGX_CYCLE_POOL_SIZE long, in every layout */
+    uint64_t pool, end;
+    if (!mem_read_u64(m, st->cycle + NGX_POOL_OFF, &pool) || !mem_read_u64(m, pool + 8, &end) ||
+        end - pool != NGX_CYCLE_POOL_SIZE) {
+        snprintf(err, errlen, "ngx_cycle 0x%llx does not look like an nginx cycle (its pool "
+                 "is not a %d-byte block)", (unsigned long long)st->cycle, NGX_CYCLE_POOL_SIZE);
+        return false;
+    }
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
+        if (shared_memory_checks(m, st->cycle, &layouts[i], &st->shm_zone_size)) {
+            st->L = &layouts[i];
+            return true;
+        }
+    snprintf(err, errlen, "no known ngx_cycle_t layout fits nginx %s at 0x%llx",
+             st->version[0] ? st->version : "(unknown version)", (unsigned long long)st->cycle);
+    return false;
+}
