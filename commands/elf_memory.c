@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PAGE = 4096, SCAN_LIMIT = 64 << 20, CHUNK = 1 << 20 };
+enum {
+    PAGE = 4096,
+    SCAN_LIMIT = 64 << 20,      /* how far below an address its ELF header may be */
+    CHUNK = 1 << 20,
+    MAX_SEGMENT = 256 << 20,    /* larger PT_LOADs: a corrupt header, not libc */
+};
 
 static bool is_elf_header(const struct mem_reader *m, uint64_t a)
 {
@@ -26,7 +31,7 @@ static bool read_loads(const struct mem_reader *m, struct elf_memory *e)
         Elf64_Phdr ph;
         if (mem_read(m, e->base + eh.e_phoff + (uint64_t)i * sizeof ph, &ph, sizeof ph) != 0)
             return false;
-        if (ph.p_type != PT_LOAD)
+        if (ph.p_type != PT_LOAD || ph.p_memsz > MAX_SEGMENT)
             continue;
         if (e->nloads == 0)
             bias = e->base - (ph.p_vaddr & ~(uint64_t)(PAGE - 1));
@@ -68,7 +73,7 @@ bool elf_memory_find(const struct mem_reader *m, const struct elf_memory *e,
             uint64_t n = e->loads[i].size - off;
             n = n > CHUNK + len ? CHUNK + len : n;
             if (mem_read(m, e->loads[i].addr + off, buf, n) != 0)
-                continue;
+                break;                  /* the rest of the segment is not mapped */
             unsigned char *hit = memmem(buf, n, needle, len);
             if (hit) {
                 *at = e->loads[i].addr + off + (uint64_t)(hit - buf);

@@ -271,9 +271,16 @@ static bool thread_arena_segments(struct glibc_heap *h, int ai, char *err, size_
     struct glibc_arena *a = &h->arenas[ai];
     const struct glibc_layout *L = h->st.L;
     uint64_t hp = a->top & ~(h->st.heap_max - 1);
+    struct cycle_check cc;
+    cycle_check_init(&cc, hp);
     /* Heaps are found newest first (from top, through prev); record them
      * so that segments end up in address order within the arena. */
     for (int n = 0; hp && n < GLIBC_MAX_SEGMENTS; n++) {
+        if (n && cycle_check_step(&cc, hp)) {
+            snprintf(err, errlen, "corrupt heap list of arena 0x%llx: heap 0x%llx repeats",
+                     (unsigned long long)a->addr, (unsigned long long)hp);
+            return false;
+        }
         uint8_t hi[0x30];
         if (mem_read(&h->mem, hp, hi, L->hi_size_of) != 0) {
             snprintf(err, errlen, "cannot read heap_info at 0x%llx (arena 0x%llx)",

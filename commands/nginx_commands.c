@@ -3,25 +3,19 @@
 
 #include "format.h"
 #include "glibc_session.h"
-#include "nginx_pool.h"
-#include "nginx_state.h"
+#include "nginx_cycles.h"
 #include "ngxmem.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { MAX_OLD_CYCLES = 1024 };
 
-struct named_pool {
-    char name[32];
-    uint64_t cycle, pool;
-    struct nginx_pool_stats st;
-};
 
-static void print_block_addr(void *arg, uint64_t block)
+static void print_block_addr(void *arg, uint64_t block, bool large)
 {
     int *n = arg;
-    ngxmem_printf("%s%llu", (*n)++ ? "," : "", (unsigned long long)block);
+    if (!large)
+        ngxmem_printf("%s%llu", (*n)++ ? "," : "", (unsigned long long)block);
 }
 
 static void pool_json(const struct mem_reader *m, const struct named_pool *p)
@@ -56,47 +50,6 @@ static void pool_row(const struct named_pool *p)
                   format_bytes(s->block_bytes + s->large_bytes, b[4], 32));
 }
 
-/* The cycle and old cycles (single-process mode keeps them until their
- * connections close; a master frees the old cycle right after a reload). */
-static int collect_pools(const struct mem_reader *m, const struct nginx_state *st,
-                         struct named_pool *pools, int max, char *err, size_t errlen)
-{
-    int n = 0;
-    uint64_t cycles[MAX_OLD_CYCLES + 2];
-    const char *names[MAX_OLD_CYCLES + 2];
-    cycles[n] = st->cycle;
-    names[n++] = "cycle";
-    uint64_t old;
-    if (mem_read_u64(m, st->cycle + st->L->old_cycle, &old) && old) {
-        cycles[n] = old;
-        names[n++] = "old_cycle";
-    }
-    uint64_t elts, nelts;
-    if (st->old_cycles && mem_read_u64(m, st->old_cycles, &elts) &&
-        mem_read_u64(m, st->old_cycles + 8, &nelts))
-        for (uint64_t i = 0; i < nelts && n < max && n < MAX_OLD_CYCLES; i++) {
-            uint64_t c;
-            if (mem_read_u64(m, elts + 8 * i, &c) && c) {
-                cycles[n] = c;
-                names[n++] = "old cycle";
-            }
-        }
-    int out = 0;
-    for (int i = 0; i < n && out < max; i++) {
-        struct named_pool *p = &pools[out];
-        memset(p, 0, sizeof *p);
-        snprintf(p->name, sizeof p->name, "%s", names[i]);
-        if (strcmp(names[i], "old cycle") == 0)
-            snprintf(p->name, sizeof p->name, "old cycle %d", out - 1);
-        p->cycle = cycles[i];
-        if (!mem_read_u64(m, cycles[i] + NGX_POOL_OFF, &p->pool) ||
-            !nginx_pool_walk(m, p->pool, &p->st, NULL, NULL, err, errlen))
-            return -1;
-        out++;
-    }
-    return out;
-}
-
 static void ngx_cycle_pools_command(const char *args, int from_tty)
 {
     (void)from_tty;
@@ -112,7 +65,7 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-cycle-pools: %s", err);
     static struct named_pool pools[MAX_OLD_CYCLES + 2];
-    int n = collect_pools(&s.reader, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    int n = nginx_cycle_pools(&s.reader, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
     if (n < 0)
         ngxmem_error("ngx-cycle-pools: %s", err);
 

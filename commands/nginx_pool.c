@@ -57,7 +57,7 @@ bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, struct nginx_poo
             return false;
         }
         if (fn)
-            fn(arg, b);
+            fn(arg, b, false);
         s->blocks++;
         s->block_bytes += size;
         s->used_bytes += d.last - b - hdr;
@@ -82,6 +82,8 @@ bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, struct nginx_poo
             }
             s->large_count++;
             s->large_bytes += glibc_chunksize(hdrsz);
+            if (fn)
+                fn(arg, rec[1], true);
         }
         l = rec[0];
     }

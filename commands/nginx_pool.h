@@ -12,8 +12,9 @@ struct nginx_pool_stats {
     uint64_t first_block_size;
 };
 
-/* Called for each block address, in chain order (may be NULL). */
-typedef void (*nginx_block_fn)(void *arg, uint64_t block);
+/* Called for each block (LARGE false) and each live large allocation
+ * (LARGE true) with the address malloc returned; may be NULL. */
+typedef void (*nginx_block_fn)(void *arg, uint64_t addr, bool large);
 
 /* Walk POOL (bounded, cycle-safe; every block checked). False + ERR when
  * the pool is corrupt or unreadable. */

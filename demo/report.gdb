@@ -7,5 +7,5 @@ echo \n==== glibc: arenas ====\n
 glibc-arenas
 echo \n==== glibc: free chunks (what a HUP reload left behind) ====\n
 glibc-free-chunks
-echo \n==== glibc: heap map ====\n
-glibc-heap-map --arena main
+echo \n==== glibc heap map with the nginx cycle pool marked ====\n
+ngx-heap-map --arena main

@@ -35,4 +35,5 @@ void host_register_commands(void)
     glibc_commands_register();
     glibc_heap_map_register();
     nginx_commands_register();
+    nginx_heap_map_register();
 }

@@ -1,0 +1,49 @@
+#include "nginx_cycles.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* cycle->old_cycle and ngx_old_cycles may name the same cycle */
+static void add_cycle(uint64_t *cycles, int *n, uint64_t c)
+{
+    for (int i = 0; i < *n; i++)
+        if (cycles[i] == c)
+            return;
+    cycles[(*n)++] = c;
+}
+
+/* The cycle and old cycles (single-process mode keeps them until their
+ * connections close; a master frees the old cycle right after a reload). */
+int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
+                      struct named_pool *pools, int max, char *err, size_t errlen)
+{
+    int n = 0;
+    uint64_t cycles[MAX_OLD_CYCLES + 2];
+    cycles[n++] = st->cycle;
+    uint64_t old, elts, nelts;
+    if (mem_read_u64(m, st->cycle + st->L->old_cycle, &old) && old)
+        add_cycle(cycles, &n, old);
+    if (st->old_cycles && mem_read_u64(m, st->old_cycles, &elts) &&
+        mem_read_u64(m, st->old_cycles + 8, &nelts))
+        for (uint64_t i = 0; i < nelts && n < MAX_OLD_CYCLES + 1; i++) {
+            uint64_t c;
+            if (mem_read_u64(m, elts + 8 * i, &c) && c)
+                add_cycle(cycles, &n, c);
+        }
+    int out = 0;
+    for (int i = 0; i < n && out < max; i++) {
+        struct named_pool *p = &pools[out];
+        memset(p, 0, sizeof *p);
+        if (i == 0)
+            snprintf(p->name, sizeof p->name, "cycle");
+        else
+            snprintf(p->name, sizeof p->name, "old cycle %d", i - 1);
+        p->cycle = cycles[i];
+        if (!mem_read_u64(m, cycles[i] + NGX_POOL_OFF, &p->pool) ||
+            !nginx_pool_walk(m, p->pool, &p->st, NULL, NULL, err, errlen))
+            return -1;
+        out++;
+    }
+    return out;
+}
+

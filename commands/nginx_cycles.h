@@ -1,0 +1,21 @@
+/* The cycle pools of an nginx process: the current cycle, the previous
+ * one while a reload is in progress, and old cycles (single-process). */
+#ifndef NGXMEM_NGINX_CYCLES_H
+#define NGXMEM_NGINX_CYCLES_H
+
+#include "nginx_pool.h"
+#include "nginx_state.h"
+
+enum { MAX_OLD_CYCLES = 1024 };
+
+struct named_pool {
+    char name[32];
+    uint64_t cycle, pool;
+    struct nginx_pool_stats st;
+};
+
+/* Fill POOLS (the current cycle first); returns how many, or -1 + ERR. */
+int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
+                      struct named_pool *pools, int max, char *err, size_t errlen);
+
+#endif

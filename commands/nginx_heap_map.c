@@ -1,0 +1,160 @@
+/* ngx-heap-map: glibc-heap-map with nginx's cycle pools marked, and how
+ * much free memory lies below the highest cycle-pool chunk (what a HUP
+ * reload left behind and the new configuration now pins). */
+#include "commands.h"
+
+#include "format.h"
+#include "glibc_heap_map.h"
+#include "nginx_cycles.h"
+#include "ngxmem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct owned_chunk {
+    uint64_t chunk;
+    char owner;
+};
+
+struct ownership {
+    struct owned_chunk *v;
+    size_t n, cap;
+    char owner;              /* for the pool being collected */
+    bool oom;
+};
+
+static void own(void *arg, uint64_t addr, bool large)
+{
+    (void)large;
+    struct ownership *o = arg;
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 1024;
+        struct owned_chunk *v = realloc(o->v, cap * sizeof *v);
+        if (!v) {
+            o->oom = true;
+            return;
+        }
+        o->v = v;
+        o->cap = cap;
+    }
+    o->v[o->n].chunk = addr - 16;   /* malloc'ed address -> its chunk */
+    o->v[o->n].owner = o->owner;
+    o->n++;
+}
+
+static int by_chunk(const void *a, const void *b)
+{
+    const struct owned_chunk *x = a, *y = b;
+    return x->chunk < y->chunk ? -1 : x->chunk > y->chunk;
+}
+
+static char owner_of(void *arg, uint64_t chunk, uint64_t size)
+{
+    (void)size;
+    const struct ownership *o = arg;
+    struct owned_chunk key = { chunk, 0 };
+    const struct owned_chunk *hit = bsearch(&key, o->v, o->n, sizeof key, by_chunk);
+    return hit ? hit->owner : 0;
+}
+
+static void free_ownership(struct ownership *o)
+{
+    free(o->v);
+    o->v = NULL;
+}
+
+/* Free bytes below the highest chunk owned by the current cycle, per segment. */
+struct pinned {
+    const struct ownership *o;
+    int segment;
+    uint64_t pending, below, highest;
+};
+
+static void pinned_chunk(void *arg, const struct glibc_chunk *c)
+{
+    struct pinned *p = arg;
+    if (c->segment != p->segment) {
+        p->segment = c->segment;
+        p->pending = 0;
+    }
+    if (c->cls == CH_IN_USE) {
+        if (owner_of((void *)p->o, c->addr, c->size) == 'C') {
+            p->below += p->pending;
+            p->pending = 0;
+            if (c->addr > p->highest)
+                p->highest = c->addr;
+        }
+    } else if (c->cls != CH_TOP && c->cls != CH_FENCEPOST) {
+        p->pending += c->size;
+    }
+}
+
+static void ngx_heap_map_command(const char *args, int from_tty)
+{
+    (void)from_tty;
+    GLIBC_SESSION s;
+    struct ownership o __attribute__((cleanup(free_ownership))) = { 0 };
+    char err[512];
+    glibc_session_open(&s, "ngx-heap-map", args, 0);
+    int arena = glibc_session_arena(&s, "ngx-heap-map");
+    bool missing, json = args_flag(&s.args, "--json");
+    uint64_t cell = 0;
+    const char *v = args_value(&s.args, "--cell", &missing);
+    if (missing || (v && (!args_parse_size(v, &cell) || cell < 16 || (cell & (cell - 1)))))
+        ngxmem_error("ngx-heap-map: --cell needs a power-of-two size >= 16 (e.g. 4K, 1M)");
+    glibc_session_no_extra_args(&s, "ngx-heap-map");
+
+    struct nginx_state st;
+    if (!nginx_state_find(&s.reader, &st, err, sizeof err))
+        ngxmem_error("ngx-heap-map: %s", err);
+    static struct named_pool pools[MAX_OLD_CYCLES + 2];
+    int n = nginx_cycle_pools(&s.reader, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    if (n < 0)
+        ngxmem_error("ngx-heap-map: %s", err);
+    for (int i = 0; i < n; i++) {
+        struct nginx_pool_stats again;
+        o.owner = i == 0 ? 'C' : 'O';
+        if (!nginx_pool_walk(&s.reader, pools[i].pool, &again, own, &o, err, sizeof err))
+            ngxmem_error("ngx-heap-map: %s", err);
+    }
+    if (o.oom)
+        ngxmem_error("ngx-heap-map: out of memory");
+    qsort(o.v, o.n, sizeof *o.v, by_chunk);
+
+    struct pinned p = { .o = &o, .segment = -1 };
+    if (!glibc_heap_walk(&s.heap, arena, pinned_chunk, &p, err, sizeof err))
+        ngxmem_error("ngx-heap-map: %s", err);
+    gdb_reader_done(&s.progress);
+
+    struct heap_map_overlay overlay = { owner_of, &o, "C current cycle pool, O old cycle pool" };
+    if (!json)
+        glibc_session_print_header(&s);
+    glibc_heap_map_print(&s, arena, cell, json, &overlay);
+    char b[2][32];
+    if (json)
+        ngxmem_printf("{\"cycle_chunks\":%zu,\"free_below_highest_cycle_chunk\":%llu,"
+                      "\"highest_cycle_chunk\":%llu}\n", o.n, (unsigned long long)p.below,
+                      (unsigned long long)p.highest);
+    else
+        ngxmem_printf("\n%zu chunks belong to cycle pools; %s of free memory lies below the "
+                      "highest current-cycle chunk (0x%llx): freed by a reload, pinned by the "
+                      "new configuration above it\n", o.n, format_bytes(p.below, b[0], 32),
+                      (unsigned long long)p.highest);
+}
+
+static const char heap_map_help[] =
+    "Draw the glibc heap with nginx's configuration (cycle) pools marked.\n"
+    "Usage: ngx-heap-map [--arena all|main|N|ADDR] [--cell SIZE] [--json]\n"
+    "Like glibc-heap-map, with cells whose live bytes are mostly cycle-pool chunks\n"
+    "shown as C (current cycle) or O (old cycle), other live chunks as #, free as\n"
+    "'.'. Then the free bytes lying below the highest current-cycle chunk: after a\n"
+    "HUP reload that is the old configuration's memory, which glibc cannot give\n"
+    "back while the new configuration sits above it (the seed's picture). To\n"
+    "shrink it: fewer reloads of a huge nginx.conf, malloc_trim(0) in the master\n"
+    "(see glibc-free-chunks), or dynamic per-host configuration.\n"
+    "Example: ngx-heap-map --arena main --cell 256K";
+
+void nginx_heap_map_register(void)
+{
+    ngxmem_register_command("ngx-heap-map", ngx_heap_map_command, heap_map_help);
+}
