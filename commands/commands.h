@@ -6,5 +6,6 @@ void glibc_commands_register(void);
 void glibc_heap_map_register(void);
 void nginx_commands_register(void);
 void nginx_heap_map_register(void);
+void nginx_pools_register(void);
 
 #endif

@@ -36,4 +36,5 @@ void host_register_commands(void)
     glibc_heap_map_register();
     nginx_commands_register();
     nginx_heap_map_register();
+    nginx_pools_register();
 }
