@@ -61,11 +61,17 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     bool json = args_flag(&s.args, "--json");
     glibc_session_no_extra_args(&s, "ngx-cycle-pools");
     s.reader = gdb_reader(&s.progress, "ngx-cycle-pools");
+    /* pool blocks are small reads scattered over the heap: read them
+     * through a block cache, not one GDB round trip each */
+    struct block_cache bc __attribute__((cleanup(block_cache_free)));
+    if (!block_cache_init(&bc, &s.reader))
+        ngxmem_error("ngx-cycle-pools: out of memory");
+    struct mem_reader cached = block_cache_reader(&bc);
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-cycle-pools: %s", err);
     static struct named_pool pools[MAX_OLD_CYCLES + 2];
-    int n = nginx_cycle_pools(&s.reader, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    int n = nginx_cycle_pools(&cached, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
     if (n < 0)
         ngxmem_error("ngx-cycle-pools: %s", err);
 
@@ -88,12 +94,12 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
         ngxmem_printf("{\"nginx\":\"%s\",\"ngx_cycle\":%llu,\"layout\":\"%s\",\"pagesize\":%llu,"
                       "\"cycle\":", st.version, (unsigned long long)st.cycle, st.L->versions,
                       (unsigned long long)st.pagesize);
-        pool_json(&s.reader, &pools[0]);
+        pool_json(&cached, &pools[0]);
         ngxmem_printf(",\"old_cycles\":[");
         for (int i = 1; i < n; i++) {
             if (i > 1)
                 ngxmem_printf(",");
-            pool_json(&s.reader, &pools[i]);
+            pool_json(&cached, &pools[i]);
         }
         ngxmem_printf("],\"total_footprint\":%llu,\"glibc_in_use_bytes\":%llu}\n",
                       (unsigned long long)cfg, (unsigned long long)in_use);

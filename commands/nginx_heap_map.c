@@ -108,13 +108,13 @@ static void ngx_heap_map_command(const char *args, int from_tty)
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-heap-map: %s", err);
     static struct named_pool pools[MAX_OLD_CYCLES + 2];
-    int n = nginx_cycle_pools(&s.reader, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    int n = nginx_cycle_pools(&s.heap.mem, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
     if (n < 0)
         ngxmem_error("ngx-heap-map: %s", err);
     for (int i = 0; i < n; i++) {
         struct nginx_pool_stats again;
         o.owner = i == 0 ? 'C' : 'O';
-        if (!nginx_pool_walk(&s.reader, pools[i].pool, &again, own, &o, err, sizeof err))
+        if (!nginx_pool_walk(&s.heap.mem, pools[i].pool, &again, own, &o, err, sizeof err))
             ngxmem_error("ngx-heap-map: %s", err);
     }
     if (o.oom)
