@@ -101,14 +101,17 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
                 ngxmem_printf(",");
             pool_json(&cached, &pools[i]);
         }
-        ngxmem_printf("],\"total_footprint\":%llu,\"glibc_in_use_bytes\":%llu}\n",
-                      (unsigned long long)cfg, (unsigned long long)in_use);
+        ngxmem_printf("],\"total_footprint\":%llu,\"glibc_in_use_bytes\":%llu,"
+                      "\"signature\":\"%s\",\"layout_check\":\"%s\"}\n",
+                      (unsigned long long)cfg, (unsigned long long)in_use, st.signature,
+                      st.layout_check);
         return;
     }
     char b[3][32];
     ngxmem_printf("nginx %s: ngx_cycle 0x%llx (layout of %s), page size %llu\n",
                   st.version[0] ? st.version : "(version not found)",
                   (unsigned long long)st.cycle, st.L->versions, (unsigned long long)st.pagesize);
+    ngxmem_printf("module signature %s; %s\n", st.signature, st.layout_check);
     ngxmem_printf("%-12s %-16s %8s %11s %11s %11s %8s %11s %8s %11s\n", "pool", "address",
                   "blocks", "in blocks", "used", "unused", "large", "large bytes", "cleanups",
                   "footprint");

@@ -2,6 +2,7 @@
 
 #include "elf_memory.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,41 @@ static void find_version(const struct mem_reader *m, uint64_t near, struct nginx
     snprintf(st->version, sizeof st->version, "%.*s", (int)n, buf);
 }
 
+/* With nginx debug info, GDB knows the real offsets: compare. */
+static void check_layout_with_dwarf(const struct mem_reader *m, struct nginx_state *st)
+{
+    static const struct { const char *field; size_t off; } fields[] = {
+        { "shared_memory", offsetof(struct nginx_cycle_layout, shared_memory) },
+        { "old_cycle", offsetof(struct nginx_cycle_layout, old_cycle) },
+    };
+    char expr[96];
+    uint64_t off;
+    int checked = 0, differ = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        snprintf(expr, sizeof expr, "((ngx_cycle_t *) 0)->%s", fields[i].field);
+        if (!mem_symbol(m, expr, &off))
+            continue;
+        uint32_t table;
+        memcpy(&table, (const char *)st->L + fields[i].off, sizeof table);
+        checked++;
+        if (off != table) {
+            differ++;
+            n += (size_t)snprintf(st->layout_check + n, sizeof st->layout_check - n,
+                                  "%s at %llu (table: %u) ", fields[i].field,
+                                  (unsigned long long)off, table);
+            if (n >= sizeof st->layout_check)
+                break;
+        }
+    }
+    if (!checked)
+        snprintf(st->layout_check, sizeof st->layout_check,
+                 "no nginx debug info: layout chosen by self-checks");
+    else if (!differ)
+        snprintf(st->layout_check, sizeof st->layout_check,
+                 "nginx debug info agrees with the layout table");
+}
+
 bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *err,
                       size_t errlen)
 {
@@ -77,6 +113,7 @@ bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *
     for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
         if (shared_memory_checks(m, st->cycle, &layouts[i], &st->shm_zone_size)) {
             st->L = &layouts[i];
+            check_layout_with_dwarf(m, st);
             return true;
         }
     snprintf(err, errlen, "no known ngx_cycle_t layout fits nginx %s at 0x%llx",

@@ -21,6 +21,7 @@ struct nginx_state {
     char signature[64];          /* ngx_core_module.signature */
     const struct nginx_cycle_layout *L;
     uint32_t shm_zone_size;      /* 88 (>= 1.13.9) or 80 */
+    char layout_check[160];      /* offsets from nginx's DWARF vs the table */
 };
 
 enum {
