@@ -102,16 +102,19 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
             pool_json(&cached, &pools[i]);
         }
         ngxmem_printf("],\"total_footprint\":%llu,\"glibc_in_use_bytes\":%llu,"
-                      "\"signature\":\"%s\",\"layout_check\":\"%s\"}\n",
+                      "\"signature\":\"%s\",\"compat\":%s,\"layout_check\":\"%s\"}\n",
                       (unsigned long long)cfg, (unsigned long long)in_use, st.signature,
-                      st.layout_check);
+                      st.compat < 0 ? "null" : st.compat ? "true" : "false", st.layout_check);
         return;
     }
     char b[3][32];
     ngxmem_printf("nginx %s: ngx_cycle 0x%llx (layout of %s), page size %llu\n",
                   st.version[0] ? st.version : "(version not found)",
                   (unsigned long long)st.cycle, st.L->versions, (unsigned long long)st.pagesize);
-    ngxmem_printf("module signature %s; %s\n", st.signature, st.layout_check);
+    ngxmem_printf("built %s (module signature %s); %s\n",
+                  st.compat < 0 ? "with unknown options" : st.compat ? "--with-compat"
+                                                                     : "without --with-compat",
+                  st.signature, st.layout_check);
     ngxmem_printf("%-12s %-16s %8s %11s %11s %11s %8s %11s %8s %11s\n", "pool", "address",
                   "blocks", "in blocks", "used", "unused", "large", "large bytes", "cleanups",
                   "footprint");
@@ -134,9 +137,13 @@ static const char cycle_pools_help[] =
     "sizes they occupy, cleanups, and the share of the glibc heap in use. A big\n"
     "cycle pool is the price of a big nginx.conf (thousands of server blocks):\n"
     "each HUP reload builds a second one before freeing the first, which is what\n"
-    "fragments the master's heap (see glibc-free-chunks and glibc-heap-map).\n"
-    "Fewer, larger configuration files do not help; loading per-host settings\n"
-    "dynamically (e.g. from Lua) instead of as server blocks does.\n"
+    "fragments the master's heap (see ngx-heap-map and glibc-free-chunks).\n"
+    "The easy way: keep pool blocks out of the brk heap, e.g. start nginx with\n"
+    "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16000 so each 16 KiB block is its\n"
+    "own mapping, returned when the old cycle is freed (measured: 2000 vhosts,\n"
+    "RSS growth after a HUP 143 MB -> 86 MB; mind vm.max_map_count). The better\n"
+    "way: per-host settings loaded dynamically (e.g. from Lua) instead of\n"
+    "thousands of server blocks, so the cycle stays small and reloads are rare.\n"
     "Example: ngx-cycle-pools --json";
 
 void nginx_commands_register(void)

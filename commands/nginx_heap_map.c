@@ -149,9 +149,9 @@ static const char heap_map_help[] =
     "shown as C (current cycle) or O (old cycle), other live chunks as #, free as\n"
     "'.'. Then the free bytes lying below the highest current-cycle chunk: after a\n"
     "HUP reload that is the old configuration's memory, which glibc cannot give\n"
-    "back while the new configuration sits above it (the seed's picture). To\n"
-    "shrink it: fewer reloads of a huge nginx.conf, malloc_trim(0) in the master\n"
-    "(see glibc-free-chunks), or dynamic per-host configuration.\n"
+    "back while the new configuration sits above it. glibc-free-chunks says how\n"
+    "much malloc_trim(0) would return; ngx-cycle-pools' help says how to keep\n"
+    "pool blocks out of the brk heap, or the cycle small.\n"
     "Example: ngx-heap-map --arena main --cell 256K";
 
 void nginx_heap_map_register(void)

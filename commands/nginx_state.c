@@ -101,6 +101,10 @@ bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *
     if (mem_symbol(m, "ngx_core_module", &core) && mem_read_u64(m, core + 48, &sig) &&
         mem_read(m, sig, st->signature, sizeof st->signature - 1) == 0)
         st->signature[strcspn(st->signature, "\n")] = '\0';
+    /* "8,4,8," then 34 feature flags; the last is NGX_COMPAT (ngx_module.h) */
+    size_t siglen = strlen(st->signature);
+    st->compat = siglen == 6 + 34 && strncmp(st->signature, "8,4,8,", 6) == 0
+                     ? st->signature[siglen - 1] == '1' : -1;
 
     /* the cycle pool's first block is NGX_CYCLE_POOL_SIZE long, in every layout */
     uint64_t pool, end;

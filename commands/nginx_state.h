@@ -19,6 +19,7 @@ struct nginx_state {
     uint64_t pagesize;
     char version[32];            /* "1.22.1", "" if not found */
     char signature[64];          /* ngx_core_module.signature */
+    int compat;                  /* --with-compat: 1, 0, or -1 unknown */
     const struct nginx_cycle_layout *L;
     uint32_t shm_zone_size;      /* 88 (>= 1.13.9) or 80 */
     char layout_check[160];      /* offsets from nginx's DWARF vs the table */
