@@ -7,5 +7,6 @@ void glibc_heap_map_register(void);
 void nginx_commands_register(void);
 void nginx_heap_map_register(void);
 void nginx_pools_register(void);
+void nginx_shm_register(void);
 
 #endif

@@ -25,7 +25,13 @@ http {
     server {
         listen 127.0.0.1:$port default_server;
         root $dir/html;
-        location /lua { content_by_lua_block { ngx.say(ngx.shared.dogs:capacity()) } }
+        # what the Lua API says of the dogs zone: capacity free_space keys
+        location /lua {
+            content_by_lua_block {
+                local d = ngx.shared.dogs
+                ngx.say(d:capacity(), " ", d:free_space(), " ", #d:get_keys(0))
+            }
+        }
     }
 EOF2
     i=1

@@ -37,4 +37,5 @@ void host_register_commands(void)
     nginx_commands_register();
     nginx_heap_map_register();
     nginx_pools_register();
+    nginx_shm_register();
 }

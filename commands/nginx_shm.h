@@ -1,0 +1,45 @@
+/* nginx shared memory zones (cycle->shared_memory) and their slab pools. */
+#ifndef NGXMEM_NGINX_SHM_H
+#define NGXMEM_NGINX_SHM_H
+
+#include "nginx_state.h"
+
+enum { NGX_MAX_ZONES = 4096 };
+
+struct ngx_zone {
+    char name[64];
+    char owner[64];              /* module name from the zone's tag */
+    uint64_t size, addr, tag, data;
+    bool slab_ok;                /* slab pool header checks out */
+};
+
+/* Fill ZONES from the current cycle; returns the count or -1 + ERR. */
+int nginx_shm_zones(const struct mem_reader *m, const struct nginx_state *st,
+                    struct ngx_zone *zones, int max, char *err, size_t errlen);
+
+enum { SLAB_SLOTS_MAX = 16, SLAB_SIZE_BUCKETS = 40 };
+
+struct slab_slot {
+    uint64_t size, pages, total, used;                 /* from the page walk */
+    uint64_t stat_total, stat_used, stat_reqs, stat_fails;  /* pool->stats */
+};
+
+struct slab_report {
+    uint64_t pages, used_pages, free_pages, pfree, pagesize;
+    uint64_t used_slabs, free_slabs;                   /* seed semantics */
+    uint64_t run_allocs, run_pages;                    /* multi-page allocations */
+    uint64_t small_pages, exact_pages, big_pages;
+    uint64_t free_runs, free_run_hist[SLAB_SIZE_BUCKETS]; /* runs by log2(pages) */
+    uint64_t meta_bytes;                               /* header, slots, stats, descriptors */
+    int nslots;
+    struct slab_slot slots[SLAB_SLOTS_MAX];
+    char inconsistency[200];                           /* first one found, "" if none */
+};
+
+/* Classify every page of the slab pool of ZONE (reads metadata and the
+ * bitmaps of used small-slot pages only: never a free page). */
+bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
+                       const struct ngx_zone *zone, struct slab_report *r, char *err,
+                       size_t errlen);
+
+#endif

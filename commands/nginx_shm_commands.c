@@ -1,0 +1,181 @@
+/* ngx-shm-zones and ngx-shm-slabs. */
+#include "commands.h"
+
+#include "args.h"
+#include "block_cache.h"
+#include "format.h"
+#include "gdb_reader.h"
+#include "nginx_shm.h"
+#include "ngxmem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct shm_session {
+    struct gdb_reader_state progress;
+    struct mem_reader raw, mem;
+    struct block_cache cache;
+    struct nginx_state st;
+    struct args args;
+    struct ngx_zone zones[256];
+    int nzones;
+};
+
+static void shm_session_release(struct shm_session *s)
+{
+    block_cache_free(&s->cache);
+    gdb_reader_done(&s->progress);
+}
+
+static void shm_session_open(struct shm_session *s, const char *cmd, const char *args)
+{
+    char err[512];
+    memset(s, 0, sizeof *s);
+    if (!args_split(&s->args, args))
+        ngxmem_error("%s: too many arguments", cmd);
+    s->raw = gdb_reader(&s->progress, cmd);
+    if (!block_cache_init(&s->cache, &s->raw))
+        ngxmem_error("%s: out of memory", cmd);
+    s->mem = block_cache_reader(&s->cache);
+    if (!nginx_state_find(&s->mem, &s->st, err, sizeof err))
+        ngxmem_error("%s: %s", cmd, err);
+    /* Zones are read exactly, never through a read-ahead window: reading
+     * a page of a shared zone that is not in RAM makes the kernel
+     * allocate it (the observer effect the zone commands must not have). */
+    s->nzones = nginx_shm_zones(&s->raw, &s->st, s->zones, 256, err, sizeof err);
+    if (s->nzones < 0)
+        ngxmem_error("%s: %s", cmd, err);
+}
+
+static void ngx_shm_zones_command(const char *args, int from_tty)
+{
+    (void)from_tty;
+    struct shm_session s __attribute__((cleanup(shm_session_release)));
+    shm_session_open(&s, "ngx-shm-zones", args);
+    bool json = args_flag(&s.args, "--json");
+    const char *extra = args_unused(&s.args);
+    if (extra)
+        ngxmem_error("ngx-shm-zones: unexpected argument '%s'", extra);
+    char b[32];
+    uint64_t total = 0;
+    if (json)
+        ngxmem_printf("{\"zones\":[");
+    else
+        ngxmem_printf("%-24s %10s %-28s %-18s %s\n", "zone", "size", "owner", "address",
+                      "slab pool");
+    for (int i = 0; i < s.nzones; i++) {
+        const struct ngx_zone *z = &s.zones[i];
+        total += z->size;
+        if (json)
+            ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,\"owner\":\"%s\",\"addr\":%llu,"
+                          "\"slab_ok\":%s}", i ? "," : "", z->name, (unsigned long long)z->size,
+                          z->owner, (unsigned long long)z->addr, z->slab_ok ? "true" : "false");
+        else
+            ngxmem_printf("%-24s %10s %-28s 0x%-16llx %s\n", z->name,
+                          format_bytes(z->size, b, sizeof b), z->owner,
+                          (unsigned long long)z->addr, z->slab_ok ? "ok" : "CORRUPT");
+    }
+    if (json)
+        ngxmem_printf("],\"total_size\":%llu}\n", (unsigned long long)total);
+    else
+        ngxmem_printf("%d zone%s, %s in total (virtual: see ngx-shm-pages for what is in RAM)\n",
+                      s.nzones, s.nzones == 1 ? "" : "s", format_bytes(total, b, sizeof b));
+}
+
+static void ngx_shm_slabs_command(const char *args, int from_tty)
+{
+    (void)from_tty;
+    struct shm_session s __attribute__((cleanup(shm_session_release)));
+    shm_session_open(&s, "ngx-shm-slabs", args);
+    bool json = args_flag(&s.args, "--json");
+    const char *name = args_unused(&s.args);
+    if (!name)
+        ngxmem_error("ngx-shm-slabs: which zone? (see ngx-shm-zones)");
+    const struct ngx_zone *z = NULL;
+    for (int i = 0; i < s.nzones && !z; i++)
+        if (strcmp(s.zones[i].name, name) == 0)
+            z = &s.zones[i];
+    if (!z)
+        ngxmem_error("ngx-shm-slabs: no zone \"%s\" (see ngx-shm-zones)", name);
+    struct slab_report r;
+    char err[512], b[4][32];
+    if (!nginx_slab_report(&s.raw, &s.st, z, &r, err, sizeof err))
+        ngxmem_error("ngx-shm-slabs: %s", err);
+    if (json) {
+        ngxmem_printf("{\"zone\":\"%s\",\"size\":%llu,\"pages\":%llu,\"used_pages\":%llu,"
+                      "\"free_pages\":%llu,\"used_slabs\":%llu,\"free_slabs\":%llu,"
+                      "\"page_runs\":%llu,\"free_runs\":%llu,\"free_bytes\":%llu,"
+                      "\"consistent\":%s,\"slots\":[", z->name, (unsigned long long)z->size,
+                      (unsigned long long)r.pages, (unsigned long long)r.used_pages,
+                      (unsigned long long)r.free_pages, (unsigned long long)r.used_slabs,
+                      (unsigned long long)r.free_slabs, (unsigned long long)r.run_allocs,
+                      (unsigned long long)r.free_runs,
+                      (unsigned long long)(r.free_pages * r.pagesize),
+                      r.inconsistency[0] ? "false" : "true");
+        for (int i = 0; i < r.nslots; i++)
+            ngxmem_printf("%s{\"size\":%llu,\"pages\":%llu,\"total\":%llu,\"used\":%llu,"
+                          "\"reqs\":%llu,\"fails\":%llu}", i ? "," : "",
+                          (unsigned long long)r.slots[i].size, (unsigned long long)r.slots[i].pages,
+                          (unsigned long long)r.slots[i].total, (unsigned long long)r.slots[i].used,
+                          (unsigned long long)r.slots[i].stat_reqs,
+                          (unsigned long long)r.slots[i].stat_fails);
+        ngxmem_printf("]}\n");
+        return;
+    }
+    ngxmem_printf("zone \"%s\" (%s, %s): %llu pages of %s; metadata %s\n", z->name, z->owner,
+                  format_bytes(z->size, b[0], 32), (unsigned long long)r.pages,
+                  format_bytes(r.pagesize, b[1], 32), format_bytes(r.meta_bytes, b[2], 32));
+    ngxmem_printf("pages: %llu used (%llu small, %llu exact, %llu big slot pages; %llu in %llu "
+                  "multi-page allocations), %llu free in %llu runs\n",
+                  (unsigned long long)r.used_pages, (unsigned long long)r.small_pages,
+                  (unsigned long long)r.exact_pages, (unsigned long long)r.big_pages,
+                  (unsigned long long)r.run_pages, (unsigned long long)r.run_allocs,
+                  (unsigned long long)r.free_pages, (unsigned long long)r.free_runs);
+    ngxmem_printf("slabs: %llu used, %llu free (one slab = one allocation; a slot page's "
+                  "bitmap counts as used)\n", (unsigned long long)r.used_slabs,
+                  (unsigned long long)r.free_slabs);
+    ngxmem_printf("capacity %s, free %s in whole pages (what lua's free_space() reports)\n",
+                  format_bytes(z->size, b[0], 32), format_bytes(r.free_pages * r.pagesize, b[1], 32));
+    ngxmem_printf("\n%8s %8s %10s %10s %10s %10s\n", "slot", "pages", "total", "used", "reqs",
+                  "fails");
+    for (int i = 0; i < r.nslots; i++)
+        ngxmem_printf("%8s %8llu %10llu %10llu %10llu %10llu\n",
+                      format_bytes(r.slots[i].size, b[0], 32), (unsigned long long)r.slots[i].pages,
+                      (unsigned long long)r.slots[i].total, (unsigned long long)r.slots[i].used,
+                      (unsigned long long)r.slots[i].stat_reqs,
+                      (unsigned long long)r.slots[i].stat_fails);
+    ngxmem_printf("\nfree runs by length (pages):");
+    for (int i = 0; i < SLAB_SIZE_BUCKETS; i++)
+        if (r.free_run_hist[i])
+            ngxmem_printf(" [%llu-%llu]: %llu", 1ull << i, (2ull << i) - 1,
+                          (unsigned long long)r.free_run_hist[i]);
+    ngxmem_printf("\n");
+    if (r.inconsistency[0])
+        ngxmem_printf("INCONSISTENT: %s\n", r.inconsistency);
+}
+
+static const char zones_help[] =
+    "List nginx's shared memory zones.\n"
+    "Usage: ngx-shm-zones [--json]\n"
+    "Every zone of cycle->shared_memory: name, size, owning module (from the zone's\n"
+    "tag), address, and whether its slab pool header checks out. Sizes are virtual:\n"
+    "a zone costs RAM only for the pages touched (see ngx-shm-slabs).\n"
+    "Example: ngx-shm-zones";
+
+static const char slabs_help[] =
+    "Show how a shared memory zone's slab allocator is used.\n"
+    "Usage: ngx-shm-slabs ZONE [--json]\n"
+    "Classifies every page (free run, multi-page allocation, small/exact/big slot\n"
+    "page), counts used and free slabs (one slab = one allocation), per-slot totals\n"
+    "cross-checked with the pool's own statistics, free runs by length, capacity\n"
+    "and free bytes. Reads only metadata and the bitmaps of used pages, never a\n"
+    "free page. Many free slabs in partly used pages with few free pages mean the\n"
+    "zone is fragmented by slot size; no free pages means the next allocation of\n"
+    "a new size class fails (lua: \"no memory\", LRU eviction).\n"
+    "Example: ngx-shm-slabs dogs";
+
+void nginx_shm_register(void)
+{
+    ngxmem_register_command("ngx-shm-zones", ngx_shm_zones_command, zones_help);
+    ngxmem_register_command("ngx-shm-slabs", ngx_shm_slabs_command, slabs_help);
+}
