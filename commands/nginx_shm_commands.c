@@ -5,11 +5,14 @@
 #include "block_cache.h"
 #include "format.h"
 #include "gdb_reader.h"
+#include "nginx_shdict.h"
 #include "nginx_shm.h"
 #include "ngxmem.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 struct shm_session {
     struct gdb_reader_state progress;
@@ -45,6 +48,17 @@ static void shm_session_open(struct shm_session *s, const char *cmd, const char 
     s->nzones = nginx_shm_zones(&s->raw, &s->st, s->zones, 256, err, sizeof err);
     if (s->nzones < 0)
         ngxmem_error("%s: %s", cmd, err);
+}
+
+static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
+                                         const char *name)
+{
+    if (!name)
+        ngxmem_error("%s: which zone? (see ngx-shm-zones)", cmd);
+    for (int i = 0; i < s->nzones; i++)
+        if (strcmp(s->zones[i].name, name) == 0)
+            return &s->zones[i];
+    ngxmem_error("%s: no zone \"%s\" (see ngx-shm-zones)", cmd, name);
 }
 
 static void ngx_shm_zones_command(const char *args, int from_tty)
@@ -88,15 +102,7 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
     struct shm_session s __attribute__((cleanup(shm_session_release)));
     shm_session_open(&s, "ngx-shm-slabs", args);
     bool json = args_flag(&s.args, "--json");
-    const char *name = args_unused(&s.args);
-    if (!name)
-        ngxmem_error("ngx-shm-slabs: which zone? (see ngx-shm-zones)");
-    const struct ngx_zone *z = NULL;
-    for (int i = 0; i < s.nzones && !z; i++)
-        if (strcmp(s.zones[i].name, name) == 0)
-            z = &s.zones[i];
-    if (!z)
-        ngxmem_error("ngx-shm-slabs: no zone \"%s\" (see ngx-shm-zones)", name);
+    const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", args_unused(&s.args));
     struct slab_report r;
     char err[512], b[4][32];
     if (!nginx_slab_report(&s.raw, &s.st, z, &r, err, sizeof err))
@@ -154,6 +160,98 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
         ngxmem_printf("INCONSISTENT: %s\n", r.inconsistency);
 }
 
+static void print_entry_json(const char *label, const struct shdict_entry *e, bool comma)
+{
+    ngxmem_printf("%s\"%s\":{\"key\":\"", comma ? "," : "", label);
+    for (const char *k = e->key; *k; k++)
+        ngxmem_printf(*k == '"' || *k == '\\' ? "\\%c" : "%c", *k);
+    ngxmem_printf("\",\"type\":\"%s\",\"bytes\":%llu,\"expires\":%llu}",
+                  shdict_type_names[e->type < SHDICT_TYPES ? e->type : 2],
+                  (unsigned long long)e->alloc, (unsigned long long)e->expires);
+}
+
+static void ngx_lua_shdict_command(const char *args, int from_tty)
+{
+    (void)from_tty;
+    struct shm_session s __attribute__((cleanup(shm_session_release)));
+    shm_session_open(&s, "ngx-lua-shdict", args);
+    bool json = args_flag(&s.args, "--json"), missing;
+    const char *v = args_value(&s.args, "--top", &missing);
+    int top = v ? atoi(v) : 10;
+    if (missing || top < 0 || top > SHDICT_TOP_MAX)
+        ngxmem_error("ngx-lua-shdict: --top takes 0..%d", SHDICT_TOP_MAX);
+    const struct ngx_zone *z = zone_named(&s, "ngx-lua-shdict", args_unused(&s.args));
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    uint64_t now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+    static struct shdict_report r;
+    struct slab_report sr;
+    char err[512], b[4][32];
+    if (!nginx_shdict_report(&s.raw, z, now, top, &r, err, sizeof err) ||
+        !nginx_slab_report(&s.raw, &s.st, z, &sr, err, sizeof err))
+        ngxmem_error("ngx-lua-shdict: %s", err);
+    if (json) {
+        ngxmem_printf("{\"zone\":\"%s\",\"keys\":%llu,\"expired\":%llu,\"key_bytes\":%llu,"
+                      "\"value_bytes\":%llu,\"alloc_bytes\":%llu,\"capacity\":%llu,"
+                      "\"free_space\":%llu,\"types\":{", z->name, (unsigned long long)r.keys,
+                      (unsigned long long)r.expired, (unsigned long long)r.key_bytes,
+                      (unsigned long long)r.value_bytes, (unsigned long long)r.alloc_bytes,
+                      (unsigned long long)z->size,
+                      (unsigned long long)(sr.free_pages * sr.pagesize));
+        for (int i = 0, first = 1; i < SHDICT_TYPES; i++)
+            if (i != 2) {
+                ngxmem_printf("%s\"%s\":%llu", first ? "" : ",", shdict_type_names[i],
+                              (unsigned long long)r.by_type[i]);
+                first = 0;
+            }
+        ngxmem_printf("}");
+        if (r.keys) {
+            print_entry_json("newest", &r.newest, true);
+            print_entry_json("oldest", &r.oldest, true);
+        }
+        ngxmem_printf(",\"top\":[");
+        for (int i = 0; i < r.ntop; i++) {
+            ngxmem_printf("%s{", i ? "," : "");
+            print_entry_json("entry", &r.top[i], false);
+            ngxmem_printf("}");
+        }
+        ngxmem_printf("]}\n");
+        return;
+    }
+    ngxmem_printf("lua_shared_dict \"%s\": %llu keys (%llu expired, still stored), capacity %s, "
+                  "free space %s\n", z->name, (unsigned long long)r.keys,
+                  (unsigned long long)r.expired, format_bytes(z->size, b[0], 32),
+                  format_bytes(sr.free_pages * sr.pagesize, b[1], 32));
+    ngxmem_printf("keys %s, values %s, nodes %s in %llu used slabs\n",
+                  format_bytes(r.key_bytes, b[0], 32), format_bytes(r.value_bytes, b[1], 32),
+                  format_bytes(r.alloc_bytes, b[2], 32), (unsigned long long)sr.used_slabs);
+    ngxmem_printf("value types:");
+    for (int i = 0; i < SHDICT_TYPES; i++)
+        if (r.by_type[i])
+            ngxmem_printf(" %s %llu", shdict_type_names[i], (unsigned long long)r.by_type[i]);
+    ngxmem_printf("\n");
+    if (r.keys)
+        ngxmem_printf("LRU newest \"%s\", oldest \"%s\" (evicted first when the zone is full)\n",
+                      r.newest.key, r.oldest.key);
+    if (r.ntop)
+        ngxmem_printf("\n%-48s %-8s %10s\n", "biggest entries", "type", "bytes");
+    for (int i = 0; i < r.ntop; i++)
+        ngxmem_printf("%-48s %-8s %10llu\n", r.top[i].key,
+                      shdict_type_names[r.top[i].type < SHDICT_TYPES ? r.top[i].type : 2],
+                      (unsigned long long)r.top[i].alloc);
+}
+
+static const char shdict_help[] =
+    "Show what a lua_shared_dict holds.\n"
+    "Usage: ngx-lua-shdict ZONE [--top N] [--json]\n"
+    "Walks the dict's LRU queue (bounded, no recursion): number of keys, how many\n"
+    "are expired but still stored, value types, bytes of keys, values and nodes,\n"
+    "the LRU newest and oldest keys, the N biggest entries (default 10), capacity\n"
+    "and free space (whole free pages, as free_space() says). Expired keys keep\n"
+    "their memory until evicted or overwritten: a full dict of expired keys is a\n"
+    "\"fake leak\", not a leak.\n"
+    "Example: ngx-lua-shdict dogs --top 5";
+
 static const char zones_help[] =
     "List nginx's shared memory zones.\n"
     "Usage: ngx-shm-zones [--json]\n"
@@ -178,4 +276,5 @@ void nginx_shm_register(void)
 {
     ngxmem_register_command("ngx-shm-zones", ngx_shm_zones_command, zones_help);
     ngxmem_register_command("ngx-shm-slabs", ngx_shm_slabs_command, slabs_help);
+    ngxmem_register_command("ngx-lua-shdict", ngx_lua_shdict_command, shdict_help);
 }

@@ -9,3 +9,8 @@ echo \n==== glibc: free chunks (what a HUP reload left behind) ====\n
 glibc-free-chunks
 echo \n==== glibc heap map with the nginx cycle pool marked ====\n
 ngx-heap-map --arena main
+echo \n==== nginx: shared memory zones ====\n
+ngx-shm-zones
+echo \n==== nginx: the lua_shared_dict "dogs" ====\n
+ngx-shm-slabs dogs
+ngx-lua-shdict dogs --top 5

@@ -1,0 +1,109 @@
+#include "nginx_shdict.h"
+
+#include "chunk_tags.h"   /* struct cycle_check */
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const shdict_type_names[SHDICT_TYPES] = {
+    "nil", "boolean", "(2)", "number", "string", "list",
+};
+
+enum {
+    SLAB_DATA = 184,          /* ngx_slab_pool_t.data: the dict's shctx */
+    SHCTX_LRU = 64,           /* ngx_http_lua_shdict_shctx_t.lru_queue */
+    NODE_QUEUE = 48,          /* node = queue link - 48 */
+    NODE_SD = 32,             /* ngx_http_lua_shdict_node_t inside the rbtree node */
+    NODE_DATA = 68,           /* key, then value */
+};
+
+static void read_entry(const struct mem_reader *m, uint64_t node, const uint8_t *sd,
+                       struct shdict_entry *e)
+{
+    uint16_t klen;
+    uint32_t vlen;
+    memcpy(&klen, sd + 2, 2);
+    memcpy(&vlen, sd + 4, 4);
+    memcpy(&e->expires, sd + 8, 8);
+    e->type = sd[1];
+    e->value_len = vlen;
+    e->alloc = NODE_DATA + klen + (e->type == 5 ? 16 : vlen);
+    size_t n = klen < sizeof e->key - 1 ? klen : sizeof e->key - 1;
+    if (mem_read(m, node + NODE_DATA, e->key, n) != 0)
+        n = 0;
+    e->key[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (e->key[i] < 32 || e->key[i] > 126)
+            e->key[i] = '?';
+}
+
+static void keep_top(struct shdict_report *r, const struct shdict_entry *e)
+{
+    if (r->want_top <= 0)
+        return;
+    int at = r->ntop < r->want_top ? r->ntop++ : r->want_top - 1;
+    if (at == r->want_top - 1 && r->ntop == r->want_top && e->alloc <= r->top[at].alloc)
+        return;
+    r->top[at] = *e;
+    for (int i = at; i > 0 && r->top[i].alloc > r->top[i - 1].alloc; i--) {
+        struct shdict_entry t = r->top[i];
+        r->top[i] = r->top[i - 1];
+        r->top[i - 1] = t;
+    }
+}
+
+bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone,
+                         uint64_t now_ms, int top, struct shdict_report *r, char *err,
+                         size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->want_top = top < SHDICT_TOP_MAX ? top : SHDICT_TOP_MAX;
+    uint64_t shctx, head, link;
+    if (strcmp(zone->owner, "ngx_http_lua_module") != 0 &&
+        strcmp(zone->owner, "ngx_stream_lua_module") != 0) {
+        snprintf(err, errlen, "zone \"%s\" belongs to %s, not to a lua_shared_dict", zone->name,
+                 zone->owner);
+        return false;
+    }
+    if (!mem_read_u64(m, zone->addr + SLAB_DATA, &shctx) || shctx < zone->addr ||
+        shctx >= zone->addr + zone->size || !mem_read_u64(m, shctx + SHCTX_LRU + 8, &link)) {
+        snprintf(err, errlen, "zone \"%s\": no shdict context in its slab pool", zone->name);
+        return false;
+    }
+    head = shctx + SHCTX_LRU;
+    uint64_t limit = zone->size / 64;   /* a node takes at least a 64-byte... slot */
+    struct cycle_check cc;
+    cycle_check_init(&cc, link);
+    for (uint64_t n = 0; link != head; n++) {
+        if (n >= limit || (n && cycle_check_step(&cc, link)) || link < zone->addr ||
+            link >= zone->addr + zone->size) {
+            snprintf(err, errlen, "zone \"%s\": corrupt LRU queue at 0x%llx after %llu keys",
+                     zone->name, (unsigned long long)link, (unsigned long long)n);
+            return false;
+        }
+        uint64_t node = link - NODE_QUEUE;
+        uint8_t sd[32];   /* node+32 .. node+64: sd fields and the queue link */
+        if (mem_read(m, node + NODE_SD, sd, sizeof sd) != 0) {
+            snprintf(err, errlen, "zone \"%s\": cannot read the node at 0x%llx", zone->name,
+                     (unsigned long long)node);
+            return false;
+        }
+        struct shdict_entry e;
+        read_entry(m, node, sd, &e);
+        uint16_t klen;
+        memcpy(&klen, sd + 2, 2);
+        r->keys++;
+        r->key_bytes += klen;
+        r->value_bytes += e.type == 5 ? 0 : e.value_len;
+        r->alloc_bytes += e.alloc;
+        r->by_type[e.type < SHDICT_TYPES ? e.type : 2]++;
+        if (e.expires && e.expires <= now_ms)
+            r->expired++;
+        if (n == 0)
+            r->newest = e;
+        r->oldest = e;
+        keep_top(r, &e);
+        memcpy(&link, sd + NODE_QUEUE - NODE_SD + 8, 8);   /* queue.next */
+    }
+    return true;
+}
