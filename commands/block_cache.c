@@ -35,10 +35,38 @@ static int backing_read(struct block_cache *c, uint64_t a, void *buf, size_t n)
 
 /* Fill the window so that it covers [addr, addr+need). The full window
  * may run into unmapped memory: shrink it until the read succeeds. */
+/* Clamp the window [*base, *base + *len) to the caller's bounds. */
+static bool clamp(struct block_cache *c, uint64_t addr, uint64_t *base, uint64_t *len)
+{
+    uint64_t lo, hi;
+    if (!c->bounds)
+        return true;
+    if (!c->bounds(c->bounds_arg, addr, &lo, &hi))
+        return false;
+    if (*base < lo) {
+        *len -= lo - *base;
+        *base = lo;
+    }
+    if (*base + *len > hi)
+        *len = hi > *base ? hi - *base : 0;
+    return *len > 0;
+}
+
 static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
 {
     uint64_t base = addr & ~(uint64_t)(PAGE - 1);
     uint64_t min_end = addr + need;
+    if (c->bounds) {
+        uint64_t b = base, len = c->window_size;
+        if (!clamp(c, addr, &b, &len) || b > addr || b + len < min_end ||
+            backing_read(c, b, c->window, len) != 0) {
+            c->len = 0;
+            return false;      /* cached_read then reads exactly */
+        }
+        c->base = b;
+        c->len = len;
+        return true;
+    }
     /* free lists run in either direction: follow the direction of travel */
     bool down = c->len && addr < c->base;
     for (uint64_t len = c->window_size; c->centered && len >= 4 * PAGE; len /= 2) {
@@ -117,6 +145,16 @@ void block_cache_set_window(struct block_cache *c, uint64_t size)
 bool block_cache_prefetch_below(struct block_cache *c, uint64_t addr)
 {
     uint64_t top = (addr & ~(uint64_t)(PAGE - 1)) + 2 * PAGE;
+    if (c->bounds) {
+        uint64_t len = c->window_size, b = top > len ? top - len : 0;
+        if (!clamp(c, addr, &b, &len) || b > addr || backing_read(c, b, c->window, len) != 0) {
+            c->len = 0;
+            return false;
+        }
+        c->base = b;
+        c->len = len;
+        return true;
+    }
     for (uint64_t len = c->window_size; len >= 2 * PAGE; len /= 2) {
         if (top < len)
             continue;

@@ -12,6 +12,11 @@ struct block_cache {
     uint8_t *window;          /* BLOCK_CACHE_WINDOW bytes */
     uint64_t base, len;       /* what the window holds; len 0: nothing */
     uint64_t window_size;     /* at most BLOCK_CACHE_WINDOW */
+    /* Where a window may extend around ADDR: [*lo, *hi). NULL: anywhere.
+     * Returning false means "read exactly": reading memory nobody asked
+     * for can have effects (a shared page not in RAM gets loaded). */
+    bool (*bounds)(void *arg, uint64_t addr, uint64_t *lo, uint64_t *hi);
+    void *bounds_arg;
     bool centered;            /* windows around the miss: for lists walked
                                * in any direction (free lists are LIFO) */
     uint64_t backing_reads;   /* calls to the backing reader */

@@ -8,5 +8,6 @@ void nginx_commands_register(void);
 void nginx_heap_map_register(void);
 void nginx_pools_register(void);
 void nginx_shm_register(void);
+void nginx_shm_pages_register(void);
 
 #endif

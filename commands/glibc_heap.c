@@ -127,9 +127,8 @@ static uint64_t probe_segment_start(struct glibc_heap *h, uint64_t p, uint64_t t
         s -= PAGE;
     for (uint64_t scanned = 0; scanned < PROBE_LIMIT && s; scanned += PAGE, s -= PAGE) {
         uint64_t probe;
-        if (!(h->cache.len && s >= h->cache.base && s < h->cache.base + h->cache.len) &&
-            !block_cache_prefetch_below(&h->cache, s))
-            break;
+        if (!(h->cache.len && s >= h->cache.base && s < h->cache.base + h->cache.len))
+            block_cache_prefetch_below(&h->cache, s);   /* else exact reads */
         if (!mem_read_u64(&h->mem, s, &probe))
             break;                           /* unmapped: the segment began above */
         if (chains_to(h, s, p, best, top)) {
@@ -501,6 +500,21 @@ static bool resolve_unsorted_now(struct glibc_heap *h, char *err, size_t errlen)
     return sort_tags(h, err, errlen);
 }
 
+/* Windows stay inside the heap segment being read: beyond it may lie
+ * anything, e.g. an nginx shared zone whose untouched pages a read would
+ * load. */
+static bool segment_bounds(void *arg, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    const struct glibc_heap *h = arg;
+    for (int i = 0; i < h->nsegments; i++)
+        if (addr >= h->segments[i].start && addr < h->segments[i].end) {
+            *lo = h->segments[i].start & ~(uint64_t)(PAGE - 1);
+            *hi = h->segments[i].end;
+            return true;
+        }
+    return false;
+}
+
 bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigned flags,
                      char *err, size_t errlen)
 {
@@ -513,6 +527,8 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigne
         return false;
     }
     h->mem = block_cache_reader(&h->cache);
+    h->cache.bounds = h->list_cache.bounds = segment_bounds;
+    h->cache.bounds_arg = h->list_cache.bounds_arg = h;
     h->list_cache.centered = true;
     block_cache_set_window(&h->list_cache, 64 << 10);
     h->lists = block_cache_reader(&h->list_cache);

@@ -61,21 +61,13 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     bool json = args_flag(&s.args, "--json");
     glibc_session_no_extra_args(&s, "ngx-cycle-pools");
     s.reader = gdb_reader(&s.progress, "ngx-cycle-pools");
-    /* pool blocks are small reads scattered over the heap: read them
-     * through a block cache, not one GDB round trip each */
-    struct block_cache bc __attribute__((cleanup(block_cache_free)));
-    if (!block_cache_init(&bc, &s.reader))
-        ngxmem_error("ngx-cycle-pools: out of memory");
-    struct mem_reader cached = block_cache_reader(&bc);
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-cycle-pools: %s", err);
-    static struct named_pool pools[MAX_OLD_CYCLES + 2];
-    int n = nginx_cycle_pools(&cached, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
-    if (n < 0)
-        ngxmem_error("ngx-cycle-pools: %s", err);
 
-    /* what share of the glibc heap's live memory is configuration */
+    /* The glibc heap first: its cached reader keeps read-ahead inside heap
+     * segments (never into a shared zone), which suits pool blocks; and
+     * its in-use total is the share this command reports. */
     s.opened = true;
     bool have_glibc = glibc_heap_open(&s.heap, &s.reader, 0, err, sizeof err) &&
                       glibc_stats_begin(&s.stats, &s.heap);
@@ -86,6 +78,12 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
         glibc_stats_end(&s.stats);
         gdb_reader_done(&s.progress);
     }
+    const struct mem_reader *cached = have_glibc ? &s.heap.mem : &s.reader;
+    static struct named_pool pools[MAX_OLD_CYCLES + 2];
+    int n = nginx_cycle_pools(cached, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    if (n < 0)
+        ngxmem_error("ngx-cycle-pools: %s", err);
+
     uint64_t in_use = have_glibc ? s.stats.total.cls[CH_IN_USE].bytes : 0, cfg = 0;
     for (int i = 0; i < n; i++)
         cfg += pools[i].st.block_bytes + pools[i].st.large_bytes;
@@ -94,12 +92,12 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
         ngxmem_printf("{\"nginx\":\"%s\",\"ngx_cycle\":%llu,\"layout\":\"%s\",\"pagesize\":%llu,"
                       "\"cycle\":", st.version, (unsigned long long)st.cycle, st.L->versions,
                       (unsigned long long)st.pagesize);
-        pool_json(&cached, &pools[0]);
+        pool_json(cached, &pools[0]);
         ngxmem_printf(",\"old_cycles\":[");
         for (int i = 1; i < n; i++) {
             if (i > 1)
                 ngxmem_printf(",");
-            pool_json(&cached, &pools[i]);
+            pool_json(cached, &pools[i]);
         }
         ngxmem_printf("],\"total_footprint\":%llu,\"glibc_in_use_bytes\":%llu,"
                       "\"signature\":\"%s\",\"compat\":%s,\"layout_check\":\"%s\"}\n",

@@ -2,7 +2,6 @@
 #include "commands.h"
 
 #include "args.h"
-#include "block_cache.h"
 #include "format.h"
 #include "gdb_reader.h"
 #include "nginx_shdict.h"
@@ -16,8 +15,7 @@
 
 struct shm_session {
     struct gdb_reader_state progress;
-    struct mem_reader raw, mem;
-    struct block_cache cache;
+    struct mem_reader raw;       /* exact reads only: see shm_session_open */
     struct nginx_state st;
     struct args args;
     struct ngx_zone zones[256];
@@ -26,7 +24,6 @@ struct shm_session {
 
 static void shm_session_release(struct shm_session *s)
 {
-    block_cache_free(&s->cache);
     gdb_reader_done(&s->progress);
 }
 
@@ -37,10 +34,7 @@ static void shm_session_open(struct shm_session *s, const char *cmd, const char 
     if (!args_split(&s->args, args))
         ngxmem_error("%s: too many arguments", cmd);
     s->raw = gdb_reader(&s->progress, cmd);
-    if (!block_cache_init(&s->cache, &s->raw))
-        ngxmem_error("%s: out of memory", cmd);
-    s->mem = block_cache_reader(&s->cache);
-    if (!nginx_state_find(&s->mem, &s->st, err, sizeof err))
+    if (!nginx_state_find(&s->raw, &s->st, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     /* Zones are read exactly, never through a read-ahead window: reading
      * a page of a shared zone that is not in RAM makes the kernel

@@ -30,6 +30,8 @@ enum {
     NGX_CYCLE_POOL_SIZE = 16384,
 };
 
+/* M must read exactly what is asked (no read-ahead cache): the layout
+ * checks read zone headers, and reading untouched shared pages loads them. */
 bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *err,
                       size_t errlen);
 

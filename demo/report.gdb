@@ -11,6 +11,7 @@ echo \n==== glibc heap map with the nginx cycle pool marked ====\n
 ngx-heap-map --arena main
 echo \n==== nginx: shared memory zones ====\n
 ngx-shm-zones
+ngx-shm-pages
 echo \n==== nginx: the lua_shared_dict "dogs" ====\n
 ngx-shm-slabs dogs
 ngx-lua-shdict dogs --top 5

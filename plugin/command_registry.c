@@ -38,4 +38,5 @@ void host_register_commands(void)
     nginx_heap_map_register();
     nginx_pools_register();
     nginx_shm_register();
+    nginx_shm_pages_register();
 }

@@ -1,0 +1,123 @@
+#define _GNU_SOURCE
+#include "shm_residency.h"
+
+#include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static long status_field(pid_t pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long v = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            v = atol(line + n + 1);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return v;
+}
+
+bool residency_is_our_tracee(pid_t pid)
+{
+    return pid > 0 && status_field(pid, "TracerPid") == (long)getpid();
+}
+
+bool residency_gdb_has_core_open(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    bool found = false;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        char path[300];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            continue;
+        Elf64_Ehdr h;
+        found = pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+                memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 && h.e_type == ET_CORE;
+        close(fd);
+    }
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static bool by_mincore(pid_t pid, uint64_t addr, uint64_t len, unsigned char *resident,
+                       char *why, size_t whylen)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)pid,
+             (unsigned long long)addr, (unsigned long long)(addr + len));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open %s (needs root)", path);
+        return false;
+    }
+    void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        snprintf(why, whylen, "cannot map %s", path);
+        return false;
+    }
+    bool ok = mincore(p, len, resident) == 0;
+    munmap(p, len);
+    if (!ok)
+        snprintf(why, whylen, "mincore failed on %s", path);
+    for (uint64_t i = 0; ok && i < len / 4096; i++)
+        resident[i] &= 1;
+    return ok;
+}
+
+/* pagemap of PID for the range: bit 63 present, bit 62 swapped. */
+static bool pagemap_or(pid_t pid, uint64_t addr, uint64_t npages, uint64_t ps,
+                       unsigned char *resident)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    uint64_t buf[512];
+    bool ok = true;
+    for (uint64_t i = 0; ok && i < npages; i += 512) {
+        uint64_t n = npages - i < 512 ? npages - i : 512;
+        ok = pread(fd, buf, n * 8, (off_t)((addr / ps + i) * 8)) == (ssize_t)(n * 8);
+        for (uint64_t k = 0; ok && k < n; k++)
+            resident[i + k] |= (buf[k] >> 63) & 1;
+    }
+    close(fd);
+    return ok;
+}
+
+enum residency_method residency_live(pid_t pid, uint64_t addr, uint64_t len, uint64_t ps,
+                                     unsigned char *resident, char *why, size_t whylen)
+{
+    memset(resident, 0, len / ps);
+    if (ps == 4096 && by_mincore(pid, addr, len, resident, why, whylen))
+        return RES_MINCORE;
+    /* fallback: the process, its parent (the master) and the parent's children */
+    long parent = status_field(pid, "PPid");
+    bool any = pagemap_or(pid, addr, len / ps, ps, resident);
+    if (parent > 1)
+        any |= pagemap_or((pid_t)parent, addr, len / ps, ps, resident);
+    DIR *d = opendir("/proc");
+    for (struct dirent *e; d && (e = readdir(d));) {
+        pid_t other = (pid_t)atoi(e->d_name);
+        if (other > 0 && other != pid &&
+            (status_field(other, "PPid") == pid || (parent > 1 && status_field(other, "PPid") == parent)))
+            any |= pagemap_or(other, addr, len / ps, ps, resident);
+    }
+    if (d)
+        closedir(d);
+    return any ? RES_PAGEMAP : RES_UNAVAILABLE;
+}

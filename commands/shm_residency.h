@@ -1,0 +1,29 @@
+/* Which pages of a shared memory zone are in RAM, without touching them.
+ * For a live process on this machine: mincore() on our own read-only
+ * mapping of /proc/PID/map_files/START-END (the zone's shmem object: true
+ * residency, whichever process touched the page); without permission,
+ * the union of /proc/PID/pagemap over the process and its siblings and
+ * parent (pages mapped into one of them). */
+#ifndef NGXMEM_SHM_RESIDENCY_H
+#define NGXMEM_SHM_RESIDENCY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum residency_method { RES_MINCORE, RES_PAGEMAP, RES_CORE_NONZERO, RES_UNAVAILABLE };
+
+/* Is PID a process this GDB (our own process) is tracing? */
+bool residency_is_our_tracee(pid_t pid);
+
+/* Does this process (GDB) hold a core file open? */
+bool residency_gdb_has_core_open(void);
+
+/* Fill RESIDENT (one byte per page, 1 = in RAM) for [ADDR, ADDR+LEN) of
+ * live process PID. Returns the method used, or RES_UNAVAILABLE with a
+ * reason in WHY. */
+enum residency_method residency_live(pid_t pid, uint64_t addr, uint64_t len, uint64_t pagesize,
+                                     unsigned char *resident, char *why, size_t whylen);
+
+#endif
