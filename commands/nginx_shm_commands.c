@@ -114,9 +114,10 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
                       r.inconsistency[0] ? "false" : "true");
         for (int i = 0; i < r.nslots; i++)
             ngxmem_printf("%s{\"size\":%llu,\"pages\":%llu,\"total\":%llu,\"used\":%llu,"
-                          "\"reqs\":%llu,\"fails\":%llu}", i ? "," : "",
+                          "\"free\":%llu,\"reqs\":%llu,\"fails\":%llu}", i ? "," : "",
                           (unsigned long long)r.slots[i].size, (unsigned long long)r.slots[i].pages,
                           (unsigned long long)r.slots[i].total, (unsigned long long)r.slots[i].used,
+                          (unsigned long long)(r.slots[i].total - r.slots[i].used),
                           (unsigned long long)r.slots[i].stat_reqs,
                           (unsigned long long)r.slots[i].stat_fails);
         ngxmem_printf("]}\n");
@@ -136,12 +137,13 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
                   (unsigned long long)r.free_slabs);
     ngxmem_printf("capacity %s, free %s in whole pages (what lua's free_space() reports)\n",
                   format_bytes(z->size, b[0], 32), format_bytes(r.free_pages * r.pagesize, b[1], 32));
-    ngxmem_printf("\n%8s %8s %10s %10s %10s %10s\n", "slot", "pages", "total", "used", "reqs",
-                  "fails");
+    ngxmem_printf("\n%8s %8s %10s %10s %10s %10s %10s\n", "slot", "pages", "total", "used",
+                  "free", "reqs", "fails");
     for (int i = 0; i < r.nslots; i++)
-        ngxmem_printf("%8s %8llu %10llu %10llu %10llu %10llu\n",
+        ngxmem_printf("%8s %8llu %10llu %10llu %10llu %10llu %10llu\n",
                       format_bytes(r.slots[i].size, b[0], 32), (unsigned long long)r.slots[i].pages,
                       (unsigned long long)r.slots[i].total, (unsigned long long)r.slots[i].used,
+                      (unsigned long long)(r.slots[i].total - r.slots[i].used),
                       (unsigned long long)r.slots[i].stat_reqs,
                       (unsigned long long)r.slots[i].stat_fails);
     ngxmem_printf("\nfree runs by length (pages):");
