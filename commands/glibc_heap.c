@@ -325,7 +325,6 @@ static bool tag(struct glibc_heap *h, uint64_t chunk, enum chunk_class cls, cons
         warn(h, "free-chunk set full at %s list", what);
         return false;
     }
-    h->listed[cls]++;
     return true;
 }
 
@@ -378,21 +377,18 @@ enum { UNSORTED_DIRECT = 256 };   /* longer lists are resolved from a walk */
 
 static bool collect_unsorted(struct glibc_heap *h, int ai, char *err, size_t errlen)
 {
-    struct glibc_arena *arena = &h->arenas[ai];
-    const struct glibc_arena *a = &h->arenas[ai];
+    struct glibc_arena *a = &h->arenas[ai];
     uint64_t pseudo = a->addr + h->st.L->ms_bins - 16, p = a->unsorted_fd;
     size_t tagged_before = h->tags.n;
-    uint64_t listed_before = h->listed[CH_UNSORTED];
     struct cycle_check cc;
     cycle_check_init(&cc, p);
     for (uint64_t n = 0; p != pseudo; n++) {
         if (n == UNSORTED_DIRECT) {
             h->tags.n = tagged_before;
-            h->listed[CH_UNSORTED] = listed_before;
-            arena->unsorted_deferred = true;   /* see resolve_unsorted_now */
+            a->unsorted_deferred = true;   /* see resolve_unsorted_now */
             return true;
         }
-        if (!p || (p & 15) || n >= LIST_LIMIT || (n && cycle_check_step(&cc, p))) {
+        if (!p || (p & 15) || (n && cycle_check_step(&cc, p))) {
             snprintf(err, errlen, "corrupt unsorted bin of arena 0x%llx at chunk 0x%llx",
                      (unsigned long long)a->addr, (unsigned long long)p);
             return false;
@@ -774,7 +770,6 @@ bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void
             struct glibc_chunk c = { .addr = b->addr, .size = b->size, .cls = CH_UNSORTED,
                                      .arena = ai, .segment = -1 };
             fn(arg, &c, b->size < 0x400 ? CH_SMALL : CH_LARGE);
-            h->listed[CH_UNSORTED]++;
             p = b->fd;
         }
     }

@@ -77,7 +77,6 @@ struct glibc_heap {
     struct chunk_tags tags;         /* chunks on the short free lists */
     uint64_t tcache_structs[GLIBC_MAX_TCACHES];
     int ntcache_structs;
-    uint64_t listed[CH_COUNT];      /* chunks found in each kind of list */
     char warnings[512];
 };
 
