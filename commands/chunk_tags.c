@@ -1,5 +1,7 @@
 #include "chunk_tags.h"
 
+#include "grow_array.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,14 +21,8 @@ bool chunk_tags_add(struct chunk_tags *t, uint64_t addr, uint8_t cls)
 {
     if (t->n >= t->max)
         return false;
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 1024;
-        struct chunk_tag *v = realloc(t->v, cap * sizeof *v);
-        if (!v)
-            return false;
-        t->v = v;
-        t->cap = cap;
-    }
+    if (!grow_array(&t->v, &t->cap, t->n, sizeof *t->v, 1024))
+        return false;
     t->v[t->n].addr = addr;
     t->v[t->n].cls = cls;
     t->n++;

@@ -1,5 +1,7 @@
 #include "glibc_heap.h"
 
+#include "grow_array.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +54,9 @@ static int add_segment(struct glibc_heap *h, int arena, enum segment_kind kind,
 {
     if (h->nsegments >= GLIBC_MAX_SEGMENTS)
         return -1;
-    if (h->nsegments % 64 == 0) {
-        struct glibc_segment *s = realloc(h->segments,
-                                          (size_t)(h->nsegments + 64) * sizeof *s);
-        if (!s)
-            return -1;
-        h->segments = s;
-    }
+    if (!grow_array(&h->segments, &h->segments_cap, (size_t)h->nsegments,
+                    sizeof *h->segments, 64))
+        return -1;
     struct glibc_segment *s = &h->segments[h->nsegments];
     s->start = start;
     s->end = end;
@@ -647,15 +645,9 @@ static enum chunk_class classify(struct glibc_heap *h, size_t *cursor, uint64_t 
 static bool remember_binned(struct glibc_heap *h, const struct glibc_chunk *c,
                             char *err, size_t errlen)
 {
-    if (h->nbinned == h->binned_cap) {
-        size_t cap = h->binned_cap ? 2 * h->binned_cap : 4096;
-        struct binned_chunk *v = realloc(h->binned, cap * sizeof *v);
-        if (!v) {
-            snprintf(err, errlen, "out of memory recording free chunks");
-            return false;
-        }
-        h->binned = v;
-        h->binned_cap = cap;
+    if (!grow_array(&h->binned, &h->binned_cap, h->nbinned, sizeof *h->binned, 4096)) {
+        snprintf(err, errlen, "out of memory recording free chunks");
+        return false;
     }
     struct binned_chunk *b = &h->binned[h->nbinned++];
     b->addr = c->addr;

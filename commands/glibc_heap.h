@@ -73,6 +73,7 @@ struct glibc_heap {
     int narenas;
     struct glibc_segment *segments;
     int nsegments;
+    size_t segments_cap;
     uint64_t unwalked_bytes;        /* system_mem not covered by segments */
     struct chunk_tags tags;         /* chunks on the short free lists */
     uint64_t tcache_structs[GLIBC_MAX_TCACHES];

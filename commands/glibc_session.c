@@ -15,16 +15,26 @@ void glibc_session_release(struct glibc_session *s)
     s->opened = s->stats_begun = false;
 }
 
-void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
-                        unsigned flags)
+void glibc_session_begin(struct glibc_session *s, const char *cmd, const char *args)
 {
-    char err[512];
     memset(s, 0, sizeof *s);
     if (!args_split(&s->args, args))
         ngxmem_error("%s: too many arguments", cmd);
     s->reader = gdb_reader(&s->progress, "walking the glibc heap");
+}
+
+bool glibc_session_try_heap(struct glibc_session *s, unsigned flags, char *err, size_t errlen)
+{
     s->opened = true;
-    if (!glibc_heap_open(&s->heap, &s->reader, flags, err, sizeof err))
+    return glibc_heap_open(&s->heap, &s->reader, flags, err, errlen);
+}
+
+void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
+                        unsigned flags)
+{
+    char err[512];
+    glibc_session_begin(s, cmd, args);
+    if (!glibc_session_try_heap(s, flags, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
 }
 

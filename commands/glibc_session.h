@@ -20,8 +20,14 @@ struct glibc_session {
 void glibc_session_release(struct glibc_session *s);
 #define GLIBC_SESSION struct glibc_session __attribute__((cleanup(glibc_session_release)))
 
-/* Parse ARGS, open the heap with glibc_heap_open FLAGS (raises a GDB
- * error on failure). */
+/* Parse ARGS and set up the GDB reader (raises on bad arguments). */
+void glibc_session_begin(struct glibc_session *s, const char *cmd, const char *args);
+
+/* Open the heap with glibc_heap_open FLAGS; false + ERR when the inferior's
+ * glibc heap cannot be analysed (for commands to which it is optional). */
+bool glibc_session_try_heap(struct glibc_session *s, unsigned flags, char *err, size_t errlen);
+
+/* glibc_session_begin, then the heap (raises a GDB error on failure). */
 void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
                         unsigned flags);
 

@@ -7,9 +7,6 @@
 #include "ngxmem.h"
 
 #include <stdio.h>
-#include <string.h>
-
-
 
 static void print_block_addr(void *arg, uint64_t block, bool large)
 {
@@ -55,12 +52,9 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     (void)from_tty;
     GLIBC_SESSION s;
     char err[512];
-    memset(&s, 0, sizeof s);
-    if (!args_split(&s.args, args))
-        ngxmem_error("ngx-cycle-pools: too many arguments");
+    glibc_session_begin(&s, "ngx-cycle-pools", args);
     bool json = args_flag(&s.args, "--json");
     glibc_session_no_extra_args(&s, "ngx-cycle-pools");
-    s.reader = gdb_reader(&s.progress, "ngx-cycle-pools");
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-cycle-pools: %s", err);
@@ -68,16 +62,9 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     /* The glibc heap first: its cached reader keeps read-ahead inside heap
      * segments (never into a shared zone), which suits pool blocks; and
      * its in-use total is the share this command reports. */
-    s.opened = true;
-    bool have_glibc = glibc_heap_open(&s.heap, &s.reader, 0, err, sizeof err) &&
-                      glibc_stats_begin(&s.stats, &s.heap);
-    s.stats_begun = have_glibc;
-    if (have_glibc) {
-        if (!glibc_heap_walk(&s.heap, -1, glibc_stats_chunk, &s.stats, err, sizeof err))
-            ngxmem_error("ngx-cycle-pools: %s", err);
-        glibc_stats_end(&s.stats);
-        gdb_reader_done(&s.progress);
-    }
+    bool have_glibc = glibc_session_try_heap(&s, 0, err, sizeof err);
+    if (have_glibc)
+        glibc_session_walk_stats(&s, "ngx-cycle-pools", -1);
     const struct mem_reader *cached = have_glibc ? &s.heap.mem : &s.reader;
     static struct named_pool pools[MAX_OLD_CYCLES + 2];
     int n = nginx_cycle_pools(cached, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);

@@ -5,6 +5,7 @@
 
 #include "format.h"
 #include "glibc_heap_map.h"
+#include "grow_array.h"
 #include "nginx_cycles.h"
 #include "ngxmem.h"
 
@@ -27,15 +28,9 @@ static void own(void *arg, uint64_t addr, bool large)
 {
     (void)large;
     struct ownership *o = arg;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? 2 * o->cap : 1024;
-        struct owned_chunk *v = realloc(o->v, cap * sizeof *v);
-        if (!v) {
-            o->oom = true;
-            return;
-        }
-        o->v = v;
-        o->cap = cap;
+    if (!grow_array(&o->v, &o->cap, o->n, sizeof *o->v, 1024)) {
+        o->oom = true;
+        return;
     }
     o->v[o->n].chunk = addr - 16;   /* malloc'ed address -> its chunk */
     o->v[o->n].owner = o->owner;

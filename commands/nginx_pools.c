@@ -5,6 +5,7 @@
 
 #include "format.h"
 #include "glibc_session.h"
+#include "grow_array.h"
 #include "nginx_cycles.h"
 #include "ngxmem.h"
 
@@ -38,15 +39,9 @@ static void find_pool_header(void *arg, const struct glibc_chunk *c)
     if (end <= u || size > c->size - 8 || size < POOL_HEADER || last < u + POOL_HEADER ||
         last > end || max != want_max)
         return;
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? 2 * k->cap : 256;
-        uint64_t *v = realloc(k->v, cap * sizeof *v);
-        if (!v) {
-            k->oom = true;
-            return;
-        }
-        k->v = v;
-        k->cap = cap;
+    if (!grow_array(&k->v, &k->cap, k->n, sizeof *k->v, 256)) {
+        k->oom = true;
+        return;
     }
     k->v[k->n++] = u;
 }
