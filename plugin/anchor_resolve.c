@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "anchor_resolve.h"
 #include "disasm.h"
+#include "gdb_internals.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,79 @@ static uint64_t rule_call_before_branch(const struct elf_image *img,
     return r;
 }
 
+/* "mov (%rax),%rdi" hands GDB's stderr on from a function returning a
+ * pointer to it; "mov %rax,%rdi" from one returning the stream. */
+static int stream_form_of(const struct insn *in)
+{
+    if (disasm_is(in, "mov", "(%rax),%rdi"))
+        return STREAM_POINTER;
+    if (disasm_is(in, "mov", "%rax,%rdi"))
+        return STREAM_VALUE;
+    return STREAM_UNKNOWN;
+}
+
+/* Does IN overwrite %rax (the stream call's result)? */
+static bool writes_rax(const struct insn *in)
+{
+    const char *comma = strrchr(in->text, ',');
+    const char *dst = comma ? comma + 1 : strrchr(in->text, ' ');
+    return dst && (strcmp(dst, "%rax") == 0 || strcmp(dst, "%eax") == 0 ||
+                   strcmp(dst, " %rax") == 0);
+}
+
+/* The call whose result the stream move at index K takes: the nearest
+ * direct call before it, with nothing in between overwriting %rax. */
+static ssize_t stream_call_before(const struct elf_image *img,
+                                  const struct insn *v, ssize_t k)
+{
+    for (ssize_t j = k - 1; j >= 0 && j > k - 8; j--) {
+        if (is_direct_call(img, &v[j]))
+            return j;
+        if (ends_block(&v[j]) || writes_rax(&v[j]))
+            return -1;
+    }
+    return -1;
+}
+
+/* print (stream (), ..."string"...): the printing call is the first call
+ * (or tail jump) after the string's load whose first argument is set from
+ * a stream call's result; the stream call may come before or after the
+ * load (GCC orders them either way). */
+static uint64_t rule_stream_print(const struct elf_image *img,
+                                  const struct site *s, int target,
+                                  int *variant)
+{
+    size_t n;
+    struct insn *v = decode_function(img, s, &n);
+    ssize_t at = v ? index_of(v, n, s->lea) : -1;
+    uint64_t r = 0;
+    int calls = 0;
+    for (ssize_t i = at + 1; at >= 0 && (size_t)i < n && i < at + CALL_AFTER_WINDOW;
+         i++) {
+        bool tail = is_tail_call(img, &v[i], s);
+        if (!is_direct_call(img, &v[i]) && !tail) {
+            if (v[i].kind == INSN_RET || v[i].kind == INSN_JMP ||
+                v[i].kind == INSN_INDIRECT)
+                break;
+            continue;
+        }
+        for (ssize_t k = i - 1; k >= 1 && k > i - 10 && !r; k--) {
+            int form = stream_form_of(&v[k]);
+            ssize_t j = form ? stream_call_before(img, v, k) : -1;
+            if (j >= 0) {
+                *variant = target == GI_STDERR ? form : 0;
+                r = target == GI_STDERR ? v[j].target : v[i].target;
+            } else if (ends_block(&v[k]) || (form && j < 0)) {
+                break;
+            }
+        }
+        if (r || ++calls == 3 || tail)
+            break;
+    }
+    free(v);
+    return r;
+}
+
 /* The last "lea X(%rip),REG" before the first direct call after S. */
 static uint64_t rule_string_arg(const struct elf_image *img,
                                 const struct site *s, const char *reg)
@@ -235,10 +309,13 @@ static uint64_t rule_string_arg(const struct elf_image *img,
 }
 
 static uint64_t apply_rule(const struct elf_image *img, const struct anchor *a,
-                           const struct site *s)
+                           const struct site *s, int *variant)
 {
     uint64_t r = 0;
     switch (a->rule) {
+    case RULE_STREAM_PRINT:
+        r = rule_stream_print(img, s, a->target, variant);
+        break;
     case RULE_CALL_AFTER:
         r = rule_call_after(img, s, a->nth);
         break;
@@ -278,7 +355,8 @@ bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
     for (size_t i = 0; i < anchor_table_len; i++) {
         const struct anchor *a = &anchor_table[i];
         if (a->target != target ||
-            (gdb_major && (gdb_major < a->gdb_min || gdb_major > a->gdb_max)))
+            (gdb_major ? gdb_major < a->gdb_min || gdb_major > a->gdb_max
+                       : a->gdb_min != 0))
             continue;
         rows++;
         uint64_t strs[4];
@@ -288,10 +366,12 @@ bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
             size_t nsites = find_lea_sites(img, strs[k], a->string_reg, sites,
                                            MAX_SITES_PER_STRING);
             for (size_t j = 0; j < nsites; j++) {
-                uint64_t v = apply_rule(img, a, &sites[j]);
+                int variant = 0;
+                uint64_t v = apply_rule(img, a, &sites[j], &variant);
                 if (!v)
                     continue;
-                if (out->value && out->value != v) {
+                if ((out->value && out->value != v) ||
+                    (out->variant && variant && out->variant != variant)) {
                     snprintf(out->detail, sizeof out->detail,
                              "anchors disagree: 0x%llx vs 0x%llx (\"%s\" at 0x%llx)",
                              (unsigned long long)out->value,
@@ -307,6 +387,7 @@ bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
                              printable(a->string, shown, sizeof shown), a->origin,
                              (unsigned long long)sites[j].lea);
                 out->value = v;
+                out->variant = variant ? variant : out->variant;
                 out->sites++;
             }
         }

@@ -11,11 +11,13 @@
 struct anchor_result {
     uint64_t value;          /* file (link-time) address; 0: not found */
     int sites;               /* reference sites that produced this value */
+    int variant;             /* RULE_STREAM_PRINT for GI_STDERR: stream_form */
     char detail[200];        /* what was found, or why nothing was */
 };
 
 /* Apply every row of anchor_table for TARGET that fits GDB_MAJOR
- * (0 = unknown: all rows). All results must agree. */
+ * (0 = unknown: only the rows that hold for any version). All results
+ * must agree. */
 bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
                     struct anchor_result *out);
 

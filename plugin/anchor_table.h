@@ -19,11 +19,17 @@ enum anchor_rule {
     /* Not a function: the string whose address is in ARG_REG at the first
      * direct call after the load (used for GDB's version strings). */
     RULE_STRING_ARG,
+    /* "print (gdb_stderr, string)": the first call after the load whose
+     * first argument is the result of the call just before it. For
+     * GI_FPRINTF that printing call; for GI_STDERR the stream call, whose
+     * form (pointer or stream) the %rdi set-up between them tells. */
+    RULE_STREAM_PRINT,
 };
 
 struct anchor {
     int target;              /* enum gdb_internal_id, or ANCHOR_VERSION_* */
-    int gdb_min, gdb_max;    /* GDB major versions the row applies to */
+    int gdb_min, gdb_max;    /* GDB major versions the row applies to
+                                (0: also when the version is unknown) */
     const char *string;      /* exact string in .rodata */
     const char *string_reg;  /* register it is loaded into; NULL: any */
     enum anchor_rule rule;

@@ -51,8 +51,11 @@ static void print_formatted(bool to_stderr, const char *fmt, va_list ap)
     char *heap __attribute__((cleanup(free_heap_text))) = NULL;
     const char *text = vformat(buf, sizeof buf, &heap, fmt, ap);
     if (to_stderr) {
-        struct ui_file **err = GDB_FN(GI_STDERR_PTR, stream_ptr_fn)();
-        GDB_FN(GI_FPRINTF, fprintf_fn)(*err, "%s", text);
+        struct ui_file *err =
+            gdb_internals[GI_STDERR].variant == STREAM_VALUE
+                ? GDB_FN(GI_STDERR, stream_fn)()
+                : *GDB_FN(GI_STDERR, stream_ptr_fn)();
+        GDB_FN(GI_FPRINTF, fprintf_fn)(err, "%s", text);
     } else {
         GDB_FN(GI_PRINTF, printf_fn)("%s", text);
     }
@@ -110,44 +113,24 @@ uint64_t ngxmem_eval_address(const char *expr)
     return GDB_FN(GI_PARSE_AND_EVAL_ADDRESS, parse_and_eval_address_fn)(expr);
 }
 
-int64_t ngxmem_eval_long(const char *expr)
-{
-    return GDB_FN(GI_PARSE_AND_EVAL_LONG, parse_and_eval_long_fn)(expr);
-}
-
 struct eval_call {
     const char *expr;
-    bool as_address;
     uint64_t address;
-    int64_t value;
 };
 
 static void eval_call_run(void *p)
 {
     struct eval_call *c = p;
-    if (c->as_address)
-        c->address = ngxmem_eval_address(c->expr);
-    else
-        c->value = ngxmem_eval_long(c->expr);
+    c->address = ngxmem_eval_address(c->expr);
 }
 
 int ngxmem_try_eval_address(const char *expr, uint64_t *out, char *err,
                             size_t errlen)
 {
-    struct eval_call c = { .expr = expr, .as_address = true };
+    struct eval_call c = { .expr = expr };
     if (ngxmem_catch_errors(eval_call_run, &c, err, errlen) != 0)
         return -1;
     *out = c.address;
-    return 0;
-}
-
-int ngxmem_try_eval_long(const char *expr, int64_t *out, char *err,
-                         size_t errlen)
-{
-    struct eval_call c = { .expr = expr, .as_address = false };
-    if (ngxmem_catch_errors(eval_call_run, &c, err, errlen) != 0)
-        return -1;
-    *out = c.value;
     return 0;
 }
 

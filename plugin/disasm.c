@@ -37,6 +37,7 @@ static int capture_printf(void *stream, const char *fmt, ...)
     return n;
 }
 
+#ifdef HAVE_STYLED_DISASSEMBLER
 static int capture_styled_printf(void *stream, enum disassembler_style style,
                                  const char *fmt, ...)
 {
@@ -47,6 +48,7 @@ static int capture_styled_printf(void *stream, enum disassembler_style style,
     va_end(ap);
     return n;
 }
+#endif
 
 static void capture_address(bfd_vma addr, struct disassemble_info *info)
 {
@@ -111,6 +113,24 @@ static void classify(struct insn *in, const struct capture *c)
     in->target = c->has_addr ? c->addr : 0;
 }
 
+bool disasm_is(const struct insn *in, const char *mnemonic,
+               const char *operands)
+{
+    const char *m = mnemonic_start(in->text);
+    if (!is_word(m, mnemonic))
+        return false;
+    const char *o = m + strlen(mnemonic);
+    for (;; o++) {
+        while (*o == ' ')
+            o++;
+        if (*o != *operands)
+            return false;
+        if (!*o)
+            return true;
+        operands++;
+    }
+}
+
 int disasm_one(const uint8_t *code, size_t avail, uint64_t vaddr,
                struct insn *out)
 {
@@ -122,7 +142,11 @@ int disasm_one(const uint8_t *code, size_t avail, uint64_t vaddr,
 
     struct capture cap = { .len = 0 };
     struct disassemble_info info;
+#ifdef HAVE_STYLED_DISASSEMBLER
     init_disassemble_info(&info, &cap, capture_printf, capture_styled_printf);
+#else
+    init_disassemble_info(&info, &cap, capture_printf);
+#endif
     info.arch = bfd_arch_i386;
     info.mach = bfd_mach_x86_64;
     info.buffer = (bfd_byte *)code;

@@ -3,6 +3,7 @@
 #ifndef NGXMEM_DISASM_H
 #define NGXMEM_DISASM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,10 @@ struct insn {
  * bytes are readable. Returns its length, or -1 if it does not decode. */
 int disasm_one(const uint8_t *code, size_t avail, uint64_t vaddr,
                struct insn *out);
+
+/* True if IN is MNEMONIC with exactly these AT&T OPERANDS (no spaces),
+ * e.g. disasm_is(in, "mov", "(%rax),%rdi"). */
+bool disasm_is(const struct insn *in, const char *mnemonic,
+               const char *operands);
 
 #endif

@@ -164,22 +164,28 @@ static bool fde_range(const struct elf_image *img, uint64_t fde,
     return true;
 }
 
-bool elf_image_function_bounds(const struct elf_image *img, uint64_t addr,
-                               uint64_t *start, uint64_t *end)
+/* The sorted (initial location, FDE) table of .eh_frame_hdr, checked. */
+static const uint8_t *fde_table(const struct elf_image *img, uint32_t *count)
 {
     const struct section_view *h = &img->eh_frame_hdr;
     if (!h->data || h->size < 12 || h->data[0] != EH_HDR_VERSION ||
         h->data[3] != EH_TABLE_DATAREL_SDATA4 || h->data[2] != 0x03)
-        return false;
+        return NULL;
     /* eh_frame_ptr is encoded per data[1] (pcrel sdata4 in practice, 4
      * bytes); fde_count is udata4 (0x03, checked above). */
     if ((h->data[1] & 0x0f) != 0x0b)
-        return false;
-    uint32_t count;
-    memcpy(&count, h->data + 8, 4);
-    if (count == 0 || 12 + (uint64_t)count * 8 > h->size)
-        return false;
-    const uint8_t *table = h->data + 12;
+        return NULL;
+    memcpy(count, h->data + 8, 4);
+    if (*count == 0 || 12 + (uint64_t)*count * 8 > h->size)
+        return NULL;
+    return h->data + 12;
+}
+
+/* Index of the last entry with initial location <= ADDR. */
+static uint64_t fde_index(const struct elf_image *img, const uint8_t *table,
+                          uint32_t count, uint64_t addr)
+{
+    const struct section_view *h = &img->eh_frame_hdr;
     uint64_t lo = 0, hi = count;
     while (hi - lo > 1) {  /* last entry with initial_loc <= addr */
         uint64_t mid = (lo + hi) / 2;
@@ -188,6 +194,18 @@ bool elf_image_function_bounds(const struct elf_image *img, uint64_t addr,
         else
             hi = mid;
     }
+    return lo;
+}
+
+bool elf_image_function_bounds(const struct elf_image *img, uint64_t addr,
+                               uint64_t *start, uint64_t *end)
+{
+    const struct section_view *h = &img->eh_frame_hdr;
+    uint32_t count;
+    const uint8_t *table = fde_table(img, &count);
+    if (!table)
+        return false;
+    uint64_t lo = fde_index(img, table, count, addr);
     uint64_t s = h->vaddr + (int64_t)read_s32(table + lo * 8);
     uint64_t fde = h->vaddr + (int64_t)read_s32(table + lo * 8 + 4);
     uint64_t range;
@@ -196,4 +214,18 @@ bool elf_image_function_bounds(const struct elf_image *img, uint64_t addr,
     *start = s;
     *end = s + range;
     return true;
+}
+
+bool elf_image_next_function(const struct elf_image *img, uint64_t addr,
+                             uint64_t *next)
+{
+    uint32_t count;
+    const uint8_t *table = fde_table(img, &count);
+    if (!table)
+        return false;
+    uint64_t i = fde_index(img, table, count, addr) + 1;
+    if (i >= count)
+        return false;
+    *next = img->eh_frame_hdr.vaddr + (int64_t)read_s32(table + i * 8);
+    return *next > addr;
 }

@@ -36,6 +36,10 @@ bool elf_image_symbol(const struct elf_image *img, const char *name,
 bool elf_image_function_bounds(const struct elf_image *img, uint64_t addr,
                                uint64_t *start, uint64_t *end);
 
+/* Start of the function (FDE) that follows the one covering ADDR. */
+bool elf_image_next_function(const struct elf_image *img, uint64_t addr,
+                             uint64_t *next);
+
 static inline bool section_contains(const struct section_view *s, uint64_t a)
 {
     return s->size && a >= s->vaddr && a - s->vaddr < s->size;

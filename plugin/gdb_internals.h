@@ -9,14 +9,21 @@ enum gdb_internal_id {
     GI_ADD_COM,
     GI_ERROR,
     GI_PRINTF,              /* gdb_printf(fmt, ...) >= 13, printf_filtered <= 12 */
-    GI_FPRINTF,             /* gdb_printf(stream, fmt, ...) >= 13 */
-    GI_STDERR_PTR,          /* current_ui_gdb_stderr_ptr() */
+    GI_FPRINTF,             /* gdb_printf(stream, fmt, ...) >= 13,
+                               fprintf_filtered <= 12 */
+    GI_STDERR,              /* GDB's stderr stream: see enum stream_form */
     GI_TARGET_READ_MEMORY,
     GI_PARSE_AND_EVAL_ADDRESS,
-    GI_PARSE_AND_EVAL_LONG,
     GI_MAYBE_QUIT,
     GI_COUNT
 };
+
+/* How GDB hands out its stderr stream. Up to GDB 16 the gdb_stderr macro
+ * dereferences current_ui_gdb_stderr_ptr(); GDB 18 has
+ * current_gdb_stderr(), which returns the stream itself. The form is read
+ * off GDB's own code (or its symbol name), never guessed from the
+ * version number. */
+enum stream_form { STREAM_UNKNOWN, STREAM_POINTER, STREAM_VALUE };
 
 enum found_how { FOUND_NOT, FOUND_SYMBOL, FOUND_ANCHOR };
 
@@ -24,7 +31,9 @@ struct gdb_internal {
     const char *name;        /* source-level name */
     uint64_t addr;           /* runtime address, 0 if not found */
     enum found_how how;
+    int variant;             /* GI_STDERR: enum stream_form */
     char where[280];         /* human-readable: which symbol table / anchor */
+    char rejected[160];      /* why a candidate failed verification, or "" */
 };
 
 /* C-compatible prototypes (x86-64 SysV; see notes/gdb-internals.md §2). */
@@ -38,13 +47,16 @@ typedef void (*error_fn)(const char *fmt, ...);
 typedef void (*printf_fn)(const char *fmt, ...);
 typedef void (*fprintf_fn)(struct ui_file *stream, const char *fmt, ...);
 typedef struct ui_file **(*stream_ptr_fn)(void);
+typedef struct ui_file *(*stream_fn)(void);
 typedef int (*target_read_memory_fn)(uint64_t addr, unsigned char *buf,
                                      ssize_t len);
 typedef uint64_t (*parse_and_eval_address_fn)(const char *expr);
-typedef int64_t (*parse_and_eval_long_fn)(const char *expr);
 typedef void (*maybe_quit_fn)(void);
 
 extern struct gdb_internal gdb_internals[GI_COUNT];
+
+/* Source-level name of internal ID (for GI_STDERR, of the form found). */
+const char *gdb_internal_name(int id, int variant);
 
 #define GDB_FN(id, type) ((type)(uintptr_t)gdb_internals[id].addr)
 

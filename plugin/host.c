@@ -1,23 +1,34 @@
 #include "host.h"
 
 #include "gdb_internals.h"
-#include "ngxmem.h"
 
 #include <stdio.h>
 #include <string.h>
 
 struct host_state host;
 
-/* Before GDB's printer is known (or if it never is) we can only use the
- * process's stderr; GDB's own stderr is preferred so "set logging" and
- * the test harness see the message in order. */
+/* A failure is reported through the process's own stderr: nothing
+ * resolved is called until the whole set has been verified, and when it
+ * has not been, nothing resolved is called at all. */
 static void host_message(const char *text)
 {
-    if (gdb_internals[GI_FPRINTF].addr && gdb_internals[GI_STDERR_PTR].addr) {
-        ngxmem_eprintf("%s", text);
-    } else {
-        fputs(text, stderr);
-        fflush(stderr);
+    fputs(text, stderr);
+    fflush(stderr);
+}
+
+/* One line per internal that is missing or was rejected, and why. */
+static void describe_missing(char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < GI_COUNT && len < n; i++) {
+        const struct gdb_internal *gi = &gdb_internals[i];
+        if (gi->how != FOUND_NOT)
+            continue;
+        int k = snprintf(out + len, n - len, "  %s: %s%s%s\n", gi->name,
+                         gi->rejected[0] ? "rejected " : "", gi->rejected,
+                         gi->rejected[0] ? "" : gi->where);
+        len += k > 0 ? (size_t)k : 0;
     }
 }
 
@@ -31,7 +42,7 @@ static void describe_gdb(char *out, size_t n)
 
 void host_init(void)
 {
-    char gdb[700], msg[2400];
+    char gdb[700], why[2400], msg[4000];
     host.missing = resolver_run(&host.report);
     describe_gdb(gdb, sizeof gdb);
     if (host.missing < 0) {
@@ -43,13 +54,18 @@ void host_init(void)
     }
     host.ready = host.missing == 0;
     if (!host.ready) {
+        describe_missing(why, sizeof why);
         snprintf(msg, sizeof msg,
-                 "ngxmem: cannot work inside %s: could not find %s "
-                 "(symbols: %s; anchors: see ngxmem-info). ngxmem commands "
-                 "are not available; report this GDB build.\n",
-                 gdb, host.report.missing, host.report.symbols_from);
+                 "ngxmem: cannot work inside %s: could not find %s.\n%s"
+                 "  symbols: %s\n"
+                 "ngxmem commands are not available. To fix it, install "
+                 "GDB's debug symbols (a build-id debug file under "
+                 "/usr/lib/debug), or set DEBUGINFOD_URLS to a debuginfod "
+                 "server that has them, and load ngxmem again; or report "
+                 "this GDB build.\n",
+                 gdb, host.report.missing, why, host.report.symbols_from);
         host_message(msg);
+        return;
     }
-    if (gdb_internals[GI_ADD_COM].addr)
-        host_register_commands();
+    host_register_commands();
 }

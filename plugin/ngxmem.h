@@ -37,16 +37,14 @@ _Noreturn void ngxmem_error(const char *fmt, ...)
  * stays responsive, and each split polls for it (which may raise quit). */
 int ngxmem_read_memory(uint64_t addr, void *buf, size_t len);
 
-/* Evaluate an expression in the current frame/inferior (raises). */
+/* Evaluate an expression in the current frame/inferior as an address
+ * (GDB's value_as_address: integers keep their bits) (raises). */
 uint64_t ngxmem_eval_address(const char *expr);
-int64_t ngxmem_eval_long(const char *expr);
 
-/* Non-raising forms: 0 on success; otherwise -1 with GDB's message in ERR.
+/* Non-raising form: 0 on success; otherwise -1 with GDB's message in ERR.
  * A Ctrl-C (quit) still raises: the user asked to stop. */
 int ngxmem_try_eval_address(const char *expr, uint64_t *out, char *err,
                             size_t errlen);
-int ngxmem_try_eval_long(const char *expr, int64_t *out, char *err,
-                         size_t errlen);
 
 /* Raise a quit if the user pressed Ctrl-C. Call it in long loops. */
 void ngxmem_check_quit(void);

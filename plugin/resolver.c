@@ -2,7 +2,7 @@
 #include "resolver.h"
 
 #include "anchor_resolve.h"
-#include "elf_image.h"
+#include "candidate_check.h"
 #include "gdb_internals.h"
 #include "symbol_names.h"
 
@@ -17,12 +17,18 @@ struct gdb_internal gdb_internals[GI_COUNT] = {
     [GI_ERROR] = { .name = "error" },
     [GI_PRINTF] = { .name = "gdb_printf" },
     [GI_FPRINTF] = { .name = "gdb_printf(ui_file*)" },
-    [GI_STDERR_PTR] = { .name = "current_ui_gdb_stderr_ptr" },
+    [GI_STDERR] = { .name = "current_ui_gdb_stderr_ptr" },
     [GI_TARGET_READ_MEMORY] = { .name = "target_read_memory" },
     [GI_PARSE_AND_EVAL_ADDRESS] = { .name = "parse_and_eval_address" },
-    [GI_PARSE_AND_EVAL_LONG] = { .name = "parse_and_eval_long" },
     [GI_MAYBE_QUIT] = { .name = "maybe_quit" },
 };
+
+const char *gdb_internal_name(int id, int variant)
+{
+    if (id == GI_STDERR && variant == STREAM_VALUE)
+        return "current_gdb_stderr";
+    return gdb_internals[id].name;
+}
 
 const char *resolver_mode_name(enum resolver_mode m)
 {
@@ -30,20 +36,14 @@ const char *resolver_mode_name(enum resolver_mode m)
                                                                    : "auto";
 }
 
-static int main_program_bias(struct dl_phdr_info *info, size_t size, void *p)
+enum resolver_mode resolver_mode_from_env(void)
 {
-    (void)size;
-    *(uint64_t *)p = info->dlpi_addr;
-    return 1;  /* the first entry is the main program */
-}
-
-/* The running code must be the file we parsed: compare a page of .text. */
-static int check_bias(const struct elf_image *img, uint64_t bias)
-{
-    size_t n = img->text.size < 4096 ? img->text.size : 4096;
-    return img->text.data &&
-           memcmp((const void *)(uintptr_t)(img->text.vaddr + bias),
-                  img->text.data, n) == 0;
+    const char *m = getenv("NGXMEM_RESOLVER");
+    if (m && strcmp(m, "symbols") == 0)
+        return RESOLVE_SYMBOLS;
+    if (m && strcmp(m, "anchors") == 0)
+        return RESOLVE_ANCHORS;
+    return RESOLVE_AUTO;
 }
 
 static const char *rodata_string(const struct elf_image *img, uint64_t a)
@@ -72,7 +72,8 @@ static void detect_version(const struct elf_image *img,
         rodata_string(img, ar.value))
         snprintf(r->pkgversion, sizeof r->pkgversion, "%s",
                  rodata_string(img, ar.value));
-    if (sscanf(r->version, "%d.%d", &r->major, &r->minor) < 1)
+    if (sscanf(r->version, "%d.%d", &r->major, &r->minor) < 1 ||
+        r->major < 7 || r->major > 99)
         r->major = r->minor = 0;
 }
 
@@ -107,15 +108,16 @@ static int open_debug_file(const struct elf_image *img, struct elf_image *dbg,
 }
 
 static bool resolve_by_symbol(const struct elf_image *syms, int id, int major,
-                              uint64_t *addr, char *where, size_t n)
+                              struct gdb_internal *gi)
 {
     for (size_t i = 0; i < symbol_names_len; i++) {
         const struct symbol_name *s = &symbol_names[i];
         if (s->target != id ||
             (major && (major < s->gdb_min || major > s->gdb_max)))
             continue;
-        if (elf_image_symbol(syms, s->mangled, addr)) {
-            snprintf(where, n, "symbol %s", s->mangled);
+        if (elf_image_symbol(syms, s->mangled, &gi->addr)) {
+            gi->variant = s->variant;
+            snprintf(gi->where, sizeof gi->where, "symbol %s", s->mangled);
             return true;
         }
     }
@@ -127,51 +129,143 @@ static void resolve_one(const struct elf_image *img,
                         const struct resolver_report *r)
 {
     struct gdb_internal *gi = &gdb_internals[id];
-    uint64_t a = 0;
     gi->addr = 0;
     gi->how = FOUND_NOT;
-    if (syms && r->mode != RESOLVE_ANCHORS &&
-        resolve_by_symbol(syms, id, r->major, &a, gi->where, sizeof gi->where)) {
+    gi->variant = STREAM_UNKNOWN;
+    gi->rejected[0] = '\0';
+    if (syms && r->mode != RESOLVE_ANCHORS && resolve_by_symbol(syms, id, r->major, gi)) {
         gi->how = FOUND_SYMBOL;
-    } else if (r->mode != RESOLVE_SYMBOLS) {
+    } else if (r->mode == RESOLVE_SYMBOLS) {
+        snprintf(gi->where, sizeof gi->where, "no symbol (anchors disabled)");
+    } else if (!r->major) {
+        snprintf(gi->where, sizeof gi->where,
+                 "no anchor: GDB's version string was not found");
+    } else {
         struct anchor_result ar;
         if (anchor_resolve(img, id, r->major, &ar)) {
-            a = ar.value;
+            gi->addr = ar.value;
+            gi->variant = ar.variant;
             gi->how = FOUND_ANCHOR;
             snprintf(gi->where, sizeof gi->where, "%s, %d site%s", ar.detail,
                      ar.sites, ar.sites == 1 ? "" : "s");
         } else {
             snprintf(gi->where, sizeof gi->where, "%s", ar.detail);
         }
-    } else {
-        snprintf(gi->where, sizeof gi->where, "no symbol (anchors disabled)");
     }
-    const char *forced = getenv("NGXMEM_RESOLVER_FAIL");
-    if (forced && strcmp(forced, gi->name) == 0) {
-        gi->how = FOUND_NOT;
-        snprintf(gi->where, sizeof gi->where,
-                 "forced failure (NGXMEM_RESOLVER_FAIL)");
-    }
-    if (gi->how != FOUND_NOT)
-        gi->addr = a + r->bias;
 }
 
-static enum resolver_mode mode_from_env(void)
+/* Test hooks: a missing internal, or a wrong candidate (the function
+ * that follows the right one), both of which must end in one message. */
+static void apply_forced_faults(const struct elf_image *img)
 {
-    const char *m = getenv("NGXMEM_RESOLVER");
-    if (m && strcmp(m, "symbols") == 0)
-        return RESOLVE_SYMBOLS;
-    if (m && strcmp(m, "anchors") == 0)
-        return RESOLVE_ANCHORS;
-    return RESOLVE_AUTO;
+    const char *fail = getenv("NGXMEM_RESOLVER_FAIL");
+    const char *wrong = getenv("NGXMEM_RESOLVER_WRONG");
+    for (int id = 0; id < GI_COUNT; id++) {
+        struct gdb_internal *gi = &gdb_internals[id];
+        const char *name = gdb_internal_name(id, gi->variant);
+        if (fail && (strcmp(fail, name) == 0 || strcmp(fail, gi->name) == 0)) {
+            gi->how = FOUND_NOT;
+            gi->addr = 0;
+            snprintf(gi->where, sizeof gi->where,
+                     "forced failure (NGXMEM_RESOLVER_FAIL)");
+        }
+        uint64_t next;
+        if (wrong && gi->how != FOUND_NOT &&
+            (strcmp(wrong, name) == 0 || strcmp(wrong, gi->name) == 0) &&
+            elf_image_next_function(img, gi->addr, &next)) {
+            gi->addr = next;
+            snprintf(gi->where, sizeof gi->where,
+                     "forced wrong candidate (NGXMEM_RESOLVER_WRONG)");
+        }
+    }
+}
+
+/* The whole set is checked before anything is called: shapes, callers,
+ * and no address claimed by two internals. */
+static void verify_all(const struct elf_image *img)
+{
+    uint64_t addrs[GI_COUNT];
+    unsigned callers[GI_COUNT];
+    for (int id = 0; id < GI_COUNT; id++)
+        addrs[id] = gdb_internals[id].how != FOUND_NOT ? gdb_internals[id].addr : 0;
+    count_direct_callers(img, addrs, GI_COUNT, callers);
+    for (int id = 0; id < GI_COUNT; id++) {
+        struct gdb_internal *gi = &gdb_internals[id];
+        if (gi->how == FOUND_NOT)
+            continue;
+        bool ok = candidate_check(img, id, gi->variant, gi->addr, callers[id],
+                                  gi->rejected, sizeof gi->rejected);
+        for (int other = 0; ok && other < GI_COUNT; other++)
+            if (other != id && addrs[other] == gi->addr) {
+                snprintf(gi->rejected, sizeof gi->rejected,
+                         "0x%llx was also found for %s",
+                         (unsigned long long)gi->addr, gdb_internals[other].name);
+                ok = false;
+            }
+        if (!ok)
+            gi->how = FOUND_NOT;
+    }
+}
+
+int resolver_resolve_image(const struct elf_image *img,
+                           struct resolver_report *r)
+{
+    struct elf_image dbg;
+    const struct elf_image *syms = NULL;
+    uint64_t probe;
+    snprintf(r->build_id, sizeof r->build_id, "%s", img->build_id);
+    if (r->mode != RESOLVE_ANCHORS) {
+        if (elf_image_symbol(img, "_Z5errorPKcz", &probe)) {
+            syms = img;
+            snprintf(r->symbols_from, sizeof r->symbols_from, "%s (.symtab)",
+                     img->path);
+        } else if (open_debug_file(img, &dbg, r) == 0) {
+            syms = &dbg;
+        }
+    }
+    detect_version(img, syms, r);
+    for (int id = 0; id < GI_COUNT; id++)
+        resolve_one(img, syms, id, r);
+    if (syms == &dbg)
+        elf_image_close(&dbg);
+    apply_forced_faults(img);
+    verify_all(img);
+
+    int missing = 0;
+    r->missing[0] = '\0';
+    for (int id = 0; id < GI_COUNT; id++) {
+        if (gdb_internals[id].how != FOUND_NOT)
+            continue;
+        size_t len = strlen(r->missing);
+        snprintf(r->missing + len, sizeof r->missing - len, "%s%s",
+                 missing ? ", " : "", gdb_internals[id].name);
+        missing++;
+    }
+    return missing;
+}
+
+static int main_program_bias(struct dl_phdr_info *info, size_t size, void *p)
+{
+    (void)size;
+    *(uint64_t *)p = info->dlpi_addr;
+    return 1;  /* the first entry is the main program */
+}
+
+/* The running code must be the file we parsed: compare a page of .text. */
+static int check_bias(const struct elf_image *img, uint64_t bias)
+{
+    size_t n = img->text.size < 4096 ? img->text.size : 4096;
+    return img->text.data &&
+           memcmp((const void *)(uintptr_t)(img->text.vaddr + bias),
+                  img->text.data, n) == 0;
 }
 
 int resolver_run(struct resolver_report *r)
 {
-    struct elf_image img, dbg;
+    struct elf_image img;
     char err[200];
     memset(r, 0, sizeof *r);
-    r->mode = mode_from_env();
+    r->mode = resolver_mode_from_env();
     ssize_t n = readlink("/proc/self/exe", r->exe, sizeof r->exe - 1);
     if (n <= 0) {
         snprintf(r->failure, sizeof r->failure, "cannot read /proc/self/exe");
@@ -182,7 +276,6 @@ int resolver_run(struct resolver_report *r)
         snprintf(r->failure, sizeof r->failure, "%s", err);
         return -1;
     }
-    snprintf(r->build_id, sizeof r->build_id, "%s", img.build_id);
     dl_iterate_phdr(main_program_bias, &r->bias);
     if (!check_bias(&img, r->bias)) {
         snprintf(r->failure, sizeof r->failure,
@@ -190,30 +283,10 @@ int resolver_run(struct resolver_report *r)
         elf_image_close(&img);
         return -1;
     }
-
-    const struct elf_image *syms = NULL;
-    uint64_t probe;
-    if (elf_image_symbol(&img, "_Z5errorPKcz", &probe)) {
-        syms = &img;
-        snprintf(r->symbols_from, sizeof r->symbols_from, "%s (.symtab)",
-                 r->exe);
-    } else if (open_debug_file(&img, &dbg, r) == 0) {
-        syms = &dbg;
-    }
-    detect_version(&img, r->mode == RESOLVE_ANCHORS ? NULL : syms, r);
-
-    int missing = 0;
-    for (int id = 0; id < GI_COUNT; id++) {
-        resolve_one(&img, syms, id, r);
-        if (gdb_internals[id].how == FOUND_NOT) {
-            size_t len = strlen(r->missing);
-            snprintf(r->missing + len, sizeof r->missing - len, "%s%s",
-                     missing ? ", " : "", gdb_internals[id].name);
-            missing++;
-        }
-    }
-    if (syms == &dbg)
-        elf_image_close(&dbg);
+    int missing = resolver_resolve_image(&img, r);
     elf_image_close(&img);
+    for (int id = 0; id < GI_COUNT; id++)
+        if (gdb_internals[id].how != FOUND_NOT)
+            gdb_internals[id].addr += r->bias;
     return missing;
 }

@@ -2,6 +2,8 @@
 #ifndef NGXMEM_RESOLVER_H
 #define NGXMEM_RESOLVER_H
 
+#include "elf_image.h"
+
 #include <stdint.h>
 
 enum resolver_mode { RESOLVE_AUTO, RESOLVE_SYMBOLS, RESOLVE_ANCHORS };
@@ -19,14 +21,26 @@ struct resolver_report {
     char failure[640];       /* why resolution could not even start */
 };
 
-/* Fill gdb_internals[]; returns the number of internals not found
- * (or -1 when GDB's executable could not be read at all). Environment:
- *   NGXMEM_RESOLVER=auto|symbols|anchors   which routes to use
- *   NGXMEM_DEBUG_FILE_DIRECTORY=DIR         instead of /usr/lib/debug
- *   NGXMEM_RESOLVER_FAIL=NAME               pretend NAME was not found
+/* Resolve every internal in IMG (a GDB executable) into gdb_internals[]
+ * as file addresses, then verify the whole set: a candidate that does not
+ * have the shape of its internal, or that two internals share, is
+ * rejected. R->mode must be set. Returns the number of internals missing
+ * or rejected. Environment (for tests):
+ *   NGXMEM_DEBUG_FILE_DIRECTORY=DIR     instead of /usr/lib/debug
+ *   NGXMEM_RESOLVER_FAIL=NAME           pretend NAME was not found
+ *   NGXMEM_RESOLVER_WRONG=NAME          take the function after NAME's
+ *                                       instead (verification must refuse)
  */
+int resolver_resolve_image(const struct elf_image *img,
+                           struct resolver_report *r);
+
+/* The running GDB: resolve /proc/self/exe and relocate the results.
+ * NGXMEM_RESOLVER=auto|symbols|anchors chooses the routes. Returns the
+ * number of internals not found, or -1 when GDB's executable could not
+ * be read at all. */
 int resolver_run(struct resolver_report *r);
 
+enum resolver_mode resolver_mode_from_env(void);
 const char *resolver_mode_name(enum resolver_mode m);
 
 #endif

@@ -52,7 +52,7 @@ static uint64_t gdb_view(uint64_t addr)
 {
     char expr[64];
     snprintf(expr, sizeof expr, "*(unsigned long *) 0x%" PRIx64, addr);
-    return (uint64_t)ngxmem_eval_long(expr);
+    return ngxmem_eval_address(expr);
 }
 
 static void check_symbol(void)
@@ -75,8 +75,8 @@ static void check_symbol(void)
 static void check_error_boundary(void)
 {
     char err[256] = "";
-    int64_t v;
-    if (ngxmem_try_eval_long("ngxmem_selftest_no_such_symbol", &v, err,
+    uint64_t v;
+    if (ngxmem_try_eval_address("ngxmem_selftest_no_such_symbol", &v, err,
                              sizeof err) == 0 ||
         !strstr(err, "ymbol"))  /* "No symbol ..." in every GDB setup */
         ngxmem_error("ngxmem-selftest: FAIL: a bad expression was not "
