@@ -7,7 +7,9 @@
 #include <string.h>
 
 static const struct nginx_cycle_layout layouts[] = {
-    { "1.11.9-1.29.6 (and 1.29.7+ without --with-compat)", 432, 528, 648, 192 },
+    { "1.19-1.29.6 (and 1.29.7+ without --with-compat)", 432, 528, 648, 192 },
+    /* before ngx_cycle_t.connections_reuse_time (Debian 11's 1.18.0) */
+    { "1.11.7-1.18", 424, 520, 640, 192 },
     { "1.29.7+ --with-compat", 472, 568, 688, 192 },
     { "1.10-1.11.5", 352, 448, 552, 176 },
 };

@@ -28,6 +28,28 @@
 #include <unistd.h>
 
 #define N 20000
+
+/* glibc's own figures: mallinfo2() from glibc 2.33 on; before it (Debian
+ * 11's 2.31) mallinfo(), whose int fields are exact for heaps under
+ * 2 GiB, which the fixture's are. */
+#if __GLIBC__ == 2 && __GLIBC_MINOR__ < 33
+struct truth {
+    size_t arena, ordblks, smblks, hblks, hblkhd, fsmblks, uordblks,
+        fordblks, keepcost;
+};
+static struct truth glibc_truth(void)
+{
+    struct mallinfo m = mallinfo();
+    return (struct truth){ (unsigned)m.arena, (unsigned)m.ordblks,
+                           (unsigned)m.smblks, (unsigned)m.hblks,
+                           (unsigned)m.hblkhd, (unsigned)m.fsmblks,
+                           (unsigned)m.uordblks, (unsigned)m.fordblks,
+                           (unsigned)m.keepcost };
+}
+#else
+#define truth mallinfo2
+#define glibc_truth mallinfo2
+#endif
 static void *slots[N];
 static char line[512];
 static uint64_t corrupt_at;
@@ -140,7 +162,7 @@ static long rss_anon(void)
 static void trim_truth(void)
 {
     /* make the main heap's top resident too: systrim's release then shows */
-    struct mallinfo2 mi = mallinfo2();
+    struct truth mi = glibc_truth();
     char *end = sbrk(0), *top = end - mi.keepcost;
     for (char *p = (char *)(((uintptr_t)top + 16 + 4095) & ~(uintptr_t)4095); p < end; p += 4096)
         *p = 1;
@@ -155,7 +177,7 @@ int main(int argc, char **argv)
 {
     signal(SIGUSR1, on_usr1);
     build(argc > 1 ? argv[1] : "mixed");
-    struct mallinfo2 mi = mallinfo2();
+    struct truth mi = glibc_truth();
     int n = snprintf(line, sizeof line,
                      "truth arena=%zu ordblks=%zu smblks=%zu hblks=%zu hblkhd=%zu "
                      "fsmblks=%zu uordblks=%zu fordblks=%zu keepcost=%zu corrupt=0x%llx\n"
