@@ -66,8 +66,11 @@ bool elf_memory_find(const struct mem_reader *m, const struct elf_memory *e,
     if (!buf)
         return false;
     bool found = false;
-    for (int i = 0; i < e->nloads && !found; i++) {
-        if (e->loads[i].exec)
+    /* Data first; then code, where older linkers put .rodata too (glibc
+     * 2.31's banner is in its one R+X segment). */
+    for (int k = 0; k < 2 * e->nloads && !found; k++) {
+        int i = k % e->nloads;
+        if (e->loads[i].exec != (k >= e->nloads))
             continue;
         for (uint64_t off = 0; off < e->loads[i].size && !found; off += CHUNK) {
             uint64_t n = e->loads[i].size - off;

@@ -26,10 +26,13 @@ http {
         listen 127.0.0.1:$port default_server;
         root $dir/html;
         # what the Lua API says of the dogs zone: capacity free_space keys
+        # (-1: this lua module has no such call; capacity() and
+        # free_space() need lua-resty-core, absent from Debian 11)
         location /lua {
             content_by_lua_block {
                 local d = ngx.shared.dogs
-                ngx.say(d:capacity(), " ", d:free_space(), " ", #d:get_keys(0))
+                ngx.say(d.capacity and d:capacity() or -1, " ",
+                        d.free_space and d:free_space() or -1, " ", #d:get_keys(0))
             }
         }
     }

@@ -43,7 +43,7 @@ run() {
         (cd "$o" && runtest --tool ngxmem --srcdir "$tests" \
             --directory "$dir" ${RUNTESTFLAGS:-} \
             GDB="$gdb" NGXMEM_BUILD="$build" NGXMEM_SRC="$src") >"$o/runtest.out" 2>&1
-        grep -E '^(FAIL|UNRESOLVED|ERROR)' "$o/ngxmem.sum" 2>/dev/null | sed "s/^/  $name: /"
+        grep -E '^(FAIL|UNRESOLVED|ERROR|UNSUPPORTED)' "$o/ngxmem.sum" 2>/dev/null | sed "s/^/  $name: /"
         sed -n '/=== ngxmem Summary ===/,$p' "$o/ngxmem.sum" 2>/dev/null | grep '^#' | sed 's/^/  /'
     done
 }
@@ -71,5 +71,7 @@ passed=$(count PASS)
 failed=$(( $(count FAIL) + $(count UNRESOLVED) + $(count ERROR) ))
 [ "$failed" -eq 0 ] || status=1
 [ "$passed" -gt 0 ] || status=1
+unsupported=$(count UNSUPPORTED)
+[ "$unsupported" -eq 0 ] || echo "($unsupported test(s) cannot apply here: UNSUPPORTED lines above say why)"
 echo "$passed passed, $failed failed"
 exit $status
