@@ -11,7 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { CLASS_DATA = 1 };   /* enum command_class: class_vars, "data" */
+/* enum command_class's "data" (class_vars) and "support": plain values up
+ * to GDB 16, one bit each in GDB 18's enum_flags command_classes. GDB 17
+ * is not measured; 18's form is assumed from 17 on, like its add_com
+ * symbol name. */
+int ngxmem_command_class(enum ngxmem_class c)
+{
+    bool flags = host.report.major >= 17;
+    if (c == NGXMEM_CLASS_SUPPORT)
+        return flags ? 1 << 5 : 4;
+    return flags ? 1 << 2 : 1;
+}
 enum { READ_SPLIT = 1 << 20 };
 
 int ngxmem_register_command(const char *name, ngxmem_command_fn fn,
@@ -19,7 +29,8 @@ int ngxmem_register_command(const char *name, ngxmem_command_fn fn,
 {
     if (!host.ready)
         return -1;
-    GDB_FN(GI_ADD_COM, add_com_fn)(name, CLASS_DATA, fn, help);
+    GDB_FN(GI_ADD_COM, add_com_fn)(name, ngxmem_command_class(NGXMEM_CLASS_DATA),
+                                   fn, help);
     return 0;
 }
 

@@ -24,13 +24,11 @@ static const char selftest_help[] =
     "interrupts). Prints PASS, or stops with an error naming what failed.\n"
     "Example: ngxmem-selftest &some_global 4194304";
 
-enum { CLASS_SUPPORT = 4 };
-
 void host_register_commands(void)
 {
-    /* Registered even when not ready: it is how users learn why. */
-    GDB_FN(GI_ADD_COM, add_com_fn)("ngxmem-info", CLASS_SUPPORT, info_command,
-                                   info_help);
+    GDB_FN(GI_ADD_COM, add_com_fn)("ngxmem-info",
+                                   ngxmem_command_class(NGXMEM_CLASS_SUPPORT),
+                                   info_command, info_help);
     ngxmem_register_command("ngxmem-selftest", selftest_command, selftest_help);
     glibc_commands_register();
     glibc_heap_map_register();

@@ -20,6 +20,11 @@ extern struct host_state host;
 
 void host_init(void);
 
+enum ngxmem_class { NGXMEM_CLASS_DATA, NGXMEM_CLASS_SUPPORT };
+
+/* GDB's value for help class C in the running GDB. */
+int ngxmem_command_class(enum ngxmem_class c);
+
 /* Register the plugin's own and every analysis command. */
 void host_register_commands(void);
 

@@ -6,7 +6,8 @@ packages="build-essential autoconf automake pkg-config
   gdb gdb-source binutils-dev libdw-dev libelf-dev
   dejagnu expect tcl
   libgmp-dev libmpfr-dev texinfo bison flex libreadline-dev libexpat1-dev zlib1g-dev
-  libc6-dbg nginx libnginx-mod-http-lua clang bc time gdbserver"
+  libc6-dbg nginx libnginx-mod-http-lua clang bc time gdbserver
+  debootstrap liblzma-dev libdebuginfod-dev"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

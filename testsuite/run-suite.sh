@@ -52,8 +52,8 @@ count() {  # count PATTERN: sum over all .sum files
     cat "$out"/*/ngxmem.sum 2>/dev/null | grep -c "^$1:" || true
 }
 
-# Suites run against every GDB under test.
-suites="ngxmem.base ngxmem.glibc ngxmem.nginx"
+# Suites run against every GDB under test (NGXMEM_SUITES: a subset).
+suites=${NGXMEM_SUITES:-ngxmem.base ngxmem.glibc ngxmem.nginx}
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -63,7 +63,7 @@ if [ "$only" = all ]; then
     minimal=${NGXMEM_TEST_GDB_MINIMAL:-$(fetch_gdb_minimal)} || status=1
     [ -n "$minimal" ] && [ "$minimal" != none ] && run gdb-minimal "$minimal" $suites
 fi
-[ "$only" = all ] && run unit none ngxmem.unit
+[ "$only" = all ] && [ -z "${NGXMEM_SUITES:-}" ] && run unit none ngxmem.unit
 reference=${NGXMEM_REFERENCE_GDB:-$("$tests/build-reference-gdb.sh")} || status=1
 [ -n "$reference" ] && [ "$reference" != none ] && run reference "$reference" ngxmem.resolver
 

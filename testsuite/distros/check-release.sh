@@ -2,7 +2,9 @@
 # Build ngxmem inside a Debian release's chroot and run the DejaGnu suite
 # there (ngxmem.base, ngxmem.glibc, ngxmem.nginx and the unit tests) with
 # that release's gdb, and its gdb-minimal where that is a GDB of its own.
-#   check-release.sh SRCDIR SUITE
+#   check-release.sh SRCDIR SUITE [resolver]
+# With "resolver", only the resolver truth test, against the GDB built from
+# that release's gdb-source (reference-gdb.sh).
 # Results: $NGXMEM_CACHE/chroots/SUITE/root/ngxmem/testsuite/out; the last
 # line is "SUITE: N passed, N failed".
 set -eu
@@ -11,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 src=$(cd "$1" && pwd)
 suite=$2
+only=${3:-all}
 dir=$("$here/make-chroot.sh" "$suite")
 tree=$dir/root/ngxmem
 log=$chroot_root/$suite-check.log
@@ -37,6 +40,9 @@ if in_chroot "$dir" "apt-cache show gdb-minimal 2>/dev/null | grep -q '^Depends:
 else
     echo "$suite: gdb-minimal is a transitional package for gdb here: runs as gdb"
 fi
-in_chroot "$dir" "cd /root/ngxmem && NGXMEM_TEST_GDB_MINIMAL=$minimal NGXMEM_REFERENCE_GDB=none \
-    NGXMEM_RELEASE=$suite testsuite/run-suite.sh /root/ngxmem /root/ngxmem" 2>&1 |
+reference=none
+[ "$only" = resolver ] && reference=/var/cache/ngxmem/gdb-ref/build/gdb/gdb
+in_chroot "$dir" "cd /root/ngxmem && NGXMEM_TEST_GDB_MINIMAL=$minimal NGXMEM_REFERENCE_GDB=$reference \
+    NGXMEM_SUITES='${NGXMEM_SUITES:-}' \
+    testsuite/run-suite.sh /root/ngxmem /root/ngxmem $only" 2>&1 |
     tee -a "$log" | sed "s/^\([0-9]* passed, [0-9]* failed\)$/$suite: \1/"
