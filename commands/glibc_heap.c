@@ -81,7 +81,7 @@ static bool read_arena(struct glibc_heap *h, uint64_t addr, struct glibc_arena *
     a->top = u64_at(b + L->ms_top);
     a->system_mem = u64_at(b + L->ms_system_mem);
     a->attached_threads = u64_at(b + L->ms_attached_threads);
-    for (int i = 0; i < GLIBC_NFASTBINS; i++)
+    for (uint32_t i = 0; i < L->nfastbins; i++)
         a->fastbins[i] = u64_at(b + L->ms_fastbins + 8 * (uint64_t)i);
     a->unsorted_fd = u64_at(b + L->ms_bins);
     *next = u64_at(b + L->ms_next);
@@ -364,7 +364,7 @@ static bool tag_list(struct glibc_heap *h, uint64_t p, size_t link_off, bool man
 static bool collect_fastbins(struct glibc_heap *h, const struct glibc_arena *a,
                              char *err, size_t errlen)
 {
-    for (int i = 0; i < GLIBC_NFASTBINS; i++)
+    for (uint32_t i = 0; i < h->st.L->nfastbins; i++)
         if (!tag_list(h, a->fastbins[i], 16, h->st.L->safe_linking, CH_FAST, LIST_LIMIT,
                       "fastbin", err, errlen))
             return false;
@@ -402,34 +402,47 @@ static bool collect_unsorted(struct glibc_heap *h, int ai, char *err, size_t err
     return true;
 }
 
+/* 2.42+ allocates the struct either through malloc (760 bytes: a 0x300
+ * chunk) or straight from an arena with the size padded twice (0x310). */
+static bool tcache_struct_size(const struct glibc_layout *L, uint64_t sz)
+{
+    return sz == L->tcache_struct_chunk ||
+           (L->tcache_slots_left && sz == L->tcache_struct_chunk + 16);
+}
+
 /* A tcache_perthread_struct at user pointer S: tag its lists, learn the key. */
 static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t errlen)
 {
-    uint8_t t[0x280];
+    const struct glibc_layout *L = h->st.L;
+    uint8_t t[GLIBC_MAX_TCACHE_STRUCT];
     uint64_t hdr;
-    if (!mem_read_u64(&h->lists, s - 16 + 8, &hdr) || glibc_chunksize(hdr) != GLIBC_TCACHE_STRUCT_CHUNK ||
-        mem_read(&h->lists, s, t, sizeof t) != 0)
+    if (!mem_read_u64(&h->lists, s - 16 + 8, &hdr) ||
+        !tcache_struct_size(L, glibc_chunksize(hdr)) ||
+        mem_read(&h->lists, s, t, L->tcache_entries + 8 * L->tcache_bins) != 0)
         return true;                  /* not a tcache struct: nothing to learn */
     for (int i = 0; i < h->ntcache_structs; i++)
         if (h->tcache_structs[i] == s)
             return true;
     if (h->ntcache_structs < GLIBC_MAX_TCACHES)
         h->tcache_structs[h->ntcache_structs++] = s;
-    for (int i = 0; i < GLIBC_TCACHE_BINS; i++) {
+    for (uint32_t i = 0; i < L->tcache_bins; i++) {
         uint16_t count;
         memcpy(&count, t + 2 * i, 2);
-        uint64_t e = u64_at(t + 0x80 + 8 * i);
+        uint64_t e = u64_at(t + L->tcache_entries + 8 * i);
         if (!e)
             continue;
         uint64_t key;
-        if (h->st.L->tcache_key == TCACHE_KEY_RANDOM && !h->st.have_tcache_key &&
+        if (L->tcache_key == TCACHE_KEY_RANDOM && !h->st.have_tcache_key &&
             mem_read_u64(&h->lists, e + 8, &key)) {
             h->st.tcache_key = key;
             h->st.have_tcache_key = true;
         }
-        /* entries are user pointers; the chunk is 16 bytes before */
+        /* Entries are user pointers; the chunk is 16 bytes before. A list
+         * is as long as its count, or (2.42+, free slots left) at most
+         * what a uint16_t count can allow. */
+        uint32_t bound = L->tcache_slots_left ? UINT16_MAX : count;
         uint64_t n = 0;
-        for (uint64_t p = e; p && n <= count; n++) {
+        for (uint64_t p = e; p && n <= bound; n++) {
             if (p & 15) {
                 snprintf(err, errlen, "corrupt tcache list at 0x%llx (thread tcache 0x%llx)",
                          (unsigned long long)p, (unsigned long long)s);
@@ -442,9 +455,78 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
                 break;
             p = reveal(h, p, raw);
         }
-        if (n > count)
-            warn(h, "tcache bin %d of 0x%llx longer than its count %u", i,
-                 (unsigned long long)s, count);
+        if (n > bound)
+            warn(h, "tcache bin %u of 0x%llx longer than %s %u", i,
+                 (unsigned long long)s, L->tcache_slots_left ? "possible" : "its count",
+                 bound);
+    }
+    return true;
+}
+
+/* Is the chunk at P (of the tcache struct's size) a live tcache struct?
+ * The first chunk of an arena's lowest segment is taken on its size alone
+ * (before 2.42 a thread's tcache is made at its first malloc). Elsewhere it must hold
+ * entries, each a chunk of its bin's size carrying one common key. */
+static bool looks_like_tcache_struct(struct glibc_heap *h, uint64_t p, bool first)
+{
+    const struct glibc_layout *L = h->st.L;
+    uint8_t t[GLIBC_MAX_TCACHE_STRUCT];
+    if (mem_read(&h->lists, p + 16, t, L->tcache_entries + 8 * L->tcache_bins) != 0)
+        return false;
+    int entries = 0;
+    uint64_t key0 = 0;
+    for (uint32_t i = 0; i < 64; i++) {
+        uint64_t e = u64_at(t + L->tcache_entries + 8 * i), esz, key;
+        if (!e)
+            continue;
+        if ((e & 15) || !mem_read_u64(&h->lists, e - 8, &esz) ||
+            glibc_chunksize(esz) != GLIBC_MINSIZE + 16 * (uint64_t)i ||
+            !mem_read_u64(&h->lists, e + 8, &key))
+            return false;
+        if (entries++ == 0)
+            key0 = key;
+        else if (key != key0 && L->tcache_key == TCACHE_KEY_RANDOM)
+            return false;
+    }
+    return first || entries > 0;
+}
+
+/* Where a thread's tcache struct is in a heap it used first: the first
+ * chunk before 2.42; from 2.42 a tcache is made at the thread's first
+ * free, after whatever it allocated until then, so the chunk headers are
+ * read up to it (only without libc symbols: with them the tcache and
+ * tcache_key variables say it all). 0: none found. */
+static uint64_t find_tcache_struct(struct glibc_heap *h, uint64_t start, uint64_t end,
+                                   bool lowest)
+{
+    bool deep = h->st.L->tcache_slots_left && !h->st.have_tcache_key;
+    const struct glibc_layout *L = h->st.L;
+    uint64_t sz;
+    for (uint64_t p = start; p + 16 < end; p += sz) {
+        if (!chunk_size(h, p, &sz))
+            return 0;
+        sz = glibc_chunksize(sz);
+        if (sz < GLIBC_MINSIZE || (sz & 15))
+            return 0;
+        if (tcache_struct_size(L, sz) && looks_like_tcache_struct(h, p, lowest && p == start))
+            return p + 16;
+        if (!deep)
+            return 0;
+    }
+    return 0;
+}
+
+/* The tcache struct of the thread that made arena A, in the segment the
+ * arena began with: not always the lowest (a main arena without brk
+ * grows through mmaps placed below it), so every segment is tried. */
+static bool collect_arena_tcache(struct glibc_heap *h, const struct glibc_arena *a,
+                                 char *err, size_t errlen)
+{
+    for (int i = 0; i < a->nsegments; i++) {
+        const struct glibc_segment *s = &h->segments[a->first_segment + i];
+        uint64_t tc = find_tcache_struct(h, s->start, s->end, i == 0);
+        if (tc)
+            return collect_tcache(h, tc, err, errlen);
     }
     return true;
 }
@@ -563,13 +645,13 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigne
         struct glibc_arena *a = &h->arenas[i];
         if (!collect_fastbins(h, a, err, errlen) || !collect_unsorted(h, i, err, errlen))
             return false;
-        /* the tcache struct is the first chunk of the heap of whichever
-         * arena its thread used first */
+        /* a thread's tcache struct is in the heap of whichever arena it
+         * used first */
         if (a->nsegments) {
             const struct glibc_segment *first = &h->segments[a->first_segment];
-            if (a->is_main || first->heap_info + h->st.L->hi_size_of == a->addr)
-                if (!collect_tcache(h, first->start + 16, err, errlen))
-                    return false;
+            if ((a->is_main || first->heap_info + h->st.L->hi_size_of == a->addr) &&
+                !collect_arena_tcache(h, a, err, errlen))
+                return false;
         }
     }
     uint64_t tc;
@@ -610,7 +692,7 @@ uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena)
 
 static bool is_tcache_by_key(struct glibc_heap *h, uint64_t p, uint64_t sz)
 {
-    if (sz > 0x410)
+    if (sz > h->st.tcache_max_chunk)
         return false;
     uint64_t key;
     if (!block_cache_u64(&h->cache, p + 0x18, &key))

@@ -21,7 +21,7 @@ struct glibc_arena {
     uint64_t addr;
     bool is_main, noncontiguous;
     uint64_t top, top_size, system_mem, attached_threads;
-    uint64_t fastbins[GLIBC_NFASTBINS];
+    uint64_t fastbins[GLIBC_MAX_FASTBINS];
     uint64_t unsorted_fd;
     bool unsorted_deferred;    /* long unsorted list: resolved after the walk */
     int first_segment, nsegments;

@@ -91,7 +91,9 @@ static bool find_main_arena_in_memory(const struct mem_reader *m,
                                       uint64_t rw_len, uint64_t *out)
 {
     int found = 0;
-    for (uint64_t off = 0; off + L->ms_size <= rw_len; off += 16) {
+    /* The data segment need not start 16-aligned (2.31's starts at ...768)
+     * but malloc_state is. */
+    for (uint64_t off = (16 - (rw_addr & 15)) & 15; off + L->ms_size <= rw_len; off += 16) {
         uint64_t x = rw_addr + off;
         if (!bins_look_valid(L, x, rw + off) ||
             !ring_returns(m, L, x, u64_at(rw + off + L->ms_next)))
@@ -102,8 +104,9 @@ static bool find_main_arena_in_memory(const struct mem_reader *m,
     return found == 1;
 }
 
-/* mp_ keeps its tcache defaults (64 bins, 0x408 bytes, 7 per bin) unless
- * tunables changed them, and sbrk_base is where main_arena's heap began. */
+/* mp_ keeps its tcache defaults (64 small bins; 0x408 bytes and 7 per bin
+ * before 2.42, 0x411 and 16 after) unless tunables changed them, and
+ * sbrk_base is where main_arena's heap began. */
 static bool find_mp_in_memory(const struct glibc_layout *L, const uint8_t *rw,
                               uint64_t rw_addr, uint64_t rw_len,
                               uint64_t main_top_end, uint64_t main_system_mem,
@@ -111,9 +114,10 @@ static bool find_mp_in_memory(const struct glibc_layout *L, const uint8_t *rw,
 {
     int found = 0;
     uint32_t tc = L->mp_size - 0x20;  /* tcache_bins, then max_bytes, count */
-    for (uint64_t off = 0; off + L->mp_size <= rw_len; off += 8) {
+    for (uint64_t off = (8 - (rw_addr & 7)) & 7; off + L->mp_size <= rw_len; off += 8) {
         const uint8_t *p = rw + off;
-        if (u64_at(p + tc) != 64 || u64_at(p + tc + 8) != 0x408 || u64_at(p + tc + 16) != 7)
+        if (u64_at(p + tc) != 64 || u64_at(p + tc + 8) != L->mp_default_tcache_max_bytes ||
+            u64_at(p + tc + 16) != L->mp_default_tcache_count)
             continue;
         uint64_t sbrk = u64_at(p + L->mp_sbrk_base);
         if (sbrk && main_system_mem && sbrk + main_system_mem < main_top_end - 64)
@@ -122,6 +126,29 @@ static bool find_mp_in_memory(const struct glibc_layout *L, const uint8_t *rw,
         found++;
     }
     return found == 1;
+}
+
+/* A glibc with no measured layout is read with the nearest one only if
+ * main_arena, read through it, is a malloc_state: valid bins, a top
+ * chunk, and its arena ring closing. */
+static bool nearest_layout_fits(const struct mem_reader *m, struct glibc_state *st,
+                                char *err, size_t errlen)
+{
+    const struct glibc_layout *L = st->L;
+    uint8_t b[0x900];
+    if (mem_read(m, st->main_arena, b, L->ms_size) != 0 ||
+        !bins_look_valid(L, st->main_arena, b) ||
+        !ring_returns(m, L, st->main_arena, u64_at(b + L->ms_next))) {
+        snprintf(err, errlen, "glibc %s has no known layout (%s have), and the nearest "
+                 "(2.%d) does not fit its main_arena", st->version,
+                 glibc_layout_known_versions(), L->nearest_of);
+        return false;
+    }
+    char text[128];
+    snprintf(text, sizeof text, "glibc %s read with 2.%d's layout (the nearest known; "
+             "self-checks passed)", st->version, L->nearest_of);
+    note(st, text);
+    return true;
 }
 
 static bool read_mp(const struct mem_reader *m, struct glibc_state *st)
@@ -137,6 +164,13 @@ static bool read_mp(const struct mem_reader *m, struct glibc_state *st)
     st->n_mmaps = n;
     st->mmapped_mem = u64_at(b + L->mp_mmapped_mem);
     st->sbrk_base = u64_at(b + L->mp_sbrk_base);
+    /* tcache_max_bytes: a request size before 2.42, a chunk size bound
+     * (exclusive) after; the large tcache bins end at 4 MiB chunks */
+    uint64_t max_bytes = u64_at(b + L->mp_size - 0x18);
+    uint64_t max_chunk = L->tcache_slots_left ? (max_bytes - 1) & ~(uint64_t)15
+                                              : (max_bytes + 8 + 15) & ~(uint64_t)15;
+    if (max_bytes && max_chunk <= (4 << 20))
+        st->tcache_max_chunk = max_chunk;
     if (L->mp_has_hugetlb) {
         st->hp_pagesize = u64_at(b + L->mp_hp_pagesize);
         st->thp_pagesize = u64_at(b + L->mp_thp_pagesize);
@@ -208,9 +242,15 @@ bool glibc_state_find(const struct mem_reader *m, struct glibc_state *st,
                  "no version banner): is it linked with glibc?");
         return false;
     }
+    /* Test hook: how a glibc newer than every known layout is handled is
+     * tested by relabelling a real one. */
+    const char *pretend = getenv("NGXMEM_GLIBC_PRETEND_VERSION");
+    if (pretend && sscanf(pretend, "2.%d", &st->minor) == 1)
+        snprintf(st->version, sizeof st->version, "2.%d", st->minor);
     st->L = glibc_layout_for(st->minor);
     if (!st->L) {
-        snprintf(err, errlen, "glibc %s is not supported (2.28 to 2.40 are)", st->version);
+        snprintf(err, errlen, "glibc %s is not supported (%s are)", st->version,
+                 glibc_layout_known_versions());
         return false;
     }
 
@@ -225,9 +265,12 @@ bool glibc_state_find(const struct mem_reader *m, struct glibc_state *st,
         if (!scan_libc_data(m, st, &libc, err, errlen))
             return false;
     }
+    if (st->L->nearest_of && !nearest_layout_fits(m, st, err, errlen))
+        return false;
     snprintf(st->found_by, sizeof st->found_by, "main_arena by %s, mp_ by %s",
              by_symbol ? "symbol" : "memory signature (libc data, bins, arena ring)",
              st->mp == 0 ? "-" : by_symbol ? "symbol" : "memory signature");
+    st->tcache_max_chunk = GLIBC_TCACHE_SMALL_MAX_CHUNK;
     if (st->mp && !read_mp(m, st)) {
         snprintf(err, errlen, "cannot read mp_ at 0x%llx", (unsigned long long)st->mp);
         return false;
@@ -239,8 +282,10 @@ bool glibc_state_find(const struct mem_reader *m, struct glibc_state *st,
         st->tcache_key = v;
         st->have_tcache_key = true;
     }
-    st->global_max_fast = GLIBC_DEFAULT_MXFAST;
-    if (mem_symbol(m, "global_max_fast", &a) && mem_read_u64(m, a, &v) && v <= 0xb0)
+    st->global_max_fast = st->L->nfastbins ? GLIBC_DEFAULT_MXFAST : 0;
+    if (!st->L->nfastbins)
+        ;                                  /* 2.43+: no fastbins at all */
+    else if (mem_symbol(m, "global_max_fast", &a) && mem_read_u64(m, a, &v) && v <= 0xb0)
         st->global_max_fast = v;
     else
         note(st, "global_max_fast assumed 0x80 (default)");

@@ -16,6 +16,7 @@ struct glibc_state {
     bool have_tcache_key;
     uint64_t tcache_key;
     uint64_t global_max_fast;
+    uint64_t tcache_max_chunk;   /* biggest chunk size tcaches hold */
     uint64_t heap_max;           /* alignment/size bound of thread heaps */
     /* mp_ values (valid when mp != 0) */
     uint64_t sbrk_base, mmapped_mem, trim_threshold, top_pad;

@@ -14,28 +14,57 @@ debian_mirror() {
 }
 
 # mount_chroot DIR / umount_chroot DIR: the kernel file systems a build,
-# ptrace and nginx need inside. umount_chroot undoes only what this
-# script's mount_chroot did, so two scripts may share one chroot.
-mounted_here=""
+# ptrace and nginx need inside. Scripts may share a chroot (a reference
+# GDB build and a test run): a count of users under a lock, and the last
+# one out unmounts what the first one in mounted (DIR.mounts).
 mount_chroot() {
     d=$1
-    if ! mountpoint -q "$d/proc"; then
-        mount -t proc proc "$d/proc" && mounted_here="$mounted_here $d/proc"
-    fi
-    if ! mountpoint -q "$d/sys"; then
-        mount -t sysfs sysfs "$d/sys" && mounted_here="$mounted_here $d/sys"
-    fi
-    if ! mountpoint -q "$d/dev"; then
-        mount --rbind /dev "$d/dev" && mount --make-rslave "$d/dev" &&
-            mounted_here="$mounted_here $d/dev"
-    fi
+    (
+        flock 9
+        n=$(cat "$d.users" 2>/dev/null || echo 0)
+        if [ "$n" -eq 0 ]; then
+            : >"$d.mounts"
+            if ! mountpoint -q "$d/proc"; then
+                mount -t proc proc "$d/proc" && echo "$d/proc" >>"$d.mounts"
+            fi
+            if ! mountpoint -q "$d/sys"; then
+                mount -t sysfs sysfs "$d/sys" && echo "$d/sys" >>"$d.mounts"
+            fi
+            if ! mountpoint -q "$d/dev"; then
+                mount --rbind /dev "$d/dev" && mount --make-rslave "$d/dev" &&
+                    echo "$d/dev" >>"$d.mounts"
+            fi
+        fi
+        echo $((n + 1)) >"$d.users"
+    ) 9>"$d.lock"
 }
 
 umount_chroot() {
-    for m in $mounted_here; do
-        case $m in "$1"/*) umount -R -l "$m" ;; esac
-    done
+    d=$1
+    (
+        flock 9
+        n=$(cat "$d.users" 2>/dev/null || echo 1)
+        n=$((n - 1))
+        if [ "$n" -le 0 ]; then
+            while read -r m; do
+                case $m in "$d"/*) umount -R -l "$m" ;; esac
+            done <"$d.mounts" 2>/dev/null
+            rm -f "$d.users" "$d.mounts"
+        else
+            echo "$n" >"$d.users"
+        fi
+    ) 9>"$d.lock"
     return 0
+}
+
+# Before a chroot is deleted: nothing may stay mounted under it (rm -rf
+# through a bound /dev would empty the host's).
+release_chroot() {
+    d=$1
+    for m in $(awk -v d="$d/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r); do
+        umount -R -l "$m" 2>/dev/null
+    done
+    rm -f "$d.users" "$d.mounts"
 }
 
 # in_chroot DIR COMMAND...: run a shell command inside, as root, with a

@@ -24,7 +24,7 @@ mirror=$(debian_mirror)
 script=
 [ "$suite" = forky ] && script=/usr/share/debootstrap/scripts/sid
 log=$chroot_root/$suite.log
-umount_chroot "$dir" 2>/dev/null || true
+release_chroot "$dir"
 rm -rf "$dir"
 mkdir -p "$dir"
 echo "make-chroot: debootstrap $suite from $mirror (log: $log)" >&2

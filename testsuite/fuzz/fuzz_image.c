@@ -37,8 +37,10 @@ bool fuzz_image_snapshot(struct fuzz_image *img, const struct mem_reader *r, pid
         if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3 || perms[0] != 'r' ||
             hi - lo > MAX_SNAPSHOT_MAPPING || strstr(line, "[v"))
             continue;
-        bool libc_ro = strstr(line, "/libc.so.6") && perms[2] != 'x';
-        if (perms[1] != 'w' && !libc_ro)
+        /* all of libc: its ELF headers, and the version banner, which
+         * 2.31 keeps in its code segment (libc-2.31.so before 2.34) */
+        bool libc = strstr(line, "/libc.so.6") || strstr(line, "/libc-2.");
+        if (perms[1] != 'w' && !libc)
             continue;
         uint8_t *buf = malloc(hi - lo);
         if (!buf || mem_read(r, lo, buf, hi - lo) != 0) {

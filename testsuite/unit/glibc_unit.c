@@ -50,14 +50,19 @@ static bool child_symbol(void *ctx, const char *name, uint64_t *addr)
     return true;
 }
 
-static uint64_t libc_base_of(pid_t pid)
+/* Where PID mapped the libc we run on (same file: it is our child); by
+ * name, as libc.so.6 is a link to libc-2.31.so before 2.34. */
+static uint64_t libc_base_of(pid_t pid, const char *libc_path)
 {
+    char real[512];
+    if (!realpath(libc_path, real))
+        return 0;
     char path[64], line[512];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
     FILE *f = fopen(path, "r");
     unsigned long long lo = 0;
     while (f && fgets(line, sizeof line, f))
-        if (strstr(line, "/libc.so.6") && sscanf(line, "%llx-", &lo) == 1)
+        if (strstr(line, real) && sscanf(line, "%llx-", &lo) == 1)
             break;
     if (f)
         fclose(f);
@@ -153,7 +158,7 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
     struct child c = { pid, 0 };
     Dl_info di;
     dladdr(dlsym(RTLD_DEFAULT, "malloc_trim"), &di);
-    c.libc_delta = libc_base_of(pid) - (uint64_t)(uintptr_t)di.dli_fbase;
+    c.libc_delta = libc_base_of(pid, di.dli_fname) - (uint64_t)(uintptr_t)di.dli_fbase;
     struct mem_reader r = { child_read, child_symbol, NULL, &c };
     struct totals t;
     char err[512];
