@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ngx_slab_pool_t, nginx >= 1.11.7 (notes §3.3) */
 enum {
-    SP_MIN_SHIFT = 24, SP_PAGES = 32, SP_LAST = 40, SP_FREE = 48, SP_STATS = 72, SP_PFREE = 80,
-    SP_START = 88, SP_END = 96, SP_SIZE = 200,
     SLAB_PAGE = 0, SLAB_BIG = 1, SLAB_EXACT = 2, SLAB_SMALL = 3,
     MAX_PAGES = 1 << 26,
 };
@@ -53,12 +50,12 @@ int nginx_shm_zones(const struct mem_reader *m, const struct nginx_state *st,
                 return -1;
             }
             zone->data = f[0];
-            zone->addr = f[1];
-            zone->size = f[2];
+            zone->addr = f[NGX_ZONE_ADDR / 8];
+            zone->size = f[NGX_ZONE_SIZE / 8];
             uint64_t name_len = f[3] < sizeof zone->name - 1 ? f[3] : sizeof zone->name - 1;
             if (mem_read(m, f[4], zone->name, name_len) != 0)
                 snprintf(zone->name, sizeof zone->name, "?");
-            zone->tag = f[8];
+            zone->tag = f[NGX_ZONE_TAG / 8];
             uint64_t namep = 0;
             if (mem_read_u64(m, zone->tag + 16, &namep))
                 read_cstr(m, namep, zone->owner, sizeof zone->owner);
@@ -98,23 +95,23 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
 {
     memset(r, 0, sizeof *r);
     uint64_t pool = zone->addr;
-    uint8_t h[SP_SIZE];
+    uint8_t h[NGX_SP_SIZE];
     if (!zone->slab_ok || mem_read(m, pool, h, sizeof h) != 0) {
         snprintf(err, errlen, "zone \"%s\" has no valid slab pool header at 0x%llx", zone->name,
                  (unsigned long long)pool);
         return false;
     }
     uint64_t min_shift, pages, last, stats, pfree, start, end;
-    memcpy(&min_shift, h + SP_MIN_SHIFT, 8);
-    memcpy(&pages, h + SP_PAGES, 8);
-    memcpy(&last, h + SP_LAST, 8);
-    memcpy(&stats, h + SP_STATS, 8);
-    memcpy(&pfree, h + SP_PFREE, 8);
-    memcpy(&start, h + SP_START, 8);
-    memcpy(&end, h + SP_END, 8);
+    memcpy(&min_shift, h + NGX_SP_MIN_SHIFT, 8);
+    memcpy(&pages, h + NGX_SP_PAGES, 8);
+    memcpy(&last, h + NGX_SP_LAST, 8);
+    memcpy(&stats, h + NGX_SP_STATS, 8);
+    memcpy(&pfree, h + NGX_SP_PFREE, 8);
+    memcpy(&start, h + NGX_SP_START, 8);
+    memcpy(&end, h + NGX_SP_END, 8);
     uint64_t ps = st->pagesize, shift = (uint64_t)__builtin_ctzll(ps);
     uint64_t n = (last - pages) / 24;
-    if (last < pages || (last - pages) % 24 || n > MAX_PAGES || pages < pool + SP_SIZE ||
+    if (last < pages || (last - pages) % 24 || n > MAX_PAGES || pages < pool + NGX_SP_SIZE ||
         start < last || start + n * ps > end || end != pool + zone->size) {
         snprintf(err, errlen, "zone \"%s\": corrupt slab pool (pages 0x%llx, last 0x%llx, "
                  "start 0x%llx)", zone->name, (unsigned long long)pages,

@@ -9,7 +9,7 @@
 static const struct nginx_cycle_layout layouts[] = {
     { "1.19-1.29.6 (and 1.29.7+ without --with-compat)", 432, 528, 648, 192 },
     /* before ngx_cycle_t.connections_reuse_time (Debian 11's 1.18.0) */
-    { "1.11.7-1.18", 424, 520, 640, 192 },
+    { "1.11.7-1.18", 424, 520, 624, 192 },
     { "1.29.7+ --with-compat", 472, 568, 688, 192 },
     { "1.10-1.11.5", 352, 448, 552, 176 },
 };
@@ -47,39 +47,59 @@ static void find_version(const struct mem_reader *m, uint64_t near, struct nginx
     snprintf(st->version, sizeof st->version, "%.*s", (int)n, buf);
 }
 
-/* With nginx debug info, GDB knows the real offsets: compare. */
+/* With nginx debug info, GDB knows the true offsets: compare every one
+ * the analysis uses with what the self-checks chose. Offsets of the cycle
+ * are then taken from the debug info (a vendor patch may move them); the
+ * fixed ones are only reported. "&((T *) 0)[1]" is sizeof(T). */
 static void check_layout_with_dwarf(const struct mem_reader *m, struct nginx_state *st)
 {
-    static const struct { const char *field; size_t off; } fields[] = {
-        { "shared_memory", offsetof(struct nginx_cycle_layout, shared_memory) },
-        { "old_cycle", offsetof(struct nginx_cycle_layout, old_cycle) },
+    struct nginx_cycle_layout *l = &st->layout;
+    const struct { const char *expr; uint32_t table; uint32_t *use; } fields[] = {
+        { "((ngx_cycle_t *) 0)->shared_memory", l->shared_memory, &l->shared_memory },
+        { "((ngx_cycle_t *) 0)->old_cycle", l->old_cycle, &l->old_cycle },
+        { "((ngx_cycle_t *) 0)[1]", l->size_of, &l->size_of },
+        { "((ngx_cycle_t *) 0)->pool", NGX_POOL_OFF, NULL },
+        { "((ngx_shm_zone_t *) 0)[1]", st->shm_zone_size, NULL },
+        { "((ngx_shm_zone_t *) 0)->shm.addr", NGX_ZONE_ADDR, NULL },
+        { "((ngx_shm_zone_t *) 0)->shm.size", NGX_ZONE_SIZE, NULL },
+        { "((ngx_shm_zone_t *) 0)->tag", NGX_ZONE_TAG, NULL },
+        { "((ngx_slab_pool_t *) 0)->addr", l->slab_addr, NULL },
+        { "((ngx_slab_pool_t *) 0)->min_shift", NGX_SP_MIN_SHIFT, NULL },
+        { "((ngx_slab_pool_t *) 0)->pages", NGX_SP_PAGES, NULL },
+        { "((ngx_slab_pool_t *) 0)->last", NGX_SP_LAST, NULL },
+        { "((ngx_slab_pool_t *) 0)->free", NGX_SP_FREE, NULL },
+        { "((ngx_slab_pool_t *) 0)->stats", NGX_SP_STATS, NULL },
+        { "((ngx_slab_pool_t *) 0)->pfree", NGX_SP_PFREE, NULL },
+        { "((ngx_slab_pool_t *) 0)->start", NGX_SP_START, NULL },
+        { "((ngx_slab_pool_t *) 0)->end", NGX_SP_END, NULL },
     };
-    char expr[96];
-    uint64_t off;
     int checked = 0, differ = 0;
+    char diff[200] = "";
     size_t n = 0;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        snprintf(expr, sizeof expr, "((ngx_cycle_t *) 0)->%s", fields[i].field);
-        if (!mem_symbol(m, expr, &off))
+        uint64_t off;
+        if (!mem_symbol(m, fields[i].expr, &off))
             continue;
-        uint32_t table;
-        memcpy(&table, (const char *)st->L + fields[i].off, sizeof table);
         checked++;
-        if (off != table) {
-            differ++;
-            n += (size_t)snprintf(st->layout_check + n, sizeof st->layout_check - n,
-                                  "%s at %llu (table: %u) ", fields[i].field,
-                                  (unsigned long long)off, table);
-            if (n >= sizeof st->layout_check)
-                break;
-        }
+        if (off == fields[i].table)
+            continue;
+        differ++;
+        if (n < sizeof diff)
+            n += (size_t)snprintf(diff + n, sizeof diff - n, "%s%s at %llu (table %u)",
+                                  differ > 1 ? ", " : "", fields[i].expr,
+                                  (unsigned long long)off, fields[i].table);
+        if (fields[i].use && off < 4096)
+            *fields[i].use = (uint32_t)off;
     }
     if (!checked)
         snprintf(st->layout_check, sizeof st->layout_check,
                  "no nginx debug info: layout chosen by self-checks");
     else if (!differ)
         snprintf(st->layout_check, sizeof st->layout_check,
-                 "nginx debug info agrees with the layout table");
+                 "nginx debug info agrees with the layout (%d offsets)", checked);
+    else
+        snprintf(st->layout_check, sizeof st->layout_check,
+                 "nginx debug info disagrees with the layout: %s; using debug info", diff);
 }
 
 bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *err,
@@ -118,7 +138,8 @@ bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *
     }
     for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
         if (shared_memory_checks(m, st->cycle, &layouts[i], &st->shm_zone_size)) {
-            st->L = &layouts[i];
+            st->layout = layouts[i];
+            st->L = &st->layout;
             check_layout_with_dwarf(m, st);
             return true;
         }

@@ -20,14 +20,21 @@ struct nginx_state {
     char version[32];            /* "1.22.1", "" if not found */
     char signature[64];          /* ngx_core_module.signature */
     int compat;                  /* --with-compat: 1, 0, or -1 unknown */
-    const struct nginx_cycle_layout *L;
+    const struct nginx_cycle_layout *L;   /* points to layout */
+    struct nginx_cycle_layout layout;     /* the table's row, or DWARF's */
     uint32_t shm_zone_size;      /* 88 (>= 1.13.9) or 80 */
-    char layout_check[160];      /* offsets from nginx's DWARF vs the table */
+    char layout_check[256];      /* offsets from nginx's DWARF vs the table */
 };
 
 enum {
     NGX_POOL_OFF = 8,            /* ngx_cycle_t.pool, every version */
     NGX_CYCLE_POOL_SIZE = 16384,
+    /* ngx_slab_pool_t, nginx >= 1.11.7 (notes §3.3) */
+    NGX_SP_MIN_SHIFT = 24, NGX_SP_PAGES = 32, NGX_SP_LAST = 40, NGX_SP_FREE = 48,
+    NGX_SP_STATS = 72, NGX_SP_PFREE = 80, NGX_SP_START = 88, NGX_SP_END = 96,
+    NGX_SP_SIZE = 200,
+    /* ngx_shm_zone_t: data, then shm {addr, size, name, ...}, tag at 64 */
+    NGX_ZONE_ADDR = 8, NGX_ZONE_SIZE = 16, NGX_ZONE_TAG = 64,
 };
 
 /* M must read exactly what is asked (no read-ahead cache): the layout
