@@ -33,31 +33,20 @@ static void read_build_id(Elf *elf, char *out)
         sprintf(out + 2 * i, "%02x", ((const unsigned char *)id)[i]);
 }
 
-int elf_image_open(struct elf_image *img, const char *path, char *err,
-                   size_t errlen)
+/* Sections and build-id of an ELF already begun (from a file or memory). */
+static int image_init(struct elf_image *img, Elf *elf, char *err, size_t errlen)
 {
-    memset(img, 0, sizeof *img);
-    img->fd = -1;
-    snprintf(img->path, sizeof img->path, "%s", path);
-    elf_version(EV_CURRENT);
-    img->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (img->fd < 0) {
-        snprintf(err, errlen, "cannot open %s", path);
-        return -1;
-    }
-    Elf *elf = elf_begin(img->fd, ELF_C_READ_MMAP, NULL);
     if (!elf || elf_kind(elf) != ELF_K_ELF) {
-        snprintf(err, errlen, "%s is not an ELF file", path);
+        snprintf(err, errlen, "%s is not an ELF file", img->path);
         if (elf)
             elf_end(elf);
-        close(img->fd);
-        img->fd = -1;
+        elf_image_close(img);
         return -1;
     }
     img->elf = elf;
     size_t shstrndx;
     if (elf_getshdrstrndx(elf, &shstrndx) != 0) {
-        snprintf(err, errlen, "%s has no section names", path);
+        snprintf(err, errlen, "%s has no section names", img->path);
         elf_image_close(img);
         return -1;
     }
@@ -65,7 +54,7 @@ int elf_image_open(struct elf_image *img, const char *path, char *err,
         { ".text", &img->text },       { ".rodata", &img->rodata },
         { ".plt", &img->plt },         { ".plt.sec", &img->plt_sec },
         { ".plt.got", &img->plt_got }, { ".eh_frame_hdr", &img->eh_frame_hdr },
-        { ".eh_frame", &img->eh_frame },
+        { ".eh_frame", &img->eh_frame }, { ".gnu_debugdata", &img->gnu_debugdata },
     };
     for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn;
          scn = elf_nextscn(elf, scn)) {
@@ -83,12 +72,42 @@ int elf_image_open(struct elf_image *img, const char *path, char *err,
     return 0;
 }
 
+static void image_reset(struct elf_image *img, const char *label)
+{
+    memset(img, 0, sizeof *img);
+    img->fd = -1;
+    snprintf(img->path, sizeof img->path, "%s", label);
+    elf_version(EV_CURRENT);
+}
+
+int elf_image_open(struct elf_image *img, const char *path, char *err,
+                   size_t errlen)
+{
+    image_reset(img, path);
+    img->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (img->fd < 0) {
+        snprintf(err, errlen, "cannot open %s", path);
+        return -1;
+    }
+    return image_init(img, elf_begin(img->fd, ELF_C_READ_MMAP, NULL), err, errlen);
+}
+
+int elf_image_open_memory(struct elf_image *img, void *buf, size_t len,
+                          const char *label, char *err, size_t errlen)
+{
+    image_reset(img, label);
+    img->owned = buf;
+    return image_init(img, elf_memory(buf, len), err, errlen);
+}
+
 void elf_image_close(struct elf_image *img)
 {
     if (img->elf)
         elf_end(img->elf);
     if (img->fd >= 0)
         close(img->fd);
+    free(img->owned);
+    img->owned = NULL;
     img->elf = NULL;
     img->fd = -1;
 }

@@ -19,12 +19,18 @@ struct elf_image {
     void *elf;             /* Elf * */
     struct section_view text, rodata, plt, plt_sec, plt_got;
     struct section_view eh_frame_hdr, eh_frame;
+    struct section_view gnu_debugdata;  /* MiniDebugInfo (xz), if any */
     char build_id[41];     /* hex, "" if none */
-    char path[512];
+    char path[512];        /* or a label, for an image in memory */
+    void *owned;           /* the bytes of an image in memory */
 };
 
 int elf_image_open(struct elf_image *img, const char *path, char *err,
                    size_t errlen);
+/* An ELF image in BUF (LEN bytes, malloc'ed: the image owns it from
+ * here, even on failure); LABEL names it in messages. */
+int elf_image_open_memory(struct elf_image *img, void *buf, size_t len,
+                          const char *label, char *err, size_t errlen);
 void elf_image_close(struct elf_image *img);
 
 /* Look NAME up in .symtab (then .dynsym). Returns true and the value. */

@@ -5,6 +5,7 @@
 #include "candidate_check.h"
 #include "gdb_internals.h"
 #include "symbol_names.h"
+#include "symbol_sources.h"
 
 #include <link.h>
 #include <stdio.h>
@@ -77,38 +78,8 @@ static void detect_version(const struct elf_image *img,
         r->major = r->minor = 0;
 }
 
-/* GDB's separate debug file, found by build-id as GDB itself does. */
-static int open_debug_file(const struct elf_image *img, struct elf_image *dbg,
-                           struct resolver_report *r)
-{
-    const char *dir = getenv("NGXMEM_DEBUG_FILE_DIRECTORY");
-    char path[600], err[200];
-    if (!dir)
-        dir = "/usr/lib/debug";
-    if (strlen(img->build_id) < 4) {
-        snprintf(r->symbols_from, sizeof r->symbols_from,
-                 "none (GDB is stripped and has no build-id)");
-        return -1;
-    }
-    snprintf(path, sizeof path, "%s/.build-id/%.2s/%s.debug", dir,
-             img->build_id, img->build_id + 2);
-    if (access(path, R_OK) != 0 || elf_image_open(dbg, path, err, sizeof err)) {
-        snprintf(r->symbols_from, sizeof r->symbols_from,
-                 "none (GDB is stripped; no debug file %s)", path);
-        return -1;
-    }
-    if (strcmp(dbg->build_id, img->build_id) != 0) {
-        snprintf(r->symbols_from, sizeof r->symbols_from,
-                 "none (%s has another build-id)", path);
-        elf_image_close(dbg);
-        return -1;
-    }
-    snprintf(r->symbols_from, sizeof r->symbols_from, "%s", path);
-    return 0;
-}
-
-static bool resolve_by_symbol(const struct elf_image *syms, int id, int major,
-                              struct gdb_internal *gi)
+static bool resolve_by_symbol(const struct elf_image *syms, const char *route, int id,
+                              int major, struct gdb_internal *gi)
 {
     for (size_t i = 0; i < symbol_names_len; i++) {
         const struct symbol_name *s = &symbol_names[i];
@@ -117,7 +88,7 @@ static bool resolve_by_symbol(const struct elf_image *syms, int id, int major,
             continue;
         if (elf_image_symbol(syms, s->mangled, &gi->addr)) {
             gi->variant = s->variant;
-            snprintf(gi->where, sizeof gi->where, "symbol %s", s->mangled);
+            snprintf(gi->where, sizeof gi->where, "symbol %s (%s)", s->mangled, route);
             return true;
         }
     }
@@ -125,7 +96,7 @@ static bool resolve_by_symbol(const struct elf_image *syms, int id, int major,
 }
 
 static void resolve_one(const struct elf_image *img,
-                        const struct elf_image *syms, int id,
+                        const struct elf_image *syms, const char *route, int id,
                         const struct resolver_report *r)
 {
     struct gdb_internal *gi = &gdb_internals[id];
@@ -133,7 +104,7 @@ static void resolve_one(const struct elf_image *img,
     gi->how = FOUND_NOT;
     gi->variant = STREAM_UNKNOWN;
     gi->rejected[0] = '\0';
-    if (syms && r->mode != RESOLVE_ANCHORS && resolve_by_symbol(syms, id, r->major, gi)) {
+    if (syms && r->mode != RESOLVE_ANCHORS && resolve_by_symbol(syms, route, id, r->major, gi)) {
         gi->how = FOUND_SYMBOL;
     } else if (r->mode == RESOLVE_SYMBOLS) {
         snprintf(gi->where, sizeof gi->where, "no symbol (anchors disabled)");
@@ -212,6 +183,7 @@ int resolver_resolve_image(const struct elf_image *img,
 {
     struct elf_image dbg;
     const struct elf_image *syms = NULL;
+    const char *route = ".symtab";
     uint64_t probe;
     snprintf(r->build_id, sizeof r->build_id, "%s", img->build_id);
     if (r->mode != RESOLVE_ANCHORS) {
@@ -219,13 +191,14 @@ int resolver_resolve_image(const struct elf_image *img,
             syms = img;
             snprintf(r->symbols_from, sizeof r->symbols_from, "%s (.symtab)",
                      img->path);
-        } else if (open_debug_file(img, &dbg, r) == 0) {
+        } else if (symbol_source_open(img, &dbg, &route, r->symbols_from,
+                                      sizeof r->symbols_from) == 0) {
             syms = &dbg;
         }
     }
     detect_version(img, syms, r);
     for (int id = 0; id < GI_COUNT; id++)
-        resolve_one(img, syms, id, r);
+        resolve_one(img, syms, route, id, r);
     if (syms == &dbg)
         elf_image_close(&dbg);
     apply_forced_faults(img);
@@ -276,6 +249,7 @@ int resolver_run(struct resolver_report *r)
         snprintf(r->failure, sizeof r->failure, "%s", err);
         return -1;
     }
+    snprintf(img.path, sizeof img.path, "%s", r->exe);   /* for messages */
     dl_iterate_phdr(main_program_bias, &r->bias);
     if (!check_bias(&img, r->bias)) {
         snprintf(r->failure, sizeof r->failure,
