@@ -11,7 +11,27 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 suite=$1
 dir=$chroot_root/$suite
+packages="build-essential autoconf automake pkg-config file xz-utils
+  gdb gdbserver binutils-dev libdw-dev libelf-dev liblzma-dev libdebuginfod-dev
+  dejagnu expect tcl procps bc time nginx libnginx-mod-http-lua
+  debuginfod curl dpkg-dev"
+packages=$(echo $packages)
+log=$chroot_root/$suite.log
+
+# .complete holds the package list it was made with: a cached chroot from
+# an older list only gets the packages added since.
+install_packages() {
+    mount_chroot "$dir"
+    trap 'umount_chroot "$dir"' EXIT
+    in_chroot "$dir" "apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages" \
+        >>"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
+    # libc debug info, where the release ships it as libc6-dbg.
+    in_chroot "$dir" "apt-get install -y -qq --no-install-recommends libc6-dbg" >>"$log" 2>&1 ||
+        echo "make-chroot: $suite has no installable libc6-dbg" >&2
+    echo "$packages" >"$dir/.complete"
+}
 if [ -f "$dir/.complete" ]; then
+    [ "$(cat "$dir/.complete")" = "$packages" ] || install_packages
     echo "$dir"
     exit 0
 fi
@@ -23,7 +43,6 @@ mirror=$(debian_mirror)
 # forky is "testing": bookworm's debootstrap knows it through the sid script.
 script=
 [ "$suite" = forky ] && script=/usr/share/debootstrap/scripts/sid
-log=$chroot_root/$suite.log
 release_chroot "$dir"
 rm -rf "$dir"
 mkdir -p "$dir"
@@ -40,15 +59,5 @@ echo 'Acquire::Check-Valid-Until "false";' >"$dir/etc/apt/apt.conf.d/99ngxmem"
 printf '#!/bin/sh\nexit 101\n' >"$dir/usr/sbin/policy-rc.d"
 chmod +x "$dir/usr/sbin/policy-rc.d"
 
-packages="build-essential autoconf automake pkg-config file xz-utils
-  gdb gdbserver binutils-dev libdw-dev libelf-dev liblzma-dev libdebuginfod-dev
-  dejagnu expect tcl procps bc time nginx libnginx-mod-http-lua"
-mount_chroot "$dir"
-trap 'umount_chroot "$dir"' EXIT
-in_chroot "$dir" "apt-get update -qq && apt-get install -y -qq --no-install-recommends $(echo $packages)" \
-    >>"$log" 2>&1 || { tail -20 "$log" >&2; exit 1; }
-# libc debug info, where the release ships it as libc6-dbg.
-in_chroot "$dir" "apt-get install -y -qq --no-install-recommends libc6-dbg" >>"$log" 2>&1 ||
-    echo "make-chroot: $suite has no installable libc6-dbg" >&2
-touch "$dir/.complete"
+install_packages
 echo "$dir"
