@@ -75,9 +75,11 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     for (int i = 0; i < n; i++)
         cfg += pools[i].st.block_bytes + pools[i].st.large_bytes;
 
+    char version[TEXT_OUT], signature[TEXT_OUT];
     if (json) {
         ngxmem_printf("{\"nginx\":\"%s\",\"ngx_cycle\":%llu,\"layout\":\"%s\",\"pagesize\":%llu,"
-                      "\"cycle\":", st.version, (unsigned long long)st.cycle, st.L->versions,
+                      "\"cycle\":", text_json(&st.version, version), (unsigned long long)st.cycle,
+                      st.L->versions,
                       (unsigned long long)st.pagesize);
         pool_json(cached, &pools[0]);
         ngxmem_printf(",\"old_cycles\":[");
@@ -88,18 +90,19 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
         }
         ngxmem_printf("],\"total_footprint\":%llu,\"glibc_in_use_bytes\":%llu,"
                       "\"signature\":\"%s\",\"compat\":%s,\"layout_check\":\"%s\"}\n",
-                      (unsigned long long)cfg, (unsigned long long)in_use, st.signature,
+                      (unsigned long long)cfg, (unsigned long long)in_use,
+                      text_json(&st.signature, signature),
                       st.compat < 0 ? "null" : st.compat ? "true" : "false", st.layout_check);
         return;
     }
     char b[3][32];
     ngxmem_printf("nginx %s: ngx_cycle 0x%llx (layout of %s), page size %llu\n",
-                  st.version[0] ? st.version : "(version not found)",
+                  st.version.len ? text_terminal(&st.version, version) : "(version not found)",
                   (unsigned long long)st.cycle, st.L->versions, (unsigned long long)st.pagesize);
     ngxmem_printf("built %s (module signature %s); %s\n",
                   st.compat < 0 ? "with unknown options" : st.compat ? "--with-compat"
                                                                      : "without --with-compat",
-                  st.signature, st.layout_check);
+                  text_terminal(&st.signature, signature), st.layout_check);
     ngxmem_printf("%-12s %-16s %8s %11s %11s %11s %8s %11s %8s %11s\n", "pool", "address",
                   "blocks", "in blocks", "used", "unused", "large", "large bytes", "cleanups",
                   "footprint");

@@ -28,13 +28,8 @@ static void read_entry(const struct mem_reader *m, uint64_t node, const uint8_t 
     e->type = sd[1];
     e->value_len = vlen;
     e->alloc = NODE_DATA + klen + (e->type == 5 ? 16 : vlen);
-    size_t n = klen < sizeof e->key - 1 ? klen : sizeof e->key - 1;
-    if (mem_read(m, node + NODE_DATA, e->key, n) != 0)
-        n = 0;
-    e->key[n] = '\0';
-    for (size_t i = 0; i < n; i++)
-        if (e->key[i] < 32 || e->key[i] > 126)
-            e->key[i] = '?';
+    if (!inferior_text_read(m, node + NODE_DATA, klen, false, &e->key))
+        inferior_text_literal(&e->key, "?");
 }
 
 static void keep_top(struct shdict_report *r, const struct shdict_entry *e)
@@ -59,15 +54,17 @@ bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone
     memset(r, 0, sizeof *r);
     r->want_top = top < SHDICT_TOP_MAX ? top : SHDICT_TOP_MAX;
     uint64_t shctx, head, link;
-    if (strcmp(zone->owner, "ngx_http_lua_module") != 0 &&
-        strcmp(zone->owner, "ngx_stream_lua_module") != 0) {
-        snprintf(err, errlen, "zone \"%s\" belongs to %s, not to a lua_shared_dict", zone->name,
-                 zone->owner);
+    char name[TEXT_OUT], owner[TEXT_OUT];
+    text_terminal(&zone->name, name);
+    if (!inferior_text_equals(&zone->owner, "ngx_http_lua_module") &&
+        !inferior_text_equals(&zone->owner, "ngx_stream_lua_module")) {
+        snprintf(err, errlen, "zone \"%s\" belongs to %s, not to a lua_shared_dict", name,
+                 text_terminal(&zone->owner, owner));
         return false;
     }
     if (!mem_read_u64(m, zone->addr + SLAB_DATA, &shctx) || shctx < zone->addr ||
         shctx >= zone->addr + zone->size || !mem_read_u64(m, shctx + SHCTX_LRU + 8, &link)) {
-        snprintf(err, errlen, "zone \"%s\": no shdict context in its slab pool", zone->name);
+        snprintf(err, errlen, "zone \"%s\": no shdict context in its slab pool", name);
         return false;
     }
     head = shctx + SHCTX_LRU;
@@ -78,13 +75,13 @@ bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone
         if (n >= limit || (n && cycle_check_step(&cc, link)) || link < zone->addr ||
             link >= zone->addr + zone->size) {
             snprintf(err, errlen, "zone \"%s\": corrupt LRU queue at 0x%llx after %llu keys",
-                     zone->name, (unsigned long long)link, (unsigned long long)n);
+                     name, (unsigned long long)link, (unsigned long long)n);
             return false;
         }
         uint64_t node = link - NODE_QUEUE;
         uint8_t sd[32];   /* node+32 .. node+64: sd fields and the queue link */
         if (mem_read(m, node + NODE_SD, sd, sizeof sd) != 0) {
-            snprintf(err, errlen, "zone \"%s\": cannot read the node at 0x%llx", zone->name,
+            snprintf(err, errlen, "zone \"%s\": cannot read the node at 0x%llx", name,
                      (unsigned long long)node);
             return false;
         }

@@ -8,7 +8,7 @@
 enum { SHDICT_TOP_MAX = 100, SHDICT_TYPES = 6 };
 
 struct shdict_entry {
-    char key[48];
+    struct inferior_text key;
     uint64_t alloc, value_len, expires;
     int type;
 };

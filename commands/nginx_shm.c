@@ -13,21 +13,6 @@ enum {
 #define SLAB_PAGE_START (1ull << 63)
 #define SLAB_PAGE_BUSY (~0ull)
 
-static void read_cstr(const struct mem_reader *m, uint64_t a, char *out, size_t n)
-{
-    out[0] = '\0';
-    if (!a || mem_read(m, a, out, n - 1) != 0) {
-        out[0] = '\0';
-        return;
-    }
-    out[n - 1] = '\0';
-    for (size_t i = 0; out[i]; i++)
-        if (out[i] < 32 || out[i] > 126) {
-            out[i] = '\0';
-            break;
-        }
-}
-
 int nginx_shm_zones(const struct mem_reader *m, const struct nginx_state *st,
                     struct ngx_zone *zones, int max, char *err, size_t errlen)
 {
@@ -52,16 +37,17 @@ int nginx_shm_zones(const struct mem_reader *m, const struct nginx_state *st,
             zone->data = f[0];
             zone->addr = f[NGX_ZONE_ADDR / 8];
             zone->size = f[NGX_ZONE_SIZE / 8];
-            uint64_t name_len = f[3] < sizeof zone->name - 1 ? f[3] : sizeof zone->name - 1;
-            if (mem_read(m, f[4], zone->name, name_len) != 0)
-                snprintf(zone->name, sizeof zone->name, "?");
+            if (!inferior_text_read(m, f[4], f[3], false, &zone->name))
+                inferior_text_literal(&zone->name, "?");
             zone->tag = f[NGX_ZONE_TAG / 8];
             uint64_t namep = 0;
-            if (mem_read_u64(m, zone->tag + 16, &namep))
-                read_cstr(m, namep, zone->owner, sizeof zone->owner);
-            if (strncmp(zone->owner, "ngx_", 4) != 0)
-                snprintf(zone->owner, sizeof zone->owner, "(tag 0x%llx)",
-                         (unsigned long long)zone->tag);
+            if (!mem_read_u64(m, zone->tag + 16, &namep) ||
+                !inferior_text_read(m, namep, INFERIOR_TEXT_MAX, true, &zone->owner) ||
+                zone->owner.len < 4 || memcmp(zone->owner.unsafe_bytes, "ngx_", 4) != 0) {
+                char tag[40];
+                snprintf(tag, sizeof tag, "(tag 0x%llx)", (unsigned long long)zone->tag);
+                inferior_text_literal(&zone->owner, tag);
+            }
             uint64_t h[13];
             zone->slab_ok = mem_read(m, zone->addr, h, sizeof h) == 0 && h[3] == 3 &&
                             h[12] == zone->addr + zone->size &&
@@ -94,10 +80,12 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
                        size_t errlen)
 {
     memset(r, 0, sizeof *r);
+    char name[TEXT_OUT];
+    text_terminal(&zone->name, name);
     uint64_t pool = zone->addr;
     uint8_t h[NGX_SP_SIZE];
     if (!zone->slab_ok || mem_read(m, pool, h, sizeof h) != 0) {
-        snprintf(err, errlen, "zone \"%s\" has no valid slab pool header at 0x%llx", zone->name,
+        snprintf(err, errlen, "zone \"%s\" has no valid slab pool header at 0x%llx", name,
                  (unsigned long long)pool);
         return false;
     }
@@ -114,7 +102,7 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
     if (last < pages || (last - pages) % 24 || n > MAX_PAGES || pages < pool + NGX_SP_SIZE ||
         start < last || start + n * ps > end || end != pool + zone->size) {
         snprintf(err, errlen, "zone \"%s\": corrupt slab pool (pages 0x%llx, last 0x%llx, "
-                 "start 0x%llx)", zone->name, (unsigned long long)pages,
+                 "start 0x%llx)", name, (unsigned long long)pages,
                  (unsigned long long)last, (unsigned long long)start);
         return false;
     }
@@ -124,7 +112,7 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
     r->meta_bytes = start - pool;
     r->nslots = (int)(shift - min_shift);
     if (r->nslots < 1 || r->nslots > SLAB_SLOTS_MAX) {
-        snprintf(err, errlen, "zone \"%s\": odd slot count %d", zone->name, r->nslots);
+        snprintf(err, errlen, "zone \"%s\": odd slot count %d", name, r->nslots);
         return false;
     }
     for (int i = 0; i < r->nslots; i++) {
@@ -140,7 +128,7 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
     uint64_t *desc = malloc(n ? n * 24 : 1);
     if (!desc || mem_read(m, pages, desc, n * 24) != 0) {
         free(desc);
-        snprintf(err, errlen, "zone \"%s\": cannot read %llu page descriptors", zone->name,
+        snprintf(err, errlen, "zone \"%s\": cannot read %llu page descriptors", name,
                  (unsigned long long)n);
         return false;
     }

@@ -2,13 +2,14 @@
 #ifndef NGXMEM_NGINX_SHM_H
 #define NGXMEM_NGINX_SHM_H
 
+#include "inferior_text.h"
 #include "nginx_state.h"
 
 enum { NGX_MAX_ZONES = 4096 };
 
 struct ngx_zone {
-    char name[64];
-    char owner[64];              /* module name from the zone's tag */
+    struct inferior_text name;
+    struct inferior_text owner;  /* module name from the zone's tag */
     uint64_t size, addr, tag, data;
     bool slab_ok;                /* slab pool header checks out */
 };

@@ -50,7 +50,7 @@ static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
     if (!name)
         ngxmem_error("%s: which zone? (see ngx-shm-zones)", cmd);
     for (int i = 0; i < s->nzones; i++)
-        if (strcmp(s->zones[i].name, name) == 0)
+        if (inferior_text_equals(&s->zones[i].name, name))
             return &s->zones[i];
     ngxmem_error("%s: no zone \"%s\" (see ngx-shm-zones)", cmd, name);
 }
@@ -73,14 +73,16 @@ static void ngx_shm_zones_command(const char *args, int from_tty)
                       "slab pool");
     for (int i = 0; i < s.nzones; i++) {
         const struct ngx_zone *z = &s.zones[i];
+        char name[TEXT_OUT], owner[TEXT_OUT];
         total += z->size;
         if (json)
             ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,\"owner\":\"%s\",\"addr\":%llu,"
-                          "\"slab_ok\":%s}", i ? "," : "", z->name, (unsigned long long)z->size,
-                          z->owner, (unsigned long long)z->addr, z->slab_ok ? "true" : "false");
+                          "\"slab_ok\":%s}", i ? "," : "", text_json(&z->name, name),
+                          (unsigned long long)z->size, text_json(&z->owner, owner),
+                          (unsigned long long)z->addr, z->slab_ok ? "true" : "false");
         else
-            ngxmem_printf("%-24s %10s %-28s 0x%-16llx %s\n", z->name,
-                          format_bytes(z->size, b, sizeof b), z->owner,
+            ngxmem_printf("%-24s %10s %-28s 0x%-16llx %s\n", text_terminal(&z->name, name),
+                          format_bytes(z->size, b, sizeof b), text_terminal(&z->owner, owner),
                           (unsigned long long)z->addr, z->slab_ok ? "ok" : "CORRUPT");
     }
     if (json)
@@ -98,14 +100,15 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
     bool json = args_flag(&s.args, "--json");
     const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", args_unused(&s.args));
     struct slab_report r;
-    char err[512], b[4][32];
+    char err[512], b[4][32], name[TEXT_OUT], owner[TEXT_OUT];
     if (!nginx_slab_report(&s.raw, &s.st, z, &r, err, sizeof err))
         ngxmem_error("ngx-shm-slabs: %s", err);
     if (json) {
         ngxmem_printf("{\"zone\":\"%s\",\"size\":%llu,\"pages\":%llu,\"used_pages\":%llu,"
                       "\"free_pages\":%llu,\"used_slabs\":%llu,\"free_slabs\":%llu,"
                       "\"page_runs\":%llu,\"free_runs\":%llu,\"free_bytes\":%llu,"
-                      "\"consistent\":%s,\"slots\":[", z->name, (unsigned long long)z->size,
+                      "\"consistent\":%s,\"slots\":[", text_json(&z->name, name),
+                      (unsigned long long)z->size,
                       (unsigned long long)r.pages, (unsigned long long)r.used_pages,
                       (unsigned long long)r.free_pages, (unsigned long long)r.used_slabs,
                       (unsigned long long)r.free_slabs, (unsigned long long)r.run_allocs,
@@ -123,7 +126,8 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
         ngxmem_printf("]}\n");
         return;
     }
-    ngxmem_printf("zone \"%s\" (%s, %s): %llu pages of %s; metadata %s\n", z->name, z->owner,
+    ngxmem_printf("zone \"%s\" (%s, %s): %llu pages of %s; metadata %s\n",
+                  text_terminal(&z->name, name), text_terminal(&z->owner, owner),
                   format_bytes(z->size, b[0], 32), (unsigned long long)r.pages,
                   format_bytes(r.pagesize, b[1], 32), format_bytes(r.meta_bytes, b[2], 32));
     ngxmem_printf("pages: %llu used (%llu small, %llu exact, %llu big slot pages; %llu in %llu "
@@ -158,10 +162,9 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
 
 static void print_entry_json(const char *label, const struct shdict_entry *e, bool comma)
 {
-    ngxmem_printf("%s\"%s\":{\"key\":\"", comma ? "," : "", label);
-    for (const char *k = e->key; *k; k++)
-        ngxmem_printf(*k == '"' || *k == '\\' ? "\\%c" : "%c", *k);
-    ngxmem_printf("\",\"type\":\"%s\",\"bytes\":%llu,\"expires\":%llu}",
+    char key[TEXT_OUT];
+    ngxmem_printf("%s\"%s\":{\"key\":\"%s\",\"type\":\"%s\",\"bytes\":%llu,\"expires\":%llu}",
+                  comma ? "," : "", label, text_json(&e->key, key),
                   shdict_type_names[e->type < SHDICT_TYPES ? e->type : 2],
                   (unsigned long long)e->alloc, (unsigned long long)e->expires);
 }
@@ -182,14 +185,15 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     uint64_t now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
     static struct shdict_report r;
     struct slab_report sr;
-    char err[512], b[4][32];
+    char err[512], b[4][32], name[TEXT_OUT], k1[TEXT_OUT], k2[TEXT_OUT];
     if (!nginx_shdict_report(&s.raw, z, now, top, &r, err, sizeof err) ||
         !nginx_slab_report(&s.raw, &s.st, z, &sr, err, sizeof err))
         ngxmem_error("ngx-lua-shdict: %s", err);
     if (json) {
         ngxmem_printf("{\"zone\":\"%s\",\"keys\":%llu,\"expired\":%llu,\"key_bytes\":%llu,"
                       "\"value_bytes\":%llu,\"alloc_bytes\":%llu,\"capacity\":%llu,"
-                      "\"free_space\":%llu,\"types\":{", z->name, (unsigned long long)r.keys,
+                      "\"free_space\":%llu,\"types\":{", text_json(&z->name, name),
+                      (unsigned long long)r.keys,
                       (unsigned long long)r.expired, (unsigned long long)r.key_bytes,
                       (unsigned long long)r.value_bytes, (unsigned long long)r.alloc_bytes,
                       (unsigned long long)z->size,
@@ -215,7 +219,7 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
         return;
     }
     ngxmem_printf("lua_shared_dict \"%s\": %llu keys (%llu expired, still stored), capacity %s, "
-                  "free space %s\n", z->name, (unsigned long long)r.keys,
+                  "free space %s\n", text_terminal(&z->name, name), (unsigned long long)r.keys,
                   (unsigned long long)r.expired, format_bytes(z->size, b[0], 32),
                   format_bytes(sr.free_pages * sr.pagesize, b[1], 32));
     ngxmem_printf("keys %s, values %s, nodes %s in %llu used slabs\n",
@@ -228,11 +232,11 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     ngxmem_printf("\n");
     if (r.keys)
         ngxmem_printf("LRU newest \"%s\", oldest \"%s\" (evicted first when the zone is full)\n",
-                      r.newest.key, r.oldest.key);
+                      text_terminal(&r.newest.key, k1), text_terminal(&r.oldest.key, k2));
     if (r.ntop)
         ngxmem_printf("\n%-48s %-8s %10s\n", "biggest entries", "type", "bytes");
     for (int i = 0; i < r.ntop; i++)
-        ngxmem_printf("%-48s %-8s %10llu\n", r.top[i].key,
+        ngxmem_printf("%-48s %-8s %10llu\n", text_terminal(&r.top[i].key, k1),
                       shdict_type_names[r.top[i].type < SHDICT_TYPES ? r.top[i].type : 2],
                       (unsigned long long)r.top[i].alloc);
 }

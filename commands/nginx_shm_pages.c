@@ -101,11 +101,12 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
     int shown = 0;
     for (int i = 0; i < nz; i++) {
         const struct ngx_zone *z = &zones[i];
-        if (only && strcmp(only, z->name) != 0)
+        if (only && !inferior_text_equals(&z->name, only))
             continue;
+        char name[TEXT_OUT];
         struct zone_pages zp = { .pages = z->size / ps };
         uint64_t start = 0;
-        if (z->slab_ok && mem_read_u64(&raw, z->addr + 88, &start) && start > z->addr &&
+        if (z->slab_ok && mem_read_u64(&raw, z->addr + NGX_SP_START, &start) && start > z->addr &&
             start < z->addr + z->size)
             zp.meta_pages = (start - z->addr) / ps;
         unsigned char *res __attribute__((cleanup(free_bytes))) = calloc(zp.pages ? zp.pages : 1, 1);
@@ -127,7 +128,8 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
         tot_pages += zp.pages;
         tot_loaded += zp.loaded;
         if (json) {
-            ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,", shown ? "," : "", z->name,
+            ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,", shown ? "," : "",
+                          text_json(&z->name, name),
                           (unsigned long long)z->size);
             if (known)
                 ngxmem_printf("\"loaded_bytes\":%llu,\"unloaded_bytes\":%llu,"
@@ -141,13 +143,14 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
             else
                 ngxmem_printf("\"loaded_bytes\":null,\"unloaded_bytes\":null}");
         } else if (known) {
-            ngxmem_printf("%-20s %10s %10s %10s %12s %12s\n", z->name,
+            ngxmem_printf("%-20s %10s %10s %10s %12s %12s\n", text_terminal(&z->name, name),
                           format_bytes(z->size, b[0], 32), format_bytes(zp.loaded * ps, b[1], 32),
                           format_bytes((zp.pages - zp.loaded) * ps, b[2], 32),
                           format_bytes(zp.meta_loaded * ps, b[3], 32),
                           format_bytes((zp.loaded - zp.meta_loaded) * ps, b[4], 32));
         } else {
-            ngxmem_printf("%-20s %10s %10s\n", z->name, format_bytes(z->size, b[0], 32), "?");
+            ngxmem_printf("%-20s %10s %10s\n", text_terminal(&z->name, name),
+                          format_bytes(z->size, b[0], 32), "?");
         }
         shown++;
     }

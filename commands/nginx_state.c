@@ -43,8 +43,7 @@ static void find_version(const struct mem_reader *m, uint64_t near, struct nginx
     if (!elf_memory_from_address(m, near, &e) || !elf_memory_find(m, &e, tag, sizeof tag - 1, &at) ||
         mem_read(m, at + sizeof tag - 1, buf, sizeof buf - 1) != 0)
         return;
-    size_t n = strcspn(buf, "\r\n");
-    snprintf(st->version, sizeof st->version, "%.*s", (int)n, buf);
+    inferior_text_set(&st->version, buf, strcspn(buf, "\r\n"));
 }
 
 /* With nginx debug info, GDB knows the true offsets: compare every one
@@ -120,13 +119,12 @@ bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *
         st->pagesize = 4096;
     find_version(m, sym, st);
     uint64_t core, sig;
-    if (mem_symbol(m, "ngx_core_module", &core) && mem_read_u64(m, core + 48, &sig) &&
-        mem_read(m, sig, st->signature, sizeof st->signature - 1) == 0)
-        st->signature[strcspn(st->signature, "\n")] = '\0';
+    if (mem_symbol(m, "ngx_core_module", &core) && mem_read_u64(m, core + 48, &sig))
+        inferior_text_read(m, sig, INFERIOR_TEXT_MAX, true, &st->signature);
     /* "8,4,8," then 34 feature flags; the last is NGX_COMPAT (ngx_module.h) */
-    size_t siglen = strlen(st->signature);
-    st->compat = siglen == 6 + 34 && strncmp(st->signature, "8,4,8,", 6) == 0
-                     ? st->signature[siglen - 1] == '1' : -1;
+    const char *sg = st->signature.unsafe_bytes;
+    st->compat = st->signature.len == 6 + 34 && memcmp(sg, "8,4,8,", 6) == 0
+                     ? sg[6 + 34 - 1] == '1' : -1;
 
     /* the cycle pool's first block is NGX_CYCLE_POOL_SIZE long, in every layout */
     uint64_t pool, end;
@@ -143,7 +141,9 @@ bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *
             check_layout_with_dwarf(m, st);
             return true;
         }
+    char version[TEXT_OUT];
     snprintf(err, errlen, "no known ngx_cycle_t layout fits nginx %s at 0x%llx",
-             st->version[0] ? st->version : "(unknown version)", (unsigned long long)st->cycle);
+             st->version.len ? text_terminal(&st->version, version) : "(unknown version)",
+             (unsigned long long)st->cycle);
     return false;
 }

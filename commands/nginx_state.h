@@ -3,6 +3,7 @@
 #ifndef NGXMEM_NGINX_STATE_H
 #define NGXMEM_NGINX_STATE_H
 
+#include "inferior_text.h"
 #include "mem_reader.h"
 
 #include <stddef.h>
@@ -17,8 +18,8 @@ struct nginx_state {
     uint64_t cycle;              /* value of ngx_cycle */
     uint64_t old_cycles;         /* &ngx_old_cycles (ngx_array_t), 0 if absent */
     uint64_t pagesize;
-    char version[32];            /* "1.22.1", "" if not found */
-    char signature[64];          /* ngx_core_module.signature */
+    struct inferior_text version;    /* "1.22.1", empty if not found */
+    struct inferior_text signature;  /* ngx_core_module.signature */
     int compat;                  /* --with-compat: 1, 0, or -1 unknown */
     const struct nginx_cycle_layout *L;   /* points to layout */
     struct nginx_cycle_layout layout;     /* the table's row, or DWARF's */
