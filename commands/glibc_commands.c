@@ -64,7 +64,7 @@ static void glibc_arenas_command(const char *args, int from_tty)
     GLIBC_SESSION s;
     glibc_session_open(&s, "glibc-arenas", args, 0);
     bool json = args_flag(&s.args, "--json");
-    glibc_session_no_extra_args(&s, "glibc-arenas");
+    args_require_done(&s.args, "glibc-arenas");
     glibc_session_walk_stats(&s, "glibc-arenas", -1);
     if (json) {
         arenas_json(&s);
@@ -200,7 +200,7 @@ static void glibc_free_chunks_command(const char *args, int from_tty)
     glibc_session_open(&s, "glibc-free-chunks", args, 0);
     bool json = args_flag(&s.args, "--json");
     int arena = glibc_session_arena(&s, "glibc-free-chunks");
-    glibc_session_no_extra_args(&s, "glibc-free-chunks");
+    args_require_done(&s.args, "glibc-free-chunks");
     glibc_session_walk_stats(&s, "glibc-free-chunks", arena);
     const struct glibc_stats *t = arena < 0 ? &s.stats.total : &s.stats.per_arena[arena];
     if (json) {
@@ -300,7 +300,7 @@ static void glibc_chunks_command(const char *args, int from_tty)
     if (missing || (v && !args_parse_size(v, &l.limit)))
         ngxmem_error("glibc-chunks: --limit needs a count");
     int arena = glibc_session_arena(&s, "glibc-chunks");
-    glibc_session_no_extra_args(&s, "glibc-chunks");
+    args_require_done(&s.args, "glibc-chunks");
     char err[512];
     if (l.json)
         ngxmem_printf("{\"chunks\":[");

@@ -204,7 +204,7 @@ static void glibc_heap_map_command(const char *args, int from_tty)
     if (missing || (v && (!args_parse_size(v, &cell) || cell < 16 || (cell & (cell - 1)))))
         ngxmem_error("glibc-heap-map: --cell needs a power-of-two size >= 16 (e.g. 4K, 1M)");
     bool json = args_flag(&s.args, "--json");
-    glibc_session_no_extra_args(&s, "glibc-heap-map");
+    args_require_done(&s.args, "glibc-heap-map");
     if (!json)
         glibc_session_print_header(&s);
     glibc_heap_map_print(&s, arena, cell, json, NULL);

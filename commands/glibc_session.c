@@ -18,8 +18,7 @@ void glibc_session_release(struct glibc_session *s)
 void glibc_session_begin(struct glibc_session *s, const char *cmd, const char *args)
 {
     memset(s, 0, sizeof *s);
-    if (!args_split(&s->args, args))
-        ngxmem_error("%s: too many arguments", cmd);
+    args_split_or_error(&s->args, args, cmd);
     s->reader = gdb_reader(&s->progress, "walking the glibc heap");
 }
 
@@ -48,11 +47,10 @@ int glibc_session_arena(struct glibc_session *s, const char *cmd)
         return -1;
     if (strcmp(v, "main") == 0)
         return 0;
-    char *end;
-    unsigned long long n = strtoull(v, &end, 0);
-    if (*end)
-        ngxmem_error("%s: bad --arena '%s'", cmd, v);
-    if (n < (unsigned long long)s->heap.narenas)
+    uint64_t n;
+    if (!args_parse_uint(v, UINT64_MAX, &n))
+        ngxmem_error("%s: bad --arena '%s' (all, main, an index or an address)", cmd, v);
+    if (n < (uint64_t)s->heap.narenas)
         return (int)n;
     for (int i = 0; i < s->heap.narenas; i++)
         if (s->heap.arenas[i].addr == n)
@@ -78,13 +76,6 @@ void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int aren
                        (unsigned long long)s->heap.cache.backing_reads,
                        (unsigned long long)s->heap.list_cache.backing_bytes,
                        (unsigned long long)s->heap.list_cache.backing_reads);
-}
-
-void glibc_session_no_extra_args(struct glibc_session *s, const char *cmd)
-{
-    const char *extra = args_unused(&s->args);
-    if (extra)
-        ngxmem_error("%s: unexpected argument '%s' (see help %s)", cmd, extra, cmd);
 }
 
 void glibc_session_print_warnings(struct glibc_session *s)

@@ -37,8 +37,6 @@ int glibc_session_arena(struct glibc_session *s, const char *cmd);
 /* Walk ARENA (-1 all) into s->stats (raises on corrupt heaps). */
 void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int arena);
 
-/* Raise an error naming the first argument nobody consumed. */
-void glibc_session_no_extra_args(struct glibc_session *s, const char *cmd);
 
 /* "glibc 2.36: main_arena 0x... (how found), tcache key ..." */
 void glibc_session_print_header(struct glibc_session *s);

@@ -54,7 +54,7 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     char err[512];
     glibc_session_begin(&s, "ngx-cycle-pools", args);
     bool json = args_flag(&s.args, "--json");
-    glibc_session_no_extra_args(&s, "ngx-cycle-pools");
+    args_require_done(&s.args, "ngx-cycle-pools");
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-cycle-pools: %s", err);

@@ -97,7 +97,7 @@ static void ngx_heap_map_command(const char *args, int from_tty)
     const char *v = args_value(&s.args, "--cell", &missing);
     if (missing || (v && (!args_parse_size(v, &cell) || cell < 16 || (cell & (cell - 1)))))
         ngxmem_error("ngx-heap-map: --cell needs a power-of-two size >= 16 (e.g. 4K, 1M)");
-    glibc_session_no_extra_args(&s, "ngx-heap-map");
+    args_require_done(&s.args, "ngx-heap-map");
 
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))

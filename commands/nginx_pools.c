@@ -91,7 +91,7 @@ static void ngx_pools_command(const char *args, int from_tty)
     char err[512];
     glibc_session_open(&s, "ngx-pools", args, 0);
     bool json = args_flag(&s.args, "--json");
-    glibc_session_no_extra_args(&s, "ngx-pools");
+    args_require_done(&s.args, "ngx-pools");
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-pools: %s", err);

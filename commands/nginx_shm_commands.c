@@ -31,8 +31,7 @@ static void shm_session_open(struct shm_session *s, const char *cmd, const char 
 {
     char err[512];
     memset(s, 0, sizeof *s);
-    if (!args_split(&s->args, args))
-        ngxmem_error("%s: too many arguments", cmd);
+    args_split_or_error(&s->args, args, cmd);
     s->raw = gdb_reader(&s->progress, cmd);
     if (!nginx_state_find(&s->raw, &s->st, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
@@ -61,9 +60,7 @@ static void ngx_shm_zones_command(const char *args, int from_tty)
     struct shm_session s __attribute__((cleanup(shm_session_release)));
     shm_session_open(&s, "ngx-shm-zones", args);
     bool json = args_flag(&s.args, "--json");
-    const char *extra = args_unused(&s.args);
-    if (extra)
-        ngxmem_error("ngx-shm-zones: unexpected argument '%s'", extra);
+    args_require_done(&s.args, "ngx-shm-zones");
     char b[32];
     uint64_t total = 0;
     if (json)
@@ -98,7 +95,8 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
     struct shm_session s __attribute__((cleanup(shm_session_release)));
     shm_session_open(&s, "ngx-shm-slabs", args);
     bool json = args_flag(&s.args, "--json");
-    const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", args_unused(&s.args));
+    const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", args_take(&s.args));
+    args_require_done(&s.args, "ngx-shm-slabs");
     struct slab_report r;
     char err[512], b[4][32], name[TEXT_OUT], owner[TEXT_OUT];
     if (!nginx_slab_report(&s.raw, &s.st, z, &r, err, sizeof err))
@@ -176,17 +174,18 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     shm_session_open(&s, "ngx-lua-shdict", args);
     bool json = args_flag(&s.args, "--json"), missing;
     const char *v = args_value(&s.args, "--top", &missing);
-    int top = v ? atoi(v) : 10;
-    if (missing || top < 0 || top > SHDICT_TOP_MAX)
+    uint64_t top = 10;
+    if (missing || (v && !args_parse_uint(v, SHDICT_TOP_MAX, &top)))
         ngxmem_error("ngx-lua-shdict: --top takes 0..%d", SHDICT_TOP_MAX);
-    const struct ngx_zone *z = zone_named(&s, "ngx-lua-shdict", args_unused(&s.args));
+    const struct ngx_zone *z = zone_named(&s, "ngx-lua-shdict", args_take(&s.args));
+    args_require_done(&s.args, "ngx-lua-shdict");
     struct timeval tv;
     gettimeofday(&tv, NULL);
     uint64_t now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
     static struct shdict_report r;
     struct slab_report sr;
     char err[512], b[4][32], name[TEXT_OUT], k1[TEXT_OUT], k2[TEXT_OUT];
-    if (!nginx_shdict_report(&s.raw, z, now, top, &r, err, sizeof err) ||
+    if (!nginx_shdict_report(&s.raw, z, now, (int)top, &r, err, sizeof err) ||
         !nginx_slab_report(&s.raw, &s.st, z, &sr, err, sizeof err))
         ngxmem_error("ngx-lua-shdict: %s", err);
     if (json) {

@@ -68,11 +68,11 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
     struct mem_reader raw = gdb_reader(&progress, "ngx-shm-pages");
     struct args a;
     char err[512], why[256] = "", b[6][32];
-    if (!args_split(&a, args))
-        ngxmem_error("ngx-shm-pages: too many arguments");
+    args_split_or_error(&a, args, "ngx-shm-pages");
     bool json = args_flag(&a, "--json");
     args_flag(&a, "--all-workers");   /* residency is of the shared object: always all */
-    const char *only = args_unused(&a);
+    const char *only = args_take(&a);
+    args_require_done(&a, "ngx-shm-pages");
     struct nginx_state st;
     if (!nginx_state_find(&raw, &st, err, sizeof err))
         ngxmem_error("ngx-shm-pages: %s", err);
