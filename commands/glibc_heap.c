@@ -632,7 +632,14 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigne
         if (!(a->is_main ? main_arena_segments(h, ai, err, errlen)
                          : thread_arena_segments(h, ai, err, errlen)))
             return false;
+        /* a thread heap's system_mem counts its heap_info (and, in the
+         * first heap, the malloc_state) before the chunks begin */
         uint64_t covered = glibc_heap_total_segment_bytes(h, ai);
+        for (int i = 0; i < a->nsegments; i++) {
+            const struct glibc_segment *s = &h->segments[a->first_segment + i];
+            if (s->kind == SEG_THREAD_HEAP)
+                covered += s->start - s->heap_info;
+        }
         if (covered < h->arenas[ai].system_mem)
             h->unwalked_bytes += h->arenas[ai].system_mem - covered;
         addr = next;
