@@ -9,9 +9,10 @@
 struct gdb_reader_state {
     struct timespec started;
     bool progress_shown;
-    const char *what;       /* "walking the glibc heap" */
+    const char *what;       /* the command, for progress and errors */
 };
 
+/* Raises a GDB error when there is no process or core to read. */
 struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what);
 /* Finish the progress line, if one was shown. */
 void gdb_reader_done(struct gdb_reader_state *s);

@@ -19,7 +19,7 @@ void glibc_session_begin(struct glibc_session *s, const char *cmd, const char *a
 {
     memset(s, 0, sizeof *s);
     args_split_or_error(&s->args, args, cmd);
-    s->reader = gdb_reader(&s->progress, "walking the glibc heap");
+    s->reader = gdb_reader(&s->progress, cmd);
 }
 
 bool glibc_session_try_heap(struct glibc_session *s, unsigned flags, char *err, size_t errlen)

@@ -225,23 +225,73 @@ static bool scan_libc_data(const struct mem_reader *m, struct glibc_state *st,
     return ok;
 }
 
+static bool inside(const struct elf_memory *e, uint64_t a)
+{
+    for (int i = 0; i < e->nloads; i++)
+        if (a >= e->loads[i].addr && a - e->loads[i].addr < e->loads[i].size)
+            return true;
+    return false;
+}
+
+/* No glibc version: say what was found instead, as precisely as we can. */
+static void explain_no_version(const struct mem_reader *m, uint64_t malloc_trim,
+                               const struct elf_memory *libc, char *err, size_t errlen)
+{
+    uint64_t main_fn;
+    if (!malloc_trim)
+        snprintf(err, errlen, "no glibc here: the program has no malloc_trim (not linked "
+                 "with glibc, or its symbols are not loaded)");
+    else if (!libc)
+        snprintf(err, errlen, "malloc_trim is at 0x%llx but no ELF image can be read there "
+                 "(a truncated or partial core?)", (unsigned long long)malloc_trim);
+    else if (mem_symbol(m, "main", &main_fn) && inside(libc, main_fn))
+        snprintf(err, errlen, "a statically linked program (malloc_trim at 0x%llx is in "
+                 "the executable, not in libc.so) records no glibc version: no heap "
+                 "layout can be chosen for it", (unsigned long long)malloc_trim);
+    else
+        snprintf(err, errlen, "libc at 0x%llx has no readable version string (a truncated "
+                 "or partial core?)", (unsigned long long)libc->base);
+}
+
+/* A process whose malloc is jemalloc's or tcmalloc's (linked or
+ * LD_PRELOADed) still has glibc and an empty main_arena: reading that
+ * would report nothing as if it were the heap. */
+static bool other_allocator_check(const struct mem_reader *m, const struct glibc_state *st,
+                                  char *err, size_t errlen)
+{
+    static const struct { const char *symbol, *name; } others[] = {
+        { "mallctl", "jemalloc" }, { "je_mallctl", "jemalloc" },
+        { "tc_malloc", "tcmalloc" }, { "mi_malloc", "mimalloc" },
+    };
+    uint64_t a;
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (mem_symbol(m, others[i].symbol, &a)) {
+            snprintf(err, errlen, "malloc here is %s's (%s is defined at 0x%llx), not "
+                     "glibc %s's: the glibc heap commands would show an unused heap",
+                     others[i].name, others[i].symbol, (unsigned long long)a, st->version);
+            return false;
+        }
+    return true;
+}
+
 bool glibc_state_find(const struct mem_reader *m, struct glibc_state *st,
                       char *err, size_t errlen)
 {
     memset(st, 0, sizeof *st);
     struct elf_memory libc;
     bool have_libc = false;
-    uint64_t fn;
+    uint64_t fn = 0;
     if (mem_symbol(m, "malloc_trim", &fn))
         have_libc = elf_memory_from_address(m, fn, &libc);
     if (have_libc)
         st->libc_base = libc.base;
 
     if (!version_from_symbol(m, st) && !(have_libc && version_from_banner(m, &libc, st))) {
-        snprintf(err, errlen, "cannot find glibc in the inferior (no malloc_trim, "
-                 "no version banner): is it linked with glibc?");
+        explain_no_version(m, fn, have_libc ? &libc : NULL, err, errlen);
         return false;
     }
+    if (!other_allocator_check(m, st, err, errlen))
+        return false;
     /* Test hook: how a glibc newer than every known layout is handled is
      * tested by relabelling a real one. */
     const char *pretend = getenv("NGXMEM_GLIBC_PRETEND_VERSION");
