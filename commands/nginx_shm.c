@@ -34,6 +34,7 @@ int nginx_shm_zones(const struct mem_reader *m, const struct nginx_state *st,
                 snprintf(err, errlen, "cannot read shm zone %llu", (unsigned long long)i);
                 return -1;
             }
+            zone->entry = z;
             zone->data = f[0];
             zone->addr = f[NGX_ZONE_ADDR / 8];
             zone->size = f[NGX_ZONE_SIZE / 8];
@@ -124,6 +125,13 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
             r->slots[i].stat_reqs = s[2];
             r->slots[i].stat_fails = s[3];
         }
+    }
+    /* the descriptors must exist before their count sizes our buffer */
+    uint8_t probe;
+    if (n && mem_read(m, last - 1, &probe, 1) != 0) {
+        snprintf(err, errlen, "zone \"%s\": its %llu page descriptors end beyond readable "
+                 "memory (0x%llx)", name, (unsigned long long)n, (unsigned long long)last);
+        return false;
     }
     uint64_t *desc = malloc(n ? n * 24 : 1);
     if (!desc || mem_read(m, pages, desc, n * 24) != 0) {

@@ -11,6 +11,7 @@ struct ngx_zone {
     struct inferior_text name;
     struct inferior_text owner;  /* module name from the zone's tag */
     uint64_t size, addr, tag, data;
+    uint64_t entry;              /* the ngx_shm_zone_t in cycle->shared_memory */
     bool slab_ok;                /* slab pool header checks out */
 };
 

@@ -6,6 +6,7 @@
 #include "gdb_reader.h"
 #include "nginx_shdict.h"
 #include "nginx_shm.h"
+#include "shm_residency.h"
 #include "ngxmem.h"
 
 #include <stdio.h>
@@ -48,9 +49,15 @@ static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
 {
     if (!name)
         ngxmem_error("%s: which zone? (see ngx-shm-zones)", cmd);
+    char why[160];
     for (int i = 0; i < s->nzones; i++)
-        if (inferior_text_equals(&s->zones[i].name, name))
-            return &s->zones[i];
+        if (inferior_text_equals(&s->zones[i].name, name)) {
+            const struct ngx_zone *z = &s->zones[i];
+            if (!residency_range_backed(&s->raw, residency_nginx_pid(&s->raw), z->addr,
+                                        z->size, why, sizeof why))
+                ngxmem_error("%s: zone \"%s\": shm.size says %s", cmd, name, why);
+            return z;
+        }
     ngxmem_error("%s: no zone \"%s\" (see ngx-shm-zones)", cmd, name);
 }
 
@@ -74,9 +81,10 @@ static void ngx_shm_zones_command(const char *args, int from_tty)
         total += z->size;
         if (json)
             ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,\"owner\":\"%s\",\"addr\":%llu,"
-                          "\"slab_ok\":%s}", i ? "," : "", text_json(&z->name, name),
-                          (unsigned long long)z->size, text_json(&z->owner, owner),
-                          (unsigned long long)z->addr, z->slab_ok ? "true" : "false");
+                          "\"entry\":%llu,\"slab_ok\":%s}", i ? "," : "",
+                          text_json(&z->name, name), (unsigned long long)z->size,
+                          text_json(&z->owner, owner), (unsigned long long)z->addr,
+                          (unsigned long long)z->entry, z->slab_ok ? "true" : "false");
         else
             ngxmem_printf("%-24s %10s %-28s 0x%-16llx %s\n", text_terminal(&z->name, name),
                           format_bytes(z->size, b, sizeof b), text_terminal(&z->owner, owner),

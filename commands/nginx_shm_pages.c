@@ -82,10 +82,7 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
     if (nz < 0)
         ngxmem_error("ngx-shm-pages: %s", err);
 
-    uint64_t pidaddr;
-    int32_t pid = 0;
-    if (!mem_symbol(&raw, "ngx_pid", &pidaddr) || mem_read(&raw, pidaddr, &pid, 4) != 0)
-        pid = 0;
+    pid_t pid = residency_nginx_pid(&raw);
     enum residency_method method = RES_UNAVAILABLE;
     bool live = residency_is_our_tracee(pid), core = !live && residency_gdb_has_core_open();
     if (!live && !core)
@@ -103,13 +100,28 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
         const struct ngx_zone *z = &zones[i];
         if (only && !inferior_text_equals(&z->name, only))
             continue;
-        char name[TEXT_OUT];
+        char name[TEXT_OUT], unbacked[160];
+        if (!residency_range_backed(&raw, pid, z->addr, z->size, unbacked, sizeof unbacked)) {
+            if (json)
+                ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,\"loaded_bytes\":null,"
+                              "\"unloaded_bytes\":null,\"error\":\"shm.size: %s\"}",
+                              shown ? "," : "", text_json(&z->name, name),
+                              (unsigned long long)z->size, unbacked);
+            else
+                ngxmem_printf("%-20s %10s not read: shm.size says %s\n",
+                              text_terminal(&z->name, name), format_bytes(z->size, b[0], 32),
+                              unbacked);
+            shown++;
+            continue;
+        }
         struct zone_pages zp = { .pages = z->size / ps };
         uint64_t start = 0;
         if (z->slab_ok && mem_read_u64(&raw, z->addr + NGX_SP_START, &start) && start > z->addr &&
             start < z->addr + z->size)
             zp.meta_pages = (start - z->addr) / ps;
-        unsigned char *res __attribute__((cleanup(free_bytes))) = calloc(zp.pages ? zp.pages : 1, 1);
+        /* nothing to fill for a remote target: its pages stay untouched */
+        unsigned char *res __attribute__((cleanup(free_bytes))) =
+            calloc(live || core ? zp.pages + 1 : 1, 1);
         if (!res)
             ngxmem_error("ngx-shm-pages: out of memory");
         if (live)

@@ -52,6 +52,59 @@ bool residency_gdb_has_core_open(void)
     return found;
 }
 
+pid_t residency_nginx_pid(const struct mem_reader *m)
+{
+    uint64_t a;
+    int32_t pid = 0;
+    if (!mem_symbol(m, "ngx_pid", &a) || mem_read(m, a, &pid, 4) != 0 || pid < 0)
+        return 0;
+    return pid;
+}
+
+/* The mapping of PID that holds ADDR: its end, or 0. */
+static uint64_t mapping_end(pid_t pid, uint64_t addr)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "r");
+    uint64_t end = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long long lo, hi;
+        if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 && addr >= lo && addr < hi) {
+            end = hi;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    return end;
+}
+
+bool residency_range_backed(const struct mem_reader *m, pid_t pid, uint64_t addr,
+                            uint64_t len, char *why, size_t whylen)
+{
+    uint8_t byte;
+    if (len == 0 || addr + len < addr) {
+        snprintf(why, whylen, "an empty or wrapping range");
+        return false;
+    }
+    if (residency_is_our_tracee(pid)) {
+        uint64_t end = mapping_end(pid, addr);
+        if (addr + len <= end)
+            return true;
+        snprintf(why, whylen, "%llu bytes from 0x%llx, but the mapping there %s",
+                 (unsigned long long)len, (unsigned long long)addr,
+                 end ? "is shorter" : "does not exist");
+        return false;
+    }
+    /* a remote target cannot be checked without loading a page there */
+    if (!residency_gdb_has_core_open() || mem_read(m, addr + len - 1, &byte, 1) == 0)
+        return true;
+    snprintf(why, whylen, "%llu bytes from 0x%llx, but memory ends before that",
+             (unsigned long long)len, (unsigned long long)addr);
+    return false;
+}
+
 static bool by_mincore(pid_t pid, uint64_t addr, uint64_t len, unsigned char *resident,
                        char *why, size_t whylen)
 {

@@ -7,6 +7,8 @@
 #ifndef NGXMEM_SHM_RESIDENCY_H
 #define NGXMEM_SHM_RESIDENCY_H
 
+#include "mem_reader.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,5 +27,16 @@ bool residency_gdb_has_core_open(void);
  * reason in WHY. */
 enum residency_method residency_live(pid_t pid, uint64_t addr, uint64_t len, uint64_t pagesize,
                                      unsigned char *resident, char *why, size_t whylen);
+
+/* The inspected nginx process's pid (ngx_pid), 0 if unknown. */
+pid_t residency_nginx_pid(const struct mem_reader *m);
+
+/* Does memory really exist at [ADDR, ADDR+LEN)? A size read from the
+ * inferior must not size our work beyond it. For a live process this GDB
+ * traces: inside one mapping of /proc/PID/maps (no page touched); for a
+ * core: its last byte readable through M; a remote target is not checked
+ * (that would load a page there). False with WHY otherwise. */
+bool residency_range_backed(const struct mem_reader *m, pid_t pid, uint64_t addr,
+                            uint64_t len, char *why, size_t whylen);
 
 #endif
