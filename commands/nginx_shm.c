@@ -171,7 +171,9 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
             }
             continue;
         }
-        uint64_t sh = slab & 0xf, chunks, used;
+        /* an exact page's slab word is all bitmap (64 slots of pagesize/64
+         * bytes, ngx_slab_exact_shift); the others keep the shift there */
+        uint64_t sh = type == SLAB_EXACT ? shift - 6 : slab & 0xf, chunks, used;
         if (sh < min_shift || sh >= shift) {
             inconsistent(r, "page %llu: slot shift %llu out of range", i, sh);
             continue;
