@@ -3,7 +3,9 @@
 #include "chunk_tags.h"   /* struct cycle_check */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 const char *const shdict_type_names[SHDICT_TYPES] = {
     "nil", "boolean", "(2)", "number", "string", "list",
@@ -16,6 +18,19 @@ enum {
     NODE_SD = 32,             /* ngx_http_lua_shdict_node_t inside the rbtree node */
     NODE_DATA = 68,           /* key, then value */
 };
+
+/* The rbtree key of a node is ngx_crc32_short() of its key: a node whose
+ * key does not hash to it is corrupt, or being rewritten under us. */
+static bool key_matches_hash(const struct mem_reader *m, uint64_t node, uint16_t klen)
+{
+    uint64_t hash;
+    unsigned char *key = malloc(klen ? klen : 1);
+    bool ok = key && mem_read_u64(m, node, &hash) &&
+              mem_read(m, node + NODE_DATA, key, klen) == 0 &&
+              (hash & 0xffffffffu) == crc32(0L, key, klen);
+    free(key);
+    return ok;
+}
 
 static void read_entry(const struct mem_reader *m, uint64_t node, const uint8_t *sd,
                        struct shdict_entry *e)
@@ -87,6 +102,19 @@ bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone
         }
         struct shdict_entry e;
         read_entry(m, node, sd, &e);
+        uint16_t key_len;
+        memcpy(&key_len, sd + 2, 2);
+        if (!key_matches_hash(m, node, key_len)) {
+            snprintf(err, errlen, "zone \"%s\": the key of the node at 0x%llx (%u bytes) does "
+                     "not match its hash", name, (unsigned long long)node, key_len);
+            return false;
+        }
+        if (e.alloc > zone->addr + zone->size - node) {
+            snprintf(err, errlen, "zone \"%s\": the node at 0x%llx claims %llu bytes of key "
+                     "and value, past the zone's end", name, (unsigned long long)node,
+                     (unsigned long long)e.alloc);
+            return false;
+        }
         uint16_t klen;
         memcpy(&klen, sd + 2, 2);
         r->keys++;

@@ -175,6 +175,48 @@ static void print_entry_json(const char *label, const struct shdict_entry *e, bo
                   (unsigned long long)e->alloc, (unsigned long long)e->expires);
 }
 
+enum { SHDICT_READS_MAX = 4, SHDICT_EMPTY_SLABS = 3 };
+
+static bool same_reading(const struct shdict_report *a, const struct slab_report *as,
+                         const struct shdict_report *b, const struct slab_report *bs)
+{
+    return a->keys == b->keys && a->key_bytes == b->key_bytes &&
+           a->value_bytes == b->value_bytes && a->alloc_bytes == b->alloc_bytes &&
+           a->newest.alloc == b->newest.alloc && a->oldest.alloc == b->oldest.alloc &&
+           as->used_slabs == bs->used_slabs && as->free_pages == bs->free_pages;
+}
+
+/* Only the attached process is stopped: the other workers may write the
+ * zone while we read it. Read until two passes in a row agree, at most
+ * SHDICT_READS_MAX times. Returns the number of reads, negative when no
+ * two agreed (R, SR: the last good pass); raises when none succeeded. */
+static int read_shdict_stable(struct shm_session *s, const struct ngx_zone *z, uint64_t now,
+                              int top, struct shdict_report *r, struct slab_report *sr)
+{
+    static struct shdict_report prev;
+    struct slab_report prev_sr;
+    char err[512];
+    bool have_prev = false, have_any = false;
+    for (int i = 1; i <= SHDICT_READS_MAX; i++) {
+        bool ok = nginx_shdict_report(&s->raw, z, now, top, r, err, sizeof err) &&
+                  nginx_slab_report(&s->raw, &s->st, z, sr, err, sizeof err);
+        if (ok && have_prev && same_reading(&prev, &prev_sr, r, sr))
+            return i;
+        if (ok) {
+            prev = *r;
+            prev_sr = *sr;
+            have_any = true;
+        }
+        have_prev = ok;
+    }
+    if (!have_any)
+        ngxmem_error("ngx-lua-shdict: %s (%d reads failed alike: corrupt, or written "
+                     "faster than it can be read)", err, SHDICT_READS_MAX);
+    *r = prev;
+    *sr = prev_sr;
+    return -SHDICT_READS_MAX;
+}
+
 static void ngx_lua_shdict_command(const char *args, int from_tty)
 {
     (void)from_tty;
@@ -192,10 +234,16 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     uint64_t now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
     static struct shdict_report r;
     struct slab_report sr;
-    char err[512], b[4][32], name[TEXT_OUT], k1[TEXT_OUT], k2[TEXT_OUT];
-    if (!nginx_shdict_report(&s.raw, z, now, (int)top, &r, err, sizeof err) ||
-        !nginx_slab_report(&s.raw, &s.st, z, &sr, err, sizeof err))
-        ngxmem_error("ngx-lua-shdict: %s", err);
+    char b[4][32], name[TEXT_OUT], k1[TEXT_OUT], k2[TEXT_OUT];
+    int reads = read_shdict_stable(&s, z, now, (int)top, &r, &sr);
+    char problem[200] = "";
+    if (reads < 0)
+        snprintf(problem, sizeof problem, "the zone changed while it was read (%d reads, no "
+                 "two alike): figures are from the last read", -reads);
+    else if (r.keys == 0 && sr.used_slabs > SHDICT_EMPTY_SLABS)
+        snprintf(problem, sizeof problem, "the LRU queue is empty but the zone holds %llu "
+                 "allocations (an empty dict has %d): the queue head is corrupt",
+                 (unsigned long long)sr.used_slabs, SHDICT_EMPTY_SLABS);
     if (json) {
         ngxmem_printf("{\"zone\":\"%s\",\"keys\":%llu,\"expired\":%llu,\"key_bytes\":%llu,"
                       "\"value_bytes\":%llu,\"alloc_bytes\":%llu,\"capacity\":%llu,"
@@ -222,7 +270,8 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
             print_entry_json("entry", &r.top[i], false);
             ngxmem_printf("}");
         }
-        ngxmem_printf("]}\n");
+        ngxmem_printf("],\"reads\":%d,\"consistent\":%s,\"problem\":\"%s\"}\n",
+                      reads < 0 ? -reads : reads, problem[0] ? "false" : "true", problem);
         return;
     }
     ngxmem_printf("lua_shared_dict \"%s\": %llu keys (%llu expired, still stored), capacity %s, "
@@ -246,6 +295,8 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
         ngxmem_printf("%-48s %-8s %10llu\n", text_terminal(&r.top[i].key, k1),
                       shdict_type_names[r.top[i].type < SHDICT_TYPES ? r.top[i].type : 2],
                       (unsigned long long)r.top[i].alloc);
+    if (problem[0])
+        ngxmem_printf("%s: %s\n", reads < 0 ? "note" : "INCONSISTENT", problem);
 }
 
 static const char shdict_help[] =
@@ -256,7 +307,10 @@ static const char shdict_help[] =
     "the LRU newest and oldest keys, the N biggest entries (default 10), capacity\n"
     "and free space (whole free pages, as free_space() says). Expired keys keep\n"
     "their memory until evicted or overwritten: a full dict of expired keys is a\n"
-    "\"fake leak\", not a leak.\n"
+    "\"fake leak\", not a leak. Every node's key must match its CRC-32 hash.\n"
+    "Other workers keep writing the dict while this process is stopped: it is\n"
+    "read until two passes agree (at most 4); if none do, the figures of the last\n"
+    "pass are shown with a note that the zone changed while it was read.\n"
     "Example: ngx-lua-shdict dogs --top 5";
 
 static const char zones_help[] =
