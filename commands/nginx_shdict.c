@@ -128,7 +128,7 @@ bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone
             r->newest = e;
         r->oldest = e;
         keep_top(r, &e);
-        memcpy(&link, sd + NODE_QUEUE - NODE_SD + 8, 8);   /* queue.next */
+        memcpy(&link, sd + (NODE_QUEUE - NODE_SD + 8), 8);   /* queue.next */
     }
     return true;
 }

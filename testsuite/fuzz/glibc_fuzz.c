@@ -2,27 +2,21 @@
  * collect lists, walk, aggregate, resolve unsorted, trim model) on a
  * hostile memory image. It may fail with a message; it must not crash,
  * hang or read outside the image. Seeds: real heaps (glibc-unit). */
-#include "fuzz_image.h"
 #include "glibc_heap.h"
 #include "glibc_stats.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+void fuzz_analyse(const struct mem_reader *r);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+void fuzz_analyse(const struct mem_reader *r)
 {
-    struct fuzz_image img;
-    if (!fuzz_image_parse(&img, data, size))
-        return 0;
-    struct mem_reader r = image_reader(&img.image);
     struct glibc_heap h;
     struct glibc_stats_walk w = { 0 };
     char err[512];
-    if (glibc_heap_open(&h, &r, GLIBC_EXACT_UNSORTED, err, sizeof err) &&
+    if (glibc_heap_open(&h, r, GLIBC_EXACT_UNSORTED, err, sizeof err) &&
         glibc_stats_begin(&w, &h) && glibc_heap_walk(&h, -1, glibc_stats_chunk, &w, err, sizeof err)) {
         glibc_stats_end(&w);
         glibc_heap_resolve_unsorted(&h, glibc_stats_reclass, &w, err, sizeof err);
     }
     glibc_stats_free(&w);
     glibc_heap_close(&h);
-    return 0;
 }

@@ -1,0 +1,32 @@
+#include "nginx_run.h"
+
+#include "nginx_pool.h"
+#include "nginx_shdict.h"
+#include "nginx_shm.h"
+#include "nginx_state.h"
+
+enum { RUN_MAX_ZONES = 64 };
+
+int nginx_run_all(const struct mem_reader *m)
+{
+    static struct ngx_zone zones[RUN_MAX_ZONES];
+    static struct shdict_report dict;
+    struct nginx_state st;
+    char err[512];
+    int ok = 0;
+    if (!nginx_state_find(m, &st, err, sizeof err))
+        return 0;
+    ok++;
+    uint64_t pool;
+    struct nginx_pool_stats ps;
+    if (mem_read_u64(m, st.cycle + NGX_POOL_OFF, &pool) &&
+        nginx_pool_walk(m, pool, &ps, NULL, NULL, err, sizeof err))
+        ok++;
+    int n = nginx_shm_zones(m, &st, zones, RUN_MAX_ZONES, err, sizeof err);
+    for (int i = 0; i < n; i++) {
+        struct slab_report slabs;
+        ok += nginx_slab_report(m, &st, &zones[i], &slabs, err, sizeof err);
+        ok += nginx_shdict_report(m, &zones[i], 0, 10, &dict, err, sizeof err);
+    }
+    return ok;
+}
