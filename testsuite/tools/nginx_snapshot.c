@@ -21,6 +21,7 @@ enum { PAGE = 4096 };
 
 static const char *const names[] = {
     "ngx_cycle", "ngx_old_cycles", "ngx_pagesize", "ngx_core_module", "ngx_pid",
+    "malloc_trim",
 };
 enum { NNAMES = sizeof names / sizeof names[0] };
 
@@ -53,36 +54,33 @@ static bool snap_symbol(void *ctx, const char *name, uint64_t *addr)
     return false;
 }
 
-/* Load bias of PID's executable: where its file offset 0 is mapped. */
-static uint64_t exe_bias(pid_t pid, const char *exe)
+/* Where PID maps file offset 0 of the first file whose path contains
+ * WHICH: its load bias (PIE and shared objects link at 0). PATH gets it. */
+static uint64_t mapped_file(pid_t pid, const char *which, char *path, size_t len)
 {
-    char path[64], line[1024];
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    FILE *f = fopen(path, "r");
+    char maps[64], line[1024];
+    snprintf(maps, sizeof maps, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(maps, "r");
     unsigned long long lo = 0, off;
     bool found = false;
     while (f && !found && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
         char *file = strchr(line, '/');
-        found = file && strcmp(file, exe) == 0 &&
+        found = file && strstr(file, which) &&
                 sscanf(line, "%llx-%*[0-9a-f] %*s %llx", &lo, &off) == 2 && off == 0;
+        if (found)
+            snprintf(path, len, "%s", file);
     }
     if (f)
         fclose(f);
     return found ? lo : 0;
 }
 
-static bool resolve_symbols(struct snap *s)
+/* Our names from the .dynsym of the file mapped at BIAS. */
+static void dynsym_lookup(struct snap *s, const char *file, uint64_t bias)
 {
-    char link[64], exe[PATH_MAX];
-    snprintf(link, sizeof link, "/proc/%d/exe", (int)s->pid);
-    ssize_t n = readlink(link, exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = '\0';
-    uint64_t bias = exe_bias(s->pid, exe);
     elf_version(EV_CURRENT);
-    int fd = open(link, O_RDONLY);
+    int fd = open(file, O_RDONLY);
     Elf *elf = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
     for (Elf_Scn *scn = elf ? elf_nextscn(elf, NULL) : NULL; scn; scn = elf_nextscn(elf, scn)) {
         GElf_Shdr sh;
@@ -97,7 +95,7 @@ static bool resolve_symbols(struct snap *s)
                 !(name = elf_strptr(elf, sh.sh_link, sym.st_name)))
                 continue;
             for (int k = 0; k < NNAMES; k++)
-                if (strcmp(name, names[k]) == 0)
+                if (!s->sym[k] && strcmp(name, names[k]) == 0)
                     s->sym[k] = sym.st_value + bias;
         }
     }
@@ -105,6 +103,23 @@ static bool resolve_symbols(struct snap *s)
         elf_end(elf);
     if (fd >= 0)
         close(fd);
+}
+
+/* nginx's symbols from its executable, malloc_trim from libc. */
+static bool resolve_symbols(struct snap *s)
+{
+    char link[64], exe[PATH_MAX], libc[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/%d/exe", (int)s->pid);
+    ssize_t n = readlink(link, exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = '\0';
+    char path[PATH_MAX];
+    uint64_t bias = mapped_file(s->pid, exe, path, sizeof path);
+    dynsym_lookup(s, link, bias);
+    if ((bias = mapped_file(s->pid, "/libc.so.6", libc, sizeof libc)) ||
+        (bias = mapped_file(s->pid, "/libc-2.", libc, sizeof libc)))
+        dynsym_lookup(s, libc, bias);
     return s->sym[0] != 0;
 }
 

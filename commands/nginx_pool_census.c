@@ -1,0 +1,112 @@
+#include "nginx_pool_census.h"
+
+#include "grow_array.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { POOL_HEADER = 80 };
+
+struct candidates {
+    struct glibc_heap *heap;
+    uint64_t pagesize;
+    uint64_t *v;
+    size_t n, cap;
+    bool oom;
+};
+
+/* A first pool block: d.end = U + size, U+80 <= d.last <= d.end, and
+ * max = min(size - 80, pagesize - 1), set by ngx_create_pool. */
+static void find_pool_header(void *arg, const struct glibc_chunk *c)
+{
+    struct candidates *k = arg;
+    if (c->cls != CH_IN_USE || c->size < 16 + POOL_HEADER)
+        return;
+    uint64_t u = c->addr + 16, h[5];
+    if (mem_read(&k->heap->mem, u, h, sizeof h) != 0)
+        return;
+    uint64_t last = h[0], end = h[1], max = h[4], size = end - u;
+    uint64_t want_max = size - POOL_HEADER < k->pagesize - 1 ? size - POOL_HEADER
+                                                             : k->pagesize - 1;
+    if (end <= u || size > c->size - 8 || size < POOL_HEADER || last < u + POOL_HEADER ||
+        last > end || max != want_max)
+        return;
+    if (!grow_array(&k->v, &k->cap, k->n, sizeof *k->v, 256)) {
+        k->oom = true;
+        return;
+    }
+    k->v[k->n++] = u;
+}
+
+const char *const pool_kind_names[PK_COUNT] = {
+    "cycle", "old cycle", "connection", "request", "other 16 KiB", "other",
+};
+const char *const pool_kind_evidence[PK_COUNT] = {
+    "ngx_cycle->pool",
+    "cycle->old_cycle / ngx_old_cycles",
+    "size = connection_pool_size default (256 or 512 B)",
+    "size = request_pool_size default (4 KiB)",
+    "NGX_CYCLE_POOL_SIZE but no cycle owns it (e.g. a configuration temp pool)",
+    "any other size",
+};
+
+static enum pool_kind classify(uint64_t u, uint64_t size, const struct named_pool *cycles,
+                               int ncycles)
+{
+    for (int i = 0; i < ncycles; i++)
+        if (cycles[i].pool == u)
+            return i == 0 ? PK_CYCLE : PK_OLD_CYCLE;
+    if (size == 256 || size == 512)
+        return PK_CONNECTION;
+    if (size == 4096)
+        return PK_REQUEST;
+    return size == NGX_CYCLE_POOL_SIZE ? PK_CYCLE_SIZED : PK_OTHER;
+}
+
+static void free_candidates(struct candidates *k)
+{
+    free(k->v);
+    k->v = NULL;
+}
+
+bool nginx_pool_census(struct glibc_heap *h, const struct nginx_state *st,
+                       const struct named_pool *cycles, int ncycles,
+                       struct pool_census *out, char *err, size_t errlen)
+{
+    /* freed however we leave, a Ctrl-C raised by the progress hook too */
+    struct candidates k __attribute__((cleanup(free_candidates))) = {
+        .heap = h, .pagesize = st->pagesize
+    };
+    memset(out, 0, sizeof *out);
+    if (!glibc_heap_walk(h, -1, find_pool_header, &k, err, errlen))
+        return false;
+    if (k.oom) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    out->candidates = k.n;
+    for (size_t i = 0; i < k.n; i++) {
+        struct nginx_pool_stats ps;
+        char why[256];
+        if (!nginx_pool_walk(&h->mem, k.v[i], &ps, NULL, NULL, why, sizeof why)) {
+            out->rejected++;
+            continue;
+        }
+        struct pool_kind_total *kt =
+            &out->kinds[classify(k.v[i], ps.first_block_size, cycles, ncycles)];
+        kt->pools++;
+        kt->blocks += ps.blocks;
+        kt->bytes += ps.block_bytes + ps.large_bytes;
+        kt->used += ps.used_bytes;
+        kt->unused += ps.unused_bytes;
+        kt->large += ps.large_count;
+        kt->large_bytes += ps.large_bytes;
+        if ((i & 1023) == 1023 && h->raw->progress &&
+            h->raw->progress(h->raw->ctx, i, k.n)) {
+            snprintf(err, errlen, "interrupted");
+            return false;
+        }
+    }
+    return true;
+}
