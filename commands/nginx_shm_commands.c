@@ -6,6 +6,7 @@
 #include "gdb_reader.h"
 #include "nginx_shdict.h"
 #include "nginx_shm.h"
+#include "process_hold.h"
 #include "shm_residency.h"
 #include "ngxmem.h"
 
@@ -97,17 +98,44 @@ static void ngx_shm_zones_command(const char *args, int from_tty)
                       s.nzones, s.nzones == 1 ? "" : "s", format_bytes(total, b, sizeof b));
 }
 
+static void release_hold(struct process_hold *h)
+{
+    hold_release(h);
+}
+
+/* --consistent: hold still the other processes mapping zone Z (only a
+ * live process this GDB traces on this machine can tell which). */
+static void hold_sharers(struct shm_session *s, const char *cmd, const struct ngx_zone *z,
+                         struct process_hold *h)
+{
+    pid_t pid = residency_nginx_pid(&s->raw), others[HOLD_MAX];
+    char why[200];
+    if (!residency_is_our_tracee(pid))
+        ngxmem_error("%s: --consistent needs a live process on this machine (a core is "
+                     "consistent already)", cmd);
+    int n = hold_find_sharers(pid, z->addr, others, HOLD_MAX);
+    if (n && !hold_start(h, others, n, why, sizeof why))
+        ngxmem_error("%s: --consistent: %s", cmd, why);
+}
+
 static void ngx_shm_slabs_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct shm_session s __attribute__((cleanup(shm_session_release)));
     shm_session_open(&s, "ngx-shm-slabs", args);
     bool json = args_flag(&s.args, "--json");
+    bool consistent = args_flag(&s.args, "--consistent");
     const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", args_take(&s.args));
     args_require_done(&s.args, "ngx-shm-slabs");
     struct slab_report r;
     char err[512], b[4][32], name[TEXT_OUT], owner[TEXT_OUT];
-    if (!nginx_slab_report(&s.raw, &s.st, z, &r, err, sizeof err))
+    struct process_hold hold __attribute__((cleanup(release_hold))) = { .release_fd = -1 };
+    if (consistent)
+        hold_sharers(&s, "ngx-shm-slabs", z, &hold);
+    int held = hold.held;
+    bool ok = nginx_slab_report(&s.raw, &s.st, z, &r, err, sizeof err);
+    double held_ms = hold_release(&hold);
+    if (!ok)
         ngxmem_error("ngx-shm-slabs: %s", err);
     if (json) {
         ngxmem_printf("{\"zone\":\"%s\",\"size\":%llu,\"pages\":%llu,\"used_pages\":%llu,"
@@ -129,7 +157,7 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
                           (unsigned long long)(r.slots[i].total - r.slots[i].used),
                           (unsigned long long)r.slots[i].stat_reqs,
                           (unsigned long long)r.slots[i].stat_fails);
-        ngxmem_printf("]}\n");
+        ngxmem_printf("],\"held_processes\":%d,\"held_ms\":%.1f}\n", held, held_ms);
         return;
     }
     ngxmem_printf("zone \"%s\" (%s, %s): %llu pages of %s; metadata %s\n",
@@ -164,6 +192,9 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
     ngxmem_printf("\n");
     if (r.inconsistency[0])
         ngxmem_printf("INCONSISTENT: %s\n", r.inconsistency);
+    if (consistent)
+        ngxmem_printf("held %d other process%s mapping the zone for %.1f ms\n", held,
+                      held == 1 ? "" : "es", held_ms);
 }
 
 static void print_entry_json(const char *label, const struct shdict_entry *e, bool comma)
@@ -223,6 +254,7 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     struct shm_session s __attribute__((cleanup(shm_session_release)));
     shm_session_open(&s, "ngx-lua-shdict", args);
     bool json = args_flag(&s.args, "--json"), missing;
+    bool consistent = args_flag(&s.args, "--consistent");
     const char *v = args_value(&s.args, "--top", &missing);
     uint64_t top = 10;
     if (missing || (v && !args_parse_uint(v, SHDICT_TOP_MAX, &top)))
@@ -235,7 +267,12 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     static struct shdict_report r;
     struct slab_report sr;
     char b[4][32], name[TEXT_OUT], k1[TEXT_OUT], k2[TEXT_OUT];
+    struct process_hold hold __attribute__((cleanup(release_hold))) = { .release_fd = -1 };
+    if (consistent)
+        hold_sharers(&s, "ngx-lua-shdict", z, &hold);
+    int held = hold.held;
     int reads = read_shdict_stable(&s, z, now, (int)top, &r, &sr);
+    double held_ms = hold_release(&hold);
     char problem[200] = "";
     if (reads < 0)
         snprintf(problem, sizeof problem, "the zone changed while it was read (%d reads, no "
@@ -270,8 +307,10 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
             print_entry_json("entry", &r.top[i], false);
             ngxmem_printf("}");
         }
-        ngxmem_printf("],\"reads\":%d,\"consistent\":%s,\"problem\":\"%s\"}\n",
-                      reads < 0 ? -reads : reads, problem[0] ? "false" : "true", problem);
+        ngxmem_printf("],\"reads\":%d,\"consistent\":%s,\"problem\":\"%s\","
+                      "\"held_processes\":%d,\"held_ms\":%.1f}\n",
+                      reads < 0 ? -reads : reads, problem[0] ? "false" : "true", problem,
+                      held, held_ms);
         return;
     }
     ngxmem_printf("lua_shared_dict \"%s\": %llu keys (%llu expired, still stored), capacity %s, "
@@ -297,11 +336,14 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
                       (unsigned long long)r.top[i].alloc);
     if (problem[0])
         ngxmem_printf("%s: %s\n", reads < 0 ? "note" : "INCONSISTENT", problem);
+    if (consistent)
+        ngxmem_printf("held %d other process%s mapping the zone for %.1f ms\n", held,
+                      held == 1 ? "" : "es", held_ms);
 }
 
 static const char shdict_help[] =
     "Show what a lua_shared_dict holds.\n"
-    "Usage: ngx-lua-shdict ZONE [--top N] [--json]\n"
+    "Usage: ngx-lua-shdict ZONE [--top N] [--consistent] [--json]\n"
     "Walks the dict's LRU queue (bounded, no recursion): number of keys, how many\n"
     "are expired but still stored, value types, bytes of keys, values and nodes,\n"
     "the LRU newest and oldest keys, the N biggest entries (default 10), capacity\n"
@@ -311,7 +353,11 @@ static const char shdict_help[] =
     "Other workers keep writing the dict while this process is stopped: it is\n"
     "read until two passes agree (at most 4); if none do, the figures of the last\n"
     "pass are shown with a note that the zone changed while it was read.\n"
-    "Example: ngx-lua-shdict dogs --top 5";
+    "--consistent holds every other process mapping the zone (ptrace, from a\n"
+    "helper that lets them go when the read ends, on Ctrl-C, or if GDB dies)\n"
+    "for the read, and says for how long.\n"
+    "Example: ngx-lua-shdict dogs --top 5\n"
+    "Example: ngx-lua-shdict dogs --consistent";
 
 static const char zones_help[] =
     "List nginx's shared memory zones.\n"
@@ -323,14 +369,15 @@ static const char zones_help[] =
 
 static const char slabs_help[] =
     "Show how a shared memory zone's slab allocator is used.\n"
-    "Usage: ngx-shm-slabs ZONE [--json]\n"
+    "Usage: ngx-shm-slabs ZONE [--consistent] [--json]\n"
     "Classifies every page (free run, multi-page allocation, small/exact/big slot\n"
     "page), counts used and free slabs (one slab = one allocation), per-slot totals\n"
     "cross-checked with the pool's own statistics, free runs by length, capacity\n"
     "and free bytes. Reads only metadata and the bitmaps of used pages, never a\n"
     "free page. Many free slabs in partly used pages with few free pages mean the\n"
     "zone is fragmented by slot size; no free pages means the next allocation of\n"
-    "a new size class fails (lua: \"no memory\", LRU eviction).\n"
+    "a new size class fails (lua: \"no memory\", LRU eviction). --consistent\n"
+    "holds the other processes mapping the zone for the read, as in ngx-lua-shdict.\n"
     "Example: ngx-shm-slabs dogs";
 
 void nginx_shm_register(void)
