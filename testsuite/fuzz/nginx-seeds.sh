@@ -9,7 +9,7 @@ build=$2
 out=$3
 dir=$(mktemp -d)
 trap 'kill -QUIT "$(cat "$dir/logs/nginx.pid" 2>/dev/null)" 2>/dev/null; sleep 0.5; rm -rf "$dir"' EXIT
-port=$((20000 + $$ % 20000))
+port=$((20000 + $$ % 12000))   # below the ephemeral ports
 "$src/demo/nginx-conf.sh" "$dir" 3 "$port"
 dict='lua_shared_dict sessions 1m; init_by_lua_block { local d = ngx.shared.sessions for i = 1, 300 do d:set("k" .. i, string.rep("x", (i * 37) % 3000)) end ngx.shared.dogs:set("a", 1) }'
 sed -i "s|lua_shared_dict dogs 100m;|lua_shared_dict dogs 100m; $dict|" "$dir/nginx.conf"
