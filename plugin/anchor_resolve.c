@@ -309,12 +309,12 @@ static uint64_t rule_string_arg(const struct elf_image *img,
 }
 
 static uint64_t apply_rule(const struct elf_image *img, const struct anchor *a,
-                           const struct site *s, int *variant)
+                           int target, const struct site *s, int *variant)
 {
     uint64_t r = 0;
     switch (a->rule) {
     case RULE_STREAM_PRINT:
-        r = rule_stream_print(img, s, a->target, variant);
+        r = rule_stream_print(img, s, target, variant);
         break;
     case RULE_CALL_AFTER:
         r = rule_call_after(img, s, a->nth);
@@ -354,7 +354,10 @@ bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
     int rows = 0;
     for (size_t i = 0; i < anchor_table_len; i++) {
         const struct anchor *a = &anchor_table[i];
-        if (a->target != target ||
+        /* a stream-print row also gives the stream accessor */
+        bool serves = a->target == target ||
+                      (target == GI_STDERR && a->rule == RULE_STREAM_PRINT);
+        if (!serves ||
             (gdb_major ? gdb_major < a->gdb_min || gdb_major > a->gdb_max
                        : a->gdb_min != 0))
             continue;
@@ -367,7 +370,7 @@ bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
                                            MAX_SITES_PER_STRING);
             for (size_t j = 0; j < nsites; j++) {
                 int variant = 0;
-                uint64_t v = apply_rule(img, a, &sites[j], &variant);
+                uint64_t v = apply_rule(img, a, target, &sites[j], &variant);
                 if (!v)
                     continue;
                 if ((out->value && out->value != v) ||

@@ -47,12 +47,6 @@ const struct anchor anchor_table[] = {
       NULL, RULE_STREAM_PRINT, 1, NULL, "jit.c jit_read_descriptor" },
     { GI_FPRINTF, 10, 16, "    `%s'", "%rsi", RULE_CALL_AFTER, 1, NULL,
       "psymtab.c print_partial_symbols" },
-    { GI_STDERR, 10, 99, "Can't fetch registers from this type of core file\n",
-      NULL, RULE_STREAM_PRINT, 1, NULL, "corelow.c get_core_registers" },
-    { GI_STDERR, 10, 99, "Invalid disassembler option value: '%s'.\n",
-      NULL, RULE_STREAM_PRINT, 1, NULL, "disasm.c set_disassembler_options" },
-    { GI_STDERR, 13, 99, "Unable to read JIT descriptor from remote memory\n",
-      NULL, RULE_STREAM_PRINT, 1, NULL, "jit.c jit_read_descriptor" },
 
     /* err = target_read_memory (...); if (err) <use string>. */
     { GI_TARGET_READ_MEMORY, 10, 99,

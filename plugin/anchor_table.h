@@ -20,9 +20,10 @@ enum anchor_rule {
      * direct call after the load (used for GDB's version strings). */
     RULE_STRING_ARG,
     /* "print (gdb_stderr, string)": the first call after the load whose
-     * first argument is the result of the call just before it. For
-     * GI_FPRINTF that printing call; for GI_STDERR the stream call, whose
-     * form (pointer or stream) the %rdi set-up between them tells. */
+     * first argument is the result of the call just before it. A row
+     * (target GI_FPRINTF) gives two internals from one site: GI_FPRINTF,
+     * that printing call, and GI_STDERR, the stream call, whose form
+     * (pointer or stream) the %rdi set-up between them tells. */
     RULE_STREAM_PRINT,
 };
 
