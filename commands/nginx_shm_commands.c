@@ -54,7 +54,8 @@ static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
     for (int i = 0; i < s->nzones; i++)
         if (inferior_text_equals(&s->zones[i].name, name)) {
             const struct ngx_zone *z = &s->zones[i];
-            if (!residency_range_backed(&s->raw, residency_nginx_pid(&s->raw), z->addr,
+            pid_t pid = residency_nginx_pid(&s->raw);
+            if (!residency_range_backed(&s->raw, pid, residency_source_of(pid), z->addr,
                                         z->size, why, sizeof why))
                 ngxmem_error("%s: zone \"%s\": shm.size says %s", cmd, name, why);
             return z;

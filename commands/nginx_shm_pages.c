@@ -84,7 +84,8 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
 
     pid_t pid = residency_nginx_pid(&raw);
     enum residency_method method = RES_UNAVAILABLE;
-    bool live = residency_is_our_tracee(pid), core = !live && residency_gdb_has_core_open();
+    enum residency_source source = residency_source_of(pid);
+    bool live = source == SOURCE_LIVE, core = source == SOURCE_CORE;
     if (!live && !core)
         snprintf(why, sizeof why, "not a live process on this machine nor a core file "
                  "(remote target?): reading pages would load them");
@@ -101,7 +102,8 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
         if (only && !inferior_text_equals(&z->name, only))
             continue;
         char name[TEXT_OUT], unbacked[160];
-        if (!residency_range_backed(&raw, pid, z->addr, z->size, unbacked, sizeof unbacked)) {
+        if (!residency_range_backed(&raw, pid, source, z->addr, z->size, unbacked,
+                                    sizeof unbacked)) {
             if (json)
                 ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,\"loaded_bytes\":null,"
                               "\"unloaded_bytes\":null,\"error\":\"shm.size: %s\"}",

@@ -80,15 +80,21 @@ static uint64_t mapping_end(pid_t pid, uint64_t addr)
     return end;
 }
 
-bool residency_range_backed(const struct mem_reader *m, pid_t pid, uint64_t addr,
-                            uint64_t len, char *why, size_t whylen)
+enum residency_source residency_source_of(pid_t pid)
+{
+    return residency_is_our_tracee(pid) ? SOURCE_LIVE
+           : residency_gdb_has_core_open() ? SOURCE_CORE : SOURCE_REMOTE;
+}
+
+bool residency_range_backed(const struct mem_reader *m, pid_t pid, enum residency_source src,
+                            uint64_t addr, uint64_t len, char *why, size_t whylen)
 {
     uint8_t byte;
     if (len == 0 || addr + len < addr) {
         snprintf(why, whylen, "an empty or wrapping range");
         return false;
     }
-    if (residency_is_our_tracee(pid)) {
+    if (src == SOURCE_LIVE) {
         uint64_t end = mapping_end(pid, addr);
         if (addr + len <= end)
             return true;
@@ -98,7 +104,7 @@ bool residency_range_backed(const struct mem_reader *m, pid_t pid, uint64_t addr
         return false;
     }
     /* a remote target cannot be checked without loading a page there */
-    if (!residency_gdb_has_core_open() || mem_read(m, addr + len - 1, &byte, 1) == 0)
+    if (src == SOURCE_REMOTE || mem_read(m, addr + len - 1, &byte, 1) == 0)
         return true;
     snprintf(why, whylen, "%llu bytes from 0x%llx, but memory ends before that",
              (unsigned long long)len, (unsigned long long)addr);

@@ -31,12 +31,17 @@ enum residency_method residency_live(pid_t pid, uint64_t addr, uint64_t len, uin
 /* The inspected nginx process's pid (ngx_pid), 0 if unknown. */
 pid_t residency_nginx_pid(const struct mem_reader *m);
 
+/* What GDB reads: a live process it traces on this machine, a core file,
+ * or anything else (remote), whose pages must not be touched. */
+enum residency_source { SOURCE_LIVE, SOURCE_CORE, SOURCE_REMOTE };
+enum residency_source residency_source_of(pid_t pid);
+
 /* Does memory really exist at [ADDR, ADDR+LEN)? A size read from the
- * inferior must not size our work beyond it. For a live process this GDB
- * traces: inside one mapping of /proc/PID/maps (no page touched); for a
- * core: its last byte readable through M; a remote target is not checked
- * (that would load a page there). False with WHY otherwise. */
-bool residency_range_backed(const struct mem_reader *m, pid_t pid, uint64_t addr,
-                            uint64_t len, char *why, size_t whylen);
+ * inferior must not size our work beyond it. SOURCE_LIVE: inside one
+ * mapping of /proc/PID/maps (no page touched); SOURCE_CORE: its last byte
+ * readable through M; SOURCE_REMOTE: not checked (that would load a page
+ * there). False with WHY otherwise. */
+bool residency_range_backed(const struct mem_reader *m, pid_t pid, enum residency_source src,
+                            uint64_t addr, uint64_t len, char *why, size_t whylen);
 
 #endif
