@@ -3,7 +3,6 @@
 #include "chunk_tags.h"   /* struct cycle_check */
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -19,32 +18,26 @@ enum {
     NODE_DATA = 68,           /* key, then value */
 };
 
-/* The rbtree key of a node is ngx_crc32_short() of its key: a node whose
- * key does not hash to it is corrupt, or being rewritten under us. */
-static bool key_matches_hash(const struct mem_reader *m, uint64_t node, uint16_t klen)
+/* The node's fields from SD, and its key, read once into KEY (room for
+ * UINT16_MAX bytes). False when the key cannot be read or does not hash
+ * to the node's rbtree key (ngx_crc32_short() of it): the node is
+ * corrupt, or being rewritten under us. */
+static bool read_entry(const struct mem_reader *m, uint64_t node, const uint8_t *sd,
+                       unsigned char *key, struct shdict_entry *e)
 {
-    uint64_t hash;
-    unsigned char *key = malloc(klen ? klen : 1);
-    bool ok = key && mem_read_u64(m, node, &hash) &&
-              mem_read(m, node + NODE_DATA, key, klen) == 0 &&
-              (hash & 0xffffffffu) == crc32(0L, key, klen);
-    free(key);
-    return ok;
-}
-
-static void read_entry(const struct mem_reader *m, uint64_t node, const uint8_t *sd,
-                       struct shdict_entry *e)
-{
-    uint16_t klen;
     uint32_t vlen;
-    memcpy(&klen, sd + 2, 2);
+    uint64_t hash;
+    memcpy(&e->key_len, sd + 2, 2);
     memcpy(&vlen, sd + 4, 4);
     memcpy(&e->expires, sd + 8, 8);
     e->type = sd[1];
     e->value_len = vlen;
-    e->alloc = NODE_DATA + klen + (e->type == 5 ? 16 : vlen);
-    if (!inferior_text_read(m, node + NODE_DATA, klen, false, &e->key))
-        inferior_text_literal(&e->key, "?");
+    e->alloc = NODE_DATA + e->key_len + (e->type == 5 ? 16 : vlen);
+    if (!mem_read_u64(m, node, &hash) || mem_read(m, node + NODE_DATA, key, e->key_len) != 0 ||
+        (hash & 0xffffffffu) != crc32(0L, key, e->key_len))
+        return false;
+    inferior_text_set(&e->key, key, e->key_len);
+    return true;
 }
 
 static void keep_top(struct shdict_report *r, const struct shdict_entry *e)
@@ -70,6 +63,7 @@ bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone
     r->want_top = top < SHDICT_TOP_MAX ? top : SHDICT_TOP_MAX;
     uint64_t shctx, head, link;
     char name[TEXT_OUT], owner[TEXT_OUT];
+    unsigned char key[UINT16_MAX];
     text_terminal(&zone->name, name);
     if (!inferior_text_equals(&zone->owner, "ngx_http_lua_module") &&
         !inferior_text_equals(&zone->owner, "ngx_stream_lua_module")) {
@@ -101,12 +95,9 @@ bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone
             return false;
         }
         struct shdict_entry e;
-        read_entry(m, node, sd, &e);
-        uint16_t key_len;
-        memcpy(&key_len, sd + 2, 2);
-        if (!key_matches_hash(m, node, key_len)) {
+        if (!read_entry(m, node, sd, key, &e)) {
             snprintf(err, errlen, "zone \"%s\": the key of the node at 0x%llx (%u bytes) does "
-                     "not match its hash", name, (unsigned long long)node, key_len);
+                     "not match its hash", name, (unsigned long long)node, e.key_len);
             return false;
         }
         if (e.alloc > zone->addr + zone->size - node) {
@@ -115,10 +106,8 @@ bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone
                      (unsigned long long)e.alloc);
             return false;
         }
-        uint16_t klen;
-        memcpy(&klen, sd + 2, 2);
         r->keys++;
-        r->key_bytes += klen;
+        r->key_bytes += e.key_len;
         r->value_bytes += e.type == 5 ? 0 : e.value_len;
         r->alloc_bytes += e.alloc;
         r->by_type[e.type < SHDICT_TYPES ? e.type : 2]++;

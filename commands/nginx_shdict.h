@@ -9,6 +9,7 @@ enum { SHDICT_TOP_MAX = 100, SHDICT_TYPES = 6 };
 
 struct shdict_entry {
     struct inferior_text key;
+    uint16_t key_len;
     uint64_t alloc, value_len, expires;
     int type;
 };
