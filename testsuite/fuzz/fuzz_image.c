@@ -130,3 +130,23 @@ bool fuzz_image_parse(struct fuzz_image *img, const uint8_t *data, size_t len)
     link_image(img, nseg, nsym);
     return true;
 }
+
+uint64_t fuzz_image_mapped_file(pid_t pid, const char *which, char *path, size_t len)
+{
+    char maps[64], line[1024];
+    snprintf(maps, sizeof maps, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(maps, "r");
+    unsigned long long lo = 0, off;
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *file = strchr(line, '/');
+        found = file && strstr(file, which) &&
+                sscanf(line, "%llx-%*[0-9a-f] %*s %llx", &lo, &off) == 2 && off == 0;
+        if (found && path)
+            snprintf(path, len, "%s", file);
+    }
+    if (f)
+        fclose(f);
+    return found ? lo : 0;
+}

@@ -26,4 +26,9 @@ bool fuzz_image_save(const struct fuzz_image *img, const char *path);
 bool fuzz_image_parse(struct fuzz_image *img, const uint8_t *data, size_t len);
 void fuzz_image_free(struct fuzz_image *img);
 
+/* Where PID maps file offset 0 of the first file whose path contains
+ * WHICH: its load bias (PIE and shared objects link at 0), or 0. PATH
+ * (may be NULL) gets the file's path. */
+uint64_t fuzz_image_mapped_file(pid_t pid, const char *which, char *path, size_t len);
+
 #endif

@@ -54,28 +54,6 @@ static bool snap_symbol(void *ctx, const char *name, uint64_t *addr)
     return false;
 }
 
-/* Where PID maps file offset 0 of the first file whose path contains
- * WHICH: its load bias (PIE and shared objects link at 0). PATH gets it. */
-static uint64_t mapped_file(pid_t pid, const char *which, char *path, size_t len)
-{
-    char maps[64], line[1024];
-    snprintf(maps, sizeof maps, "/proc/%d/maps", (int)pid);
-    FILE *f = fopen(maps, "r");
-    unsigned long long lo = 0, off;
-    bool found = false;
-    while (f && !found && fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        char *file = strchr(line, '/');
-        found = file && strstr(file, which) &&
-                sscanf(line, "%llx-%*[0-9a-f] %*s %llx", &lo, &off) == 2 && off == 0;
-        if (found)
-            snprintf(path, len, "%s", file);
-    }
-    if (f)
-        fclose(f);
-    return found ? lo : 0;
-}
-
 /* Our names from the .dynsym of the file mapped at BIAS. */
 static void dynsym_lookup(struct snap *s, const char *file, uint64_t bias)
 {
@@ -114,11 +92,10 @@ static bool resolve_symbols(struct snap *s)
     if (n <= 0)
         return false;
     exe[n] = '\0';
-    char path[PATH_MAX];
-    uint64_t bias = mapped_file(s->pid, exe, path, sizeof path);
+    uint64_t bias = fuzz_image_mapped_file(s->pid, exe, NULL, 0);
     dynsym_lookup(s, link, bias);
-    if ((bias = mapped_file(s->pid, "/libc.so.6", libc, sizeof libc)) ||
-        (bias = mapped_file(s->pid, "/libc-2.", libc, sizeof libc)))
+    if ((bias = fuzz_image_mapped_file(s->pid, "/libc.so.6", libc, sizeof libc)) ||
+        (bias = fuzz_image_mapped_file(s->pid, "/libc-2.", libc, sizeof libc)))
         dynsym_lookup(s, libc, bias);
     return s->sym[0] != 0;
 }

@@ -51,22 +51,11 @@ static bool child_symbol(void *ctx, const char *name, uint64_t *addr)
 }
 
 /* Where PID mapped the libc we run on (same file: it is our child); by
- * name, as libc.so.6 is a link to libc-2.31.so before 2.34. */
+ * its real name, as libc.so.6 is a link to libc-2.31.so before 2.34. */
 static uint64_t libc_base_of(pid_t pid, const char *libc_path)
 {
     char real[512];
-    if (!realpath(libc_path, real))
-        return 0;
-    char path[64], line[512];
-    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    FILE *f = fopen(path, "r");
-    unsigned long long lo = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strstr(line, real) && sscanf(line, "%llx-", &lo) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return lo;
+    return realpath(libc_path, real) ? fuzz_image_mapped_file(pid, real, NULL, 0) : 0;
 }
 
 struct totals {
