@@ -21,7 +21,11 @@ rm -rf "$dir"
 "$top/demo/nginx-conf.sh" "$dir" "$vhosts" "$port"
 echo "demo: nginx with $vhosts virtual hosts in $dir"
 nginx -p "$dir" -c "$dir/nginx.conf"
-sleep 1
+# nginx creates its pid file before it writes the number into it.
+for _ in $(seq 1 100); do
+    grep -qs '^[0-9]' "$dir/logs/nginx.pid" && break
+    sleep 0.1
+done
 master=$(cat "$dir/logs/nginx.pid")
 echo "demo: master $master RSS $(rss "$master") after start"
 i=1
