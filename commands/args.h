@@ -32,9 +32,10 @@ bool args_parse_uint(const char *s, uint64_t max, uint64_t *out);
  * args_parse_uint, and the product must not overflow. */
 bool args_parse_size(const char *s, uint64_t *out);
 
-/* In args_usage.c (GDB errors): a->error if args_split refused; any word
- * left over is an error naming it. */
-void args_split_or_error(struct args *a, const char *args, const char *cmd);
+/* In args_usage.c (GDB errors): a->error if args_split refused; false
+ * when the words ask for --help, which is then printed (the command
+ * returns). Any word left over is an error naming it. */
+bool args_split_or_help(struct args *a, const char *args, const char *cmd);
 void args_require_done(const struct args *a, const char *cmd);
 
 #endif

@@ -2,10 +2,15 @@
 
 #include "ngxmem.h"
 
-void args_split_or_error(struct args *a, const char *args, const char *cmd)
+bool args_split_or_help(struct args *a, const char *args, const char *cmd)
 {
     if (!args_split(a, args))
         ngxmem_error("%s: %s (see help %s)", cmd, a->error, cmd);
+    if (!args_flag(a, "--help"))
+        return true;
+    const char *help = ngxmem_command_help(cmd);
+    ngxmem_printf("%s\n", help ? help : "no help");
+    return false;
 }
 
 void args_require_done(const struct args *a, const char *cmd)

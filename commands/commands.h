@@ -2,6 +2,13 @@
 #ifndef NGXMEM_COMMANDS_H
 #define NGXMEM_COMMANDS_H
 
+/* The last lines of every command's help: "apropos nginx" and "apropos
+ * heap" find every command, and each points to the overview. */
+#define NGXMEM_HELP_TAIL \
+    "--json: one JSON document (schema 1, see the README); --verbose: how the\n" \
+    "heap and nginx were found. Text fits \"set width\".\n" \
+    "Part of ngxmem (nginx and glibc heap memory): see help ngxmem.\n"
+
 void glibc_commands_register(void);
 void glibc_heap_map_register(void);
 void nginx_commands_register(void);

@@ -47,9 +47,9 @@ struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
     uint64_t pc;
     char err[256];
     if (ngxmem_try_eval_address("$pc", &pc, err, sizeof err) != 0)
-        ngxmem_error("%s: no registers to inspect (%s): attach with `gdb -p PID` or "
-                     "open a core with `gdb PROGRAM CORE` (a core without registers is "
-                     "truncated: gcore writes them last)", what, err);
+        ngxmem_error("%s: no process or core file (%s): attach with `gdb -p PID` or "
+                     "`attach PID`, or open a core with `gdb PROGRAM CORE` (a core without "
+                     "registers is truncated: gcore writes them last)", what, err);
     clock_gettime(CLOCK_MONOTONIC, &s->started);
     s->progress_shown = false;
     s->what = what;

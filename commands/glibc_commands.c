@@ -2,18 +2,10 @@
  * the glibc heap analysis. */
 #include "commands.h"
 
+#include "command_output.h"
 #include "format.h"
 #include "glibc_session.h"
 #include "ngxmem.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static double pct(uint64_t part, uint64_t whole)
-{
-    return whole ? 100.0 * (double)part / (double)whole : 0.0;
-}
 
 static uint64_t free_bytes_of(const struct glibc_stats *s, bool with_top)
 {
@@ -28,86 +20,96 @@ static uint64_t free_chunks_of(const struct glibc_stats *s)
            s->cls[CH_SMALL].count + s->cls[CH_LARGE].count + s->cls[CH_TOP].count;
 }
 
-static const char *segment_kind_name(enum segment_kind k)
+static const char *segment_kind_id(enum segment_kind k)
 {
-    return k == SEG_BRK ? "brk heap" : k == SEG_MMAP ? "mmap segment" : "thread heap";
+    return k == SEG_BRK ? "brk_heap" : k == SEG_MMAP ? "mmap_segment" : "thread_heap";
 }
 
 /* ---- glibc-arenas ---------------------------------------------------- */
 
-static void arenas_json(struct glibc_session *s)
+static const struct column arena_columns[] = {
+    { "index", "#", VAL_INT, 0, IN_BOTH },
+    { "address", "arena", VAL_ADDRESS, 2, IN_BOTH },
+    { "kind", "kind", VAL_ID, 0, IN_BOTH },
+    { "system_bytes", "system", VAL_BYTES, 0, IN_BOTH },
+    { "segment_count", "segs", VAL_COUNT, 4, IN_BOTH },
+    { "top_bytes", "top", VAL_BYTES, 3, IN_BOTH },
+    { "contiguous", "contig", VAL_BOOL, 5, IN_BOTH },
+    { "in_use_bytes", "in use", VAL_BYTES, 0, IN_BOTH },
+    { "free_bytes", "free", VAL_BYTES, 0, IN_BOTH },
+    { "free_percent", "free %", VAL_PERCENT, 0, IN_BOTH },
+    { "attached_thread_count", "threads", VAL_COUNT, 1, IN_BOTH },
+};
+
+static const struct column segment_columns[] = {
+    { "index", "#", VAL_INT, 0, IN_BOTH },
+    { "arena", "arena", VAL_INT, 0, IN_BOTH },
+    { "kind", "kind", VAL_ID, 0, IN_BOTH },
+    { "start", "start", VAL_ADDRESS, 0, IN_BOTH },
+    { "end", "end", VAL_ADDRESS, 1, IN_BOTH },
+    { "bytes", "size", VAL_BYTES, 0, IN_BOTH },
+};
+
+static void arenas_result(struct glibc_session *s, struct result *r)
 {
     const struct glibc_heap *h = &s->heap;
-    ngxmem_printf("{\"glibc\":\"%s\",\"main_arena\":%llu,\"found_by\":\"%s\",\"arenas\":[",
-                  h->st.version, (unsigned long long)h->st.main_arena, h->st.found_by);
+    glibc_session_describe(s, r);
+    result_table(r, "arenas", NULL, arena_columns, ARRAY_LEN(arena_columns));
+    uint64_t sys = 0, top = 0, used = 0, freeb = 0, threads = 0;
     for (int i = 0; i < h->narenas; i++) {
         const struct glibc_arena *a = &h->arenas[i];
         const struct glibc_stats *st = &s->stats.per_arena[i];
-        ngxmem_printf("%s{\"addr\":%llu,\"main\":%s,\"system_mem\":%llu,\"segments\":%d,"
-                      "\"top_size\":%llu,\"contiguous\":%s,\"in_use_bytes\":%llu,"
-                      "\"free_bytes\":%llu,\"attached_threads\":%llu}",
-                      i ? "," : "", (unsigned long long)a->addr, a->is_main ? "true" : "false",
-                      (unsigned long long)a->system_mem, a->nsegments,
-                      (unsigned long long)a->top_size, a->noncontiguous ? "false" : "true",
-                      (unsigned long long)st->cls[CH_IN_USE].bytes,
-                      (unsigned long long)free_bytes_of(st, true),
-                      (unsigned long long)a->attached_threads);
+        uint64_t f = free_bytes_of(st, true);
+        struct value row[] = {
+            val_int(i), val_address(a->addr), val_id(a->is_main ? "main" : "thread"),
+            val_bytes(a->system_mem), val_count((uint64_t)a->nsegments), val_bytes(a->top_size),
+            val_bool(!a->noncontiguous), val_bytes(st->cls[CH_IN_USE].bytes), val_bytes(f),
+            val_percent(f, a->system_mem), val_count(a->attached_threads),
+        };
+        result_row(r, row);
+        sys += a->system_mem;
+        top += a->top_size;
+        used += st->cls[CH_IN_USE].bytes;
+        freeb += f;
+        threads += a->attached_threads;
     }
-    ngxmem_printf("],\"mmapped\":{\"known\":%s,\"count\":%d,\"bytes\":%llu}}\n",
-                  h->st.mp ? "true" : "false", h->st.n_mmaps,
-                  (unsigned long long)h->st.mmapped_mem);
+    struct value total[] = {
+        val_none(), val_none(), val_id("total"), val_bytes(sys), val_count((uint64_t)h->nsegments),
+        val_bytes(top), val_none(), val_bytes(used), val_bytes(freeb), val_percent(freeb, sys),
+        val_count(threads),
+    };
+    result_total(r, total);
+    result_facts(r, "mmapped", NULL);
+    result_fact(r, "chunk_count", "mmapped chunks",
+                h->st.mp ? val_count((uint64_t)h->st.n_mmaps) : val_none(),
+                h->st.mp ? NULL : "mp_ not found");
+    result_fact(r, "bytes", "mmapped bytes", h->st.mp ? val_bytes(h->st.mmapped_mem) : val_none(),
+                NULL);
+    result_table(r, "segments", "Heap segments:", segment_columns,
+                 ARRAY_LEN(segment_columns));
+    for (int i = 0; i < h->nsegments; i++) {
+        const struct glibc_segment *g = &h->segments[i];
+        struct value row[] = {
+            val_int(i), val_int(g->arena), val_id(segment_kind_id(g->kind)), val_address(g->start),
+            val_address(g->end), val_bytes(g->end - g->start),
+        };
+        result_row(r, row);
+    }
 }
 
 static void glibc_arenas_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    glibc_session_open(&s, "glibc-arenas", args, 0);
-    bool json = args_flag(&s.args, "--json");
+    RESULT r;
+    if (!glibc_session_open(&s, "glibc-arenas", args, 0))
+        return;
+    struct output_options o = output_options(&s.args);
     args_require_done(&s.args, "glibc-arenas");
     glibc_session_walk_stats(&s, "glibc-arenas", -1);
-    if (json) {
-        arenas_json(&s);
-        return;
-    }
-    const struct glibc_heap *h = &s.heap;
-    char b[6][32];
-    glibc_session_print_header(&s);
-    ngxmem_printf("%-4s %-18s %-6s %12s %5s %12s %-10s %12s %12s %7s %7s\n", "#", "arena",
-                  "kind", "system_mem", "segs", "top", "contiguous", "in use", "free",
-                  "free %", "threads");
-    uint64_t sys = 0, top = 0, used = 0, freeb = 0;
-    for (int i = 0; i < h->narenas; i++) {
-        const struct glibc_arena *a = &h->arenas[i];
-        const struct glibc_stats *st = &s.stats.per_arena[i];
-        uint64_t f = free_bytes_of(st, true);
-        ngxmem_printf("%-4d 0x%-16llx %-6s %12s %5d %12s %-10s %12s %12s %6.1f%% %7llu\n", i,
-                      (unsigned long long)a->addr, a->is_main ? "main" : "thread",
-                      format_bytes(a->system_mem, b[0], 32), a->nsegments,
-                      format_bytes(a->top_size, b[1], 32), a->noncontiguous ? "no" : "yes",
-                      format_bytes(st->cls[CH_IN_USE].bytes, b[2], 32),
-                      format_bytes(f, b[3], 32), pct(f, a->system_mem),
-                      (unsigned long long)a->attached_threads);
-        sys += a->system_mem;
-        top += a->top_size;
-        used += st->cls[CH_IN_USE].bytes;
-        freeb += f;
-    }
-    ngxmem_printf("%-4s %-18s %-6s %12s %5d %12s %-10s %12s %12s %6.1f%%\n", "", "total", "",
-                  format_bytes(sys, b[0], 32), h->nsegments, format_bytes(top, b[1], 32), "",
-                  format_bytes(used, b[2], 32), format_bytes(freeb, b[3], 32), pct(freeb, sys));
-    if (h->st.mp)
-        ngxmem_printf("mmapped chunks: %d, %s (mp_.n_mmaps, mp_.mmapped_mem)\n", h->st.n_mmaps,
-                      format_bytes(h->st.mmapped_mem, b[4], 32));
-    else
-        ngxmem_printf("mmapped chunks: unknown (mp_ not found)\n");
-    for (int i = 0; i < h->nsegments; i++) {
-        const struct glibc_segment *g = &h->segments[i];
-        ngxmem_printf("  segment %-3d arena %-3d %-12s 0x%llx-0x%llx %s\n", i, g->arena,
-                      segment_kind_name(g->kind), (unsigned long long)g->start,
-                      (unsigned long long)g->end, format_bytes(g->end - g->start, b[5], 32));
-    }
-    glibc_session_print_warnings(&s);
+    result_init(&r, "glibc-arenas");
+    arenas_result(&s, &r);
+    command_emit(&r, &o);
 }
 
 /* ---- glibc-free-chunks ----------------------------------------------- */
@@ -137,126 +139,117 @@ static uint64_t arena_bytes(const struct glibc_heap *h, int arena)
     return sys;
 }
 
-static void free_chunks_json(struct glibc_session *s, const struct glibc_stats *t, int arena)
+static const struct column bucket_columns[] = {
+    { "size", "size", VAL_TEXT, 0, TEXT_ONLY },
+    { "from_bytes", "from", VAL_BYTES, 0, JSON_ONLY },
+    { "to_bytes", "to", VAL_BYTES, 0, JSON_ONLY },
+    { "chunk_count", "chunks", VAL_COUNT, 0, IN_BOTH },
+    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
+    { "free_percent", "% free", VAL_PERCENT, 0, IN_BOTH },
+    { "tcache_count", "tcache", VAL_COUNT, 2, IN_BOTH },
+    { "fastbin_count", "fastbin", VAL_COUNT, 3, IN_BOTH },
+    { "unsorted_count", "unsorted", VAL_COUNT, 4, IN_BOTH },
+    { "small_count", "small", VAL_COUNT, 5, IN_BOTH },
+    { "large_count", "large", VAL_COUNT, 6, IN_BOTH },
+    { "top_count", "top", VAL_COUNT, 1, IN_BOTH },
+};
+
+static const struct column class_columns[] = {
+    { "class", "class", VAL_ID, 0, IN_BOTH },
+    { "chunk_count", "chunks", VAL_COUNT, 0, IN_BOTH },
+    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
+    { "free_percent", "% free", VAL_PERCENT, 0, IN_BOTH },
+};
+
+static void free_chunks_result(struct glibc_session *s, const struct glibc_stats *t, int arena,
+                               struct result *r)
 {
     const struct glibc_heap *h = &s->heap;
-    uint64_t fb = free_bytes_of(t, true);
-    ngxmem_printf("{\"glibc\":\"%s\",\"arena\":", h->st.version);
-    if (arena < 0)
-        ngxmem_printf("\"all\"");
-    else
-        ngxmem_printf("%llu", (unsigned long long)h->arenas[arena].addr);
-    ngxmem_printf(",\"buckets\":[");
-    bool first = true;
-    for (int b = 0; b < SIZE_BUCKETS; b++) {
-        struct count_bytes sum = free_bucket(t, b);
+    uint64_t fb = free_bytes_of(t, true), sys = arena_bytes(h, arena);
+    char lo[32], hi[32];
+    glibc_session_describe(s, r);
+    result_facts(r, NULL, NULL);
+    result_fact(r, "arena", "arena", arena < 0 ? val_id("all") : val_address(h->arenas[arena].addr),
+                NULL);
+    result_table(r, "free_by_size", "Free chunks by size:", bucket_columns,
+                 ARRAY_LEN(bucket_columns));
+    for (int bk = 0; bk < SIZE_BUCKETS; bk++) {
+        struct count_bytes sum = free_bucket(t, bk);
         if (!sum.count)
             continue;
-        ngxmem_printf("%s{\"min_size\":%llu,\"max_size\":%llu,\"count\":%llu,\"bytes\":%llu,"
-                      "\"by_class\":{", first ? "" : ",", 1ull << b, (2ull << b) - 1,
-                      (unsigned long long)sum.count, (unsigned long long)sum.bytes);
+        struct value row[ARRAY_LEN(bucket_columns)] = {
+            val_text(r, "[%s, %s)", format_bytes(1ull << bk, lo, sizeof lo),
+                     format_bytes(2ull << bk, hi, sizeof hi)),
+            val_bytes(1ull << bk), val_bytes(2ull << bk), val_count(sum.count),
+            val_bytes(sum.bytes), val_percent(sum.bytes, fb),
+        };
         for (int k = 0; k < NFREE; k++)
-            ngxmem_printf("%s\"%s\":%llu", k ? "," : "", chunk_class_names[free_classes[k]],
-                          (unsigned long long)t->bucket[free_classes[k]][b].count);
-        ngxmem_printf("}}");
-        first = false;
+            row[6 + k] = val_count(t->bucket[free_classes[k]][bk].count);
+        result_row(r, row);
     }
-    uint64_t sys = arena_bytes(h, arena);
-    ngxmem_printf("],\"totals\":{\"free_bytes\":%llu,\"free_chunks\":%llu,"
-                  "\"tcache_bytes\":%llu,\"tcache_chunks\":%llu,\"fastbin_bytes\":%llu,"
-                  "\"fastbin_chunks\":%llu,\"unsorted_bytes\":%llu,\"small_bytes\":%llu,"
-                  "\"large_bytes\":%llu,\"top_bytes\":%llu,\"top_chunks\":%llu,"
-                  "\"trapped_bytes\":%llu,\"trimmable_bytes\":%llu,\"largest_free\":%llu,"
-                  "\"in_use_bytes\":%llu,\"in_use_chunks\":%llu,\"arena_bytes\":%llu,"
-                  "\"free_below_highest_in_use\":%llu}}\n",
-                  (unsigned long long)fb, (unsigned long long)free_chunks_of(t),
-                  (unsigned long long)t->cls[CH_TCACHE].bytes,
-                  (unsigned long long)t->cls[CH_TCACHE].count,
-                  (unsigned long long)t->cls[CH_FAST].bytes,
-                  (unsigned long long)t->cls[CH_FAST].count,
-                  (unsigned long long)t->cls[CH_UNSORTED].bytes,
-                  (unsigned long long)t->cls[CH_SMALL].bytes,
-                  (unsigned long long)t->cls[CH_LARGE].bytes,
-                  (unsigned long long)t->cls[CH_TOP].bytes,
-                  (unsigned long long)t->cls[CH_TOP].count,
-                  (unsigned long long)free_bytes_of(t, false), (unsigned long long)t->trimmable,
-                  (unsigned long long)t->largest_free,
-                  (unsigned long long)t->cls[CH_IN_USE].bytes,
-                  (unsigned long long)t->cls[CH_IN_USE].count, (unsigned long long)sys,
-                  (unsigned long long)t->free_below_highest_in_use);
-}
-
-static void size_range(int b, char *out, size_t n)
-{
-    char lo[32], hi[32];
-    snprintf(out, n, "[%s, %s)", format_bytes(1ull << b, lo, sizeof lo),
-             format_bytes(2ull << b, hi, sizeof hi));
+    result_table(r, "free_by_class", "Free chunks by class:", class_columns,
+                 ARRAY_LEN(class_columns));
+    for (int k = 0; k < NFREE; k++) {
+        const struct count_bytes *cb = &t->cls[free_classes[k]];
+        struct value row[] = { val_id(chunk_class_names[free_classes[k]]), val_count(cb->count),
+                               val_bytes(cb->bytes), val_percent(cb->bytes, fb) };
+        result_row(r, row);
+    }
+    struct value total[] = { val_id("total"), val_count(free_chunks_of(t)), val_bytes(fb),
+                             val_percent(fb, fb) };
+    result_total(r, total);
+    result_facts(r, NULL, NULL);
+    result_fact(r, "free_bytes", "free", val_bytes(fb), "%.1f%% of the arena memory",
+                sys ? 100.0 * (double)fb / (double)sys : 0.0);
+    result_fact(r, "system_bytes", "arena memory", val_bytes(sys), "from the OS: system_mem");
+    result_fact(r, "in_use_bytes", "in use", val_bytes(t->cls[CH_IN_USE].bytes), NULL);
+    result_fact(r, "in_use_chunk_count", "chunks in use", val_count(t->cls[CH_IN_USE].count),
+                NULL);
+    result_fact(r, "largest_free_bytes", "largest free chunk", val_bytes(t->largest_free),
+                "top excluded");
+    result_fact(r, "largest_free_address", "at", val_address(t->largest_free_addr), NULL);
+    result_fact(r, "trapped_bytes", "trapped below the top", val_bytes(free_bytes_of(t, false)),
+                "free, but shrinking the heap cannot return it");
+    result_fact(r, "pinned_bytes", "free below highest in use",
+                val_bytes(t->free_below_highest_in_use), "pinned by live chunks above them");
+    result_fact(r, "trimmable_bytes", "malloc_trim(0) returns", val_bytes(t->trimmable), NULL);
+    result_fact(r, "trim_madvise_bytes", "  by madvise", val_bytes(t->trim_madvise),
+                "of free pages");
+    result_fact(r, "trim_top_bytes", "  by shrinking the top", val_bytes(t->trim_top),
+                "of the main heap");
 }
 
 static void glibc_free_chunks_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    glibc_session_open(&s, "glibc-free-chunks", args, 0);
-    bool json = args_flag(&s.args, "--json");
+    RESULT r;
+    if (!glibc_session_open(&s, "glibc-free-chunks", args, 0))
+        return;
+    struct output_options o = output_options(&s.args);
     int arena = glibc_session_arena(&s, "glibc-free-chunks");
     args_require_done(&s.args, "glibc-free-chunks");
     glibc_session_walk_stats(&s, "glibc-free-chunks", arena);
     const struct glibc_stats *t = arena < 0 ? &s.stats.total : &s.stats.per_arena[arena];
-    if (json) {
-        free_chunks_json(&s, t, arena);
-        return;
-    }
-    char b[8][32], range[48];
-    uint64_t fb = free_bytes_of(t, true), sys = arena_bytes(&s.heap, arena);
-    glibc_session_print_header(&s);
-    ngxmem_printf("Free chunks in %s:\n\n", arena < 0 ? "all arenas" : "one arena");
-    ngxmem_printf("%-22s %10s %12s %7s %8s %8s %8s %8s %8s %4s\n", "size", "chunks", "bytes",
-                  "% free", "tcache", "fastbin", "unsorted", "small", "large", "top");
-    for (int bk = 0; bk < SIZE_BUCKETS; bk++) {
-        struct count_bytes sum = free_bucket(t, bk);
-        if (!sum.count)
-            continue;
-        size_range(bk, range, sizeof range);
-        ngxmem_printf("%-22s %10llu %12s %6.1f%%", range, (unsigned long long)sum.count,
-                      format_bytes(sum.bytes, b[0], 32), pct(sum.bytes, fb));
-        for (int k = 0; k < NFREE; k++)
-            ngxmem_printf(" %*llu", k == NFREE - 1 ? 4 : 8,
-                          (unsigned long long)t->bucket[free_classes[k]][bk].count);
-        ngxmem_printf("\n");
-    }
-    ngxmem_printf("\n%-22s %10s %12s %7s\n", "class", "chunks", "bytes", "% free");
-    for (int k = 0; k < NFREE; k++) {
-        const struct count_bytes *cb = &t->cls[free_classes[k]];
-        ngxmem_printf("%-22s %10llu %12s %6.1f%%\n", chunk_class_names[free_classes[k]],
-                      (unsigned long long)cb->count, format_bytes(cb->bytes, b[0], 32),
-                      pct(cb->bytes, fb));
-    }
-    ngxmem_printf("%-22s %10llu %12s %6.1f%%\n\n", "total", (unsigned long long)free_chunks_of(t),
-                  format_bytes(fb, b[0], 32), 100.0);
-    ngxmem_printf("free bytes:                  %s = %.1f%% of %s arena memory\n",
-                  format_bytes(fb, b[1], 32), pct(fb, sys), format_bytes(sys, b[2], 32));
-    ngxmem_printf("in use:                      %s in %llu chunks\n",
-                  format_bytes(t->cls[CH_IN_USE].bytes, b[3], 32),
-                  (unsigned long long)t->cls[CH_IN_USE].count);
-    ngxmem_printf("largest free chunk:          %s at 0x%llx (top excluded)\n",
-                  format_bytes(t->largest_free, b[4], 32),
-                  (unsigned long long)t->largest_free_addr);
-    ngxmem_printf("trapped below the top:       %s (free, but shrinking the heap cannot "
-                  "return it)\n", format_bytes(free_bytes_of(t, false), b[5], 32));
-    ngxmem_printf("free below highest in-use:   %s (pinned by live chunks above them)\n",
-                  format_bytes(t->free_below_highest_in_use, b[6], 32));
-    ngxmem_printf("malloc_trim(0) would return: %s (%s by madvise of free pages, %s by "
-                  "shrinking the main heap top)\n", format_bytes(t->trimmable, b[7], 32),
-                  format_bytes(t->trim_madvise, b[0], 32), format_bytes(t->trim_top, b[1], 32));
-    glibc_session_print_warnings(&s);
+    result_init(&r, "glibc-free-chunks");
+    free_chunks_result(&s, t, arena, &r);
+    command_emit(&r, &o);
 }
 
 /* ---- glibc-chunks ---------------------------------------------------- */
 
+static const struct column chunk_columns[] = {
+    { "address", "chunk", VAL_ADDRESS, 0, IN_BOTH },
+    { "size_bytes", "size", VAL_COUNT, 2, JSON_ONLY },
+    { "size", "size", VAL_BYTES, 0, TEXT_ONLY },
+    { "class", "class", VAL_ID, 0, IN_BOTH },
+    { "arena", "arena", VAL_INT, 1, IN_BOTH },
+};
+
 struct chunk_listing {
-    bool want_free, want_used, json;
-    uint64_t min_size, limit, shown, matched;
+    struct result *r;
+    bool want_free, want_used;
+    uint64_t min_size, limit, shown, matched;   /* limit 0: all */
 };
 
 static void list_chunk(void *arg, const struct glibc_chunk *c)
@@ -266,17 +259,11 @@ static void list_chunk(void *arg, const struct glibc_chunk *c)
     if ((is_free && !l->want_free) || (!is_free && !l->want_used) || c->size < l->min_size)
         return;
     l->matched++;
-    if (l->shown >= l->limit)
+    if (l->limit && l->shown >= l->limit)
         return;
-    char b[32];
-    if (l->json)
-        ngxmem_printf("%s{\"addr\":%llu,\"size\":%llu,\"class\":\"%s\",\"arena\":%d}",
-                      l->shown ? "," : "", (unsigned long long)c->addr,
-                      (unsigned long long)c->size, chunk_class_names[c->cls], c->arena);
-    else
-        ngxmem_printf("0x%016llx %12llu %10s  %-9s arena %d\n", (unsigned long long)c->addr,
-                      (unsigned long long)c->size, format_bytes(c->size, b, sizeof b),
-                      chunk_class_names[c->cls], c->arena);
+    struct value row[] = { val_address(c->addr), val_count(c->size), val_bytes(c->size),
+                           val_id(chunk_class_names[c->cls]), val_int(c->arena) };
+    result_row(l->r, row);
     l->shown++;
 }
 
@@ -284,9 +271,12 @@ static void glibc_chunks_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    glibc_session_open(&s, "glibc-chunks", args, GLIBC_EXACT_UNSORTED);
-    struct chunk_listing l = { .want_free = true, .want_used = true, .limit = 100 };
-    l.json = args_flag(&s.args, "--json");
+    RESULT r;
+    if (!glibc_session_open(&s, "glibc-chunks", args, GLIBC_EXACT_UNSORTED))
+        return;
+    result_init(&r, "glibc-chunks");
+    struct chunk_listing l = { .r = &r, .want_free = true, .want_used = true };
+    struct output_options o = output_options(&s.args);
     bool only_free = args_flag(&s.args, "--free"), only_used = args_flag(&s.args, "--used");
     if (only_free || only_used) {
         l.want_free = only_free;
@@ -298,52 +288,54 @@ static void glibc_chunks_command(const char *args, int from_tty)
         ngxmem_error("glibc-chunks: --min-size needs a size (e.g. 4096, 64K, 1M)");
     v = args_value(&s.args, "--limit", &missing);
     if (missing || (v && !args_parse_size(v, &l.limit)))
-        ngxmem_error("glibc-chunks: --limit needs a count");
+        ngxmem_error("glibc-chunks: --limit needs a count (0: all)");
+    /* text shows the first 100 unless asked; JSON lists all unless asked */
+    if (!v && !o.json)
+        l.limit = 100;
     int arena = glibc_session_arena(&s, "glibc-chunks");
     args_require_done(&s.args, "glibc-chunks");
     char err[512];
-    if (l.json)
-        ngxmem_printf("{\"chunks\":[");
-    else
-        ngxmem_printf("%-18s %12s %10s  %-9s %s\n", "chunk", "size", "", "class", "arena");
+    glibc_session_describe(&s, &r);
+    result_table(&r, "chunks", NULL, chunk_columns, ARRAY_LEN(chunk_columns));
     if (!glibc_heap_walk(&s.heap, arena, list_chunk, &l, err, sizeof err))
         ngxmem_error("glibc-chunks: %s", err);
     gdb_reader_done(&s.progress);
-    if (l.json) {
-        ngxmem_printf("],\"matched\":%llu,\"shown\":%llu}\n", (unsigned long long)l.matched,
-                      (unsigned long long)l.shown);
-        return;
-    }
-    ngxmem_printf("%llu chunk%s matched, %llu shown%s\n", (unsigned long long)l.matched,
-                  l.matched == 1 ? "" : "s", (unsigned long long)l.shown,
-                  l.matched > l.shown ? " (raise --limit for more)" : "");
+    result_facts(&r, NULL, NULL);
+    result_fact(&r, "matched_count", "chunks matched", val_count(l.matched), NULL);
+    result_fact(&r, "shown_count", "shown", val_count(l.shown),
+                l.matched > l.shown ? "raise --limit for more, 0 for all" : NULL);
+    result_fact(&r, "truncated", "truncated", val_bool(l.matched > l.shown), NULL);
+    command_emit(&r, &o);
 }
 
 static const char arenas_help[] =
     "Show glibc malloc arenas of the inferior.\n"
-    "Usage: glibc-arenas [--json]\n"
+    "Usage: glibc-arenas [--json] [--verbose]\n"
     "Per arena: address, system_mem (memory obtained from the OS), heap segments,\n"
     "top chunk size, contiguity, bytes in use and free (walked), attached threads;\n"
     "then mmapped chunks (mp_) and every heap segment. Many arenas each holding\n"
     "much free memory point at MALLOC_ARENA_MAX tuning.\n"
+    NGXMEM_HELP_TAIL
     "Example: glibc-arenas";
 
 static const char free_chunks_help[] =
     "Show where glibc's free memory is: free-chunk size distribution and what could return.\n"
-    "Usage: glibc-free-chunks [--arena all|main|N|ADDR] [--json]\n"
+    "Usage: glibc-free-chunks [--arena all|main|N|ADDR] [--json] [--verbose]\n"
     "Free chunks by power-of-two size, split by class (tcache, fastbin, unsorted,\n"
     "small, large, top), with totals, the largest free chunk, bytes trapped below\n"
     "the top (free but not returnable by shrinking the heap) and what\n"
     "malloc_trim(0) would return, computed as glibc 2.36 does it. Large trapped\n"
     "bytes with small trimmable bytes mean fragmentation: live chunks pin the pages.\n"
-    "--json prints {\"totals\": {free_bytes, free_chunks, tcache_bytes, ...}, ...}.\n"
+    NGXMEM_HELP_TAIL
     "Example: glibc-free-chunks --arena main";
 
 static const char chunks_help[] =
     "List glibc heap chunks, in address order.\n"
-    "Usage: glibc-chunks [--free|--used] [--min-size N] [--limit N] [--arena A] [--json]\n"
+    "Usage: glibc-chunks [--free|--used] [--min-size N] [--limit N] [--arena A] [--json] [--verbose]\n"
     "Each chunk: address, size, class (in use, tcache, fastbin, unsorted, small,\n"
-    "large, top, fencepost) and arena. Default limit 100; sizes take K/M/G.\n"
+    "large, top, fencepost) and arena. Text shows the first 100 unless --limit\n"
+    "says (0: all); --json lists all unless --limit says. Sizes take K/M/G.\n"
+    NGXMEM_HELP_TAIL
     "Example: glibc-chunks --free --min-size 64K --limit 20";
 
 void glibc_commands_register(void)

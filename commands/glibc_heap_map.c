@@ -1,5 +1,6 @@
 #include "glibc_heap_map.h"
 
+#include "command_output.h"
 #include "commands.h"
 #include "format.h"
 #include "ngxmem.h"
@@ -7,15 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CELLS_PER_ROW = 64, DEFAULT_CELLS = 2048, MAX_CELLS = 1 << 18, PAGE = 4096 };
+enum { DEFAULT_CELLS = 2048, MAX_CELLS = 1 << 18, PAGE = 4096 };
 
 /* What a cell shows, most bytes wins. */
 enum map_kind { MK_USED, MK_OWNED, MK_FREE, MK_FAST, MK_TCACHE, MK_TOP, MK_FENCE, MK_COUNT };
 static const char map_chars[MK_COUNT] = { '#', '?', '.', 'f', 't', '_', '|' };
 
 struct map_cells {
-    bool json;
-    int printed;                   /* segments printed so far */
     uint64_t start, cell;
     size_t ncells;
     uint64_t (*bytes)[MK_COUNT];
@@ -101,7 +100,13 @@ static void free_cells(struct map_cells *m)
     m->owner_bytes = NULL;
 }
 
-static void print_segment(struct glibc_session *s, int si, struct map_cells *m)
+static const char *segment_kind_id(enum segment_kind k)
+{
+    return k == SEG_BRK ? "brk_heap" : k == SEG_MMAP ? "mmap_segment" : "thread_heap";
+}
+
+static void map_segment(struct glibc_session *s, int si, struct map_cells *m, struct result *r,
+                        char *row)
 {
     const struct glibc_segment *g = &s->heap.segments[si];
     const struct glibc_arena *a = &s->heap.arenas[g->arena];
@@ -113,46 +118,40 @@ static void print_segment(struct glibc_session *s, int si, struct map_cells *m)
     memset(m->owner_char, 0, m->ncells);
     memset(m->owner_bytes, 0, m->ncells * sizeof *m->owner_bytes);
     if (!glibc_heap_walk_segment(&s->heap, si, map_chunk, m, err, sizeof err))
-        ngxmem_error("glibc-heap-map: %s", err);
+        ngxmem_error("%s: %s", r->command, err);
     gdb_reader_done(&s->progress);
-    const char *kind = g->kind == SEG_BRK ? "brk heap" : g->kind == SEG_MMAP ? "mmap segment"
-                                                                             : "thread heap";
-    if (m->json)
-        ngxmem_printf("%s{\"segment\":%d,\"kind\":\"%s\",\"arena\":%d,\"start\":%llu,"
-                      "\"end\":%llu,\"cell\":%llu,\"rows\":[", m->printed ? "," : "", si, kind,
-                      g->arena, (unsigned long long)g->start, (unsigned long long)g->end,
-                      (unsigned long long)m->cell);
-    else
-        ngxmem_printf("\nsegment %d: %s of arena %d (0x%llx), 0x%llx-0x%llx, %s, cell %s\n", si,
-                      kind, g->arena, (unsigned long long)a->addr, (unsigned long long)g->start,
-                      (unsigned long long)g->end, format_bytes(g->end - g->start, b[0], 32),
-                      format_bytes(m->cell, b[1], 32));
-    m->printed++;
-    char row[CELLS_PER_ROW + 1];
-    for (size_t r = 0; r < m->ncells; r += CELLS_PER_ROW) {
-        size_t n = 0;
-        for (; n < CELLS_PER_ROW && r + n < m->ncells; n++) {
-            uint64_t cell_addr = m->start + (r + n) * m->cell;
-            bool top_here = a->top >= cell_addr && a->top < cell_addr + m->cell;
-            row[n] = top_here ? 'T' : cell_char(m, r + n);
-        }
-        row[n] = '\0';
-        bool last = r + CELLS_PER_ROW >= m->ncells;
-        if (m->json)
-            ngxmem_printf("%s\"%s\"", r ? "," : "", row);
-        else
-            ngxmem_printf("  0x%012llx %s%s\n", (unsigned long long)(m->start + r * m->cell), row,
-                          last && g->kind == SEG_BRK && !a->noncontiguous ? "> brk" : "");
+    const char *kind = segment_kind_id(g->kind);
+    struct value title = val_text(r, "segment %d: %s of arena %d, %s from 0x%llx, cell %s", si,
+                                  g->kind == SEG_BRK ? "brk heap" : g->kind == SEG_MMAP
+                                      ? "mmap segment" : "thread heap",
+                                  g->arena, format_bytes(g->end - g->start, b[0], 32),
+                                  (unsigned long long)g->start, format_bytes(m->cell, b[1], 32));
+    struct block *blk = result_map(r, "segments", title.s);
+    if (g->kind == SEG_BRK && !a->noncontiguous)
+        blk->map_end_mark = "> brk";
+    result_fact(r, "index", "segment", val_int(si), NULL);
+    result_fact(r, "kind", "kind", val_id(kind), NULL);
+    result_fact(r, "arena", "arena", val_int(g->arena), NULL);
+    result_fact(r, "start", "start", val_address(g->start), NULL);
+    result_fact(r, "end", "end", val_address(g->end), NULL);
+    result_fact(r, "bytes", "size", val_bytes(g->end - g->start), NULL);
+    for (size_t i = 0; i < m->ncells; i++) {
+        uint64_t cell_addr = m->start + i * m->cell;
+        bool top_here = a->top >= cell_addr && a->top < cell_addr + m->cell;
+        row[i] = top_here ? 'T' : cell_char(m, i);
     }
-    if (m->json)
-        ngxmem_printf("]}");
+    result_map_cells(r, m->start, m->cell, row, m->ncells);
 }
 
-void glibc_heap_map_print(struct glibc_session *s, int arena, uint64_t cell, bool json,
-                          const struct heap_map_overlay *overlay)
+static void free_row(char **row)
 {
-    struct map_cells m __attribute__((cleanup(free_cells))) = { .overlay = overlay,
-                                                                .json = json };
+    free(*row);
+}
+
+void glibc_heap_map_result(struct glibc_session *s, int arena, uint64_t cell,
+                           const struct heap_map_overlay *overlay, struct result *r)
+{
+    struct map_cells m __attribute__((cleanup(free_cells))) = { .overlay = overlay };
     m.cell = cell ? cell : choose_cell(&s->heap, arena);
     size_t most = 0;
     for (int i = 0; i < s->heap.nsegments; i++) {
@@ -162,54 +161,54 @@ void glibc_heap_map_print(struct glibc_session *s, int arena, uint64_t cell, boo
             most = n;
     }
     if (most > MAX_CELLS)
-        ngxmem_error("glibc-heap-map: %zu cells in one segment; use a larger --cell", most);
+        ngxmem_error("%s: %zu cells in one segment; use a larger --cell", r->command, most);
     m.bytes = calloc(most ? most : 1, sizeof *m.bytes);
     m.owner_char = calloc(most ? most : 1, 1);
     m.owner_bytes = calloc(most ? most : 1, sizeof *m.owner_bytes);
-    if (!m.bytes || !m.owner_char || !m.owner_bytes)
-        ngxmem_error("glibc-heap-map: out of memory");
-    if (json)
-        ngxmem_printf("{\"legend\":\"#used .free f fastbin t tcache _ top | fencepost T top%s%s\","
-                      "\"segments\":[", overlay && overlay->legend ? " " : "",
-                      overlay && overlay->legend ? overlay->legend : "");
-    else
-        ngxmem_printf("legend: # in use, . free (bins), f fastbin, t tcache, _ top, | fencepost, "
-                      "T top chunk starts%s%s\n", overlay && overlay->legend ? ", " : "",
-                      overlay && overlay->legend ? overlay->legend : "");
+    char *row __attribute__((cleanup(free_row))) = malloc(most ? most : 1);
+    if (!m.bytes || !m.owner_char || !m.owner_bytes || !row)
+        ngxmem_error("%s: out of memory", r->command);
+    r->legend = overlay && overlay->legend ? overlay->legend : GLIBC_MAP_LEGEND;
     for (int i = 0; i < s->heap.nsegments; i++)
         if (arena < 0 || s->heap.segments[i].arena == arena)
-            print_segment(s, i, &m);
-    if (json)
-        ngxmem_printf("]}\n");
+            map_segment(s, i, &m, r, row);
 }
 
 static const char heap_map_help[] =
     "Draw every glibc heap segment as a map: what holds the memory below the top.\n"
-    "Usage: glibc-heap-map [--arena all|main|N|ADDR] [--cell SIZE] [--json]\n"
+    "Usage: glibc-heap-map [--arena all|main|N|ADDR] [--cell SIZE] [--json] [--verbose]\n"
     "One character per cell (default: a power of two >= 4 KiB giving at most 2048\n"
     "cells per segment): # in use, . free, f fastbin, t tcache, _ top, | fencepost;\n"
     "T marks where the top chunk starts and '> brk' the end of the brk heap. Free\n"
     "cells ('.') far below T are memory that only malloc_trim's madvise can return.\n"
+    NGXMEM_HELP_TAIL
     "Example: glibc-heap-map --arena main --cell 64K";
 
 static void glibc_heap_map_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    glibc_session_open(&s, "glibc-heap-map", args, 0);
+    RESULT r;
+    if (!glibc_session_open(&s, "glibc-heap-map", args, 0))
+        return;
     int arena = glibc_session_arena(&s, "glibc-heap-map");
+    uint64_t cell = heap_map_cell_option(&s.args, "glibc-heap-map");
+    struct output_options o = output_options(&s.args);
+    args_require_done(&s.args, "glibc-heap-map");
+    result_init(&r, "glibc-heap-map");
+    glibc_session_describe(&s, &r);
+    glibc_heap_map_result(&s, arena, cell, NULL, &r);
+    command_emit(&r, &o);
+}
+
+uint64_t heap_map_cell_option(struct args *a, const char *cmd)
+{
     bool missing;
     uint64_t cell = 0;
-    const char *v = args_value(&s.args, "--cell", &missing);
+    const char *v = args_value(a, "--cell", &missing);
     if (missing || (v && (!args_parse_size(v, &cell) || cell < 16 || (cell & (cell - 1)))))
-        ngxmem_error("glibc-heap-map: --cell needs a power-of-two size >= 16 (e.g. 4K, 1M)");
-    bool json = args_flag(&s.args, "--json");
-    args_require_done(&s.args, "glibc-heap-map");
-    if (!json)
-        glibc_session_print_header(&s);
-    glibc_heap_map_print(&s, arena, cell, json, NULL);
-    if (!json)
-        glibc_session_print_warnings(&s);
+        ngxmem_error("%s: --cell needs a power-of-two size >= 16 (e.g. 4K, 1M)", cmd);
+    return cell;
 }
 
 void glibc_heap_map_register(void)

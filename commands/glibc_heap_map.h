@@ -9,12 +9,18 @@
 struct heap_map_overlay {
     char (*owner)(void *arg, uint64_t chunk, uint64_t size);
     void *arg;
-    const char *legend;      /* e.g. "C cycle pool" */
+    const char *legend;      /* the whole legend, the overlay's characters too */
 };
 
-/* Print the map of ARENA (-1 all) with cells of CELL bytes (0: choose),
- * as text or JSON. */
-void glibc_heap_map_print(struct glibc_session *s, int arena, uint64_t cell, bool json,
-                          const struct heap_map_overlay *overlay);
+#define GLIBC_MAP_LEGEND "# in use, . free (bins), f fastbin, t tcache, _ top, | fencepost, " \
+    "T top chunk starts"
+
+/* The map of ARENA (-1 all) with cells of CELL bytes (0: choose) into R:
+ * one map block "segments" per heap segment. */
+void glibc_heap_map_result(struct glibc_session *s, int arena, uint64_t cell,
+                           const struct heap_map_overlay *overlay, struct result *r);
+
+/* --cell SIZE: a power of two >= 16, or 0 (absent: choose). */
+uint64_t heap_map_cell_option(struct args *a, const char *cmd);
 
 #endif

@@ -15,11 +15,14 @@ void glibc_session_release(struct glibc_session *s)
     s->opened = s->stats_begun = false;
 }
 
-void glibc_session_begin(struct glibc_session *s, const char *cmd, const char *args)
+bool glibc_session_begin(struct glibc_session *s, const char *cmd, const char *args)
 {
     memset(s, 0, sizeof *s);
-    args_split_or_error(&s->args, args, cmd);
+    if (!args_split_or_help(&s->args, args, cmd))
+        return false;
+    /* no process or core: said before any argument is looked at */
     s->reader = gdb_reader(&s->progress, cmd);
+    return true;
 }
 
 bool glibc_session_try_heap(struct glibc_session *s, unsigned flags, char *err, size_t errlen)
@@ -28,13 +31,15 @@ bool glibc_session_try_heap(struct glibc_session *s, unsigned flags, char *err, 
     return glibc_heap_open(&s->heap, &s->reader, flags, err, errlen);
 }
 
-void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
+bool glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
                         unsigned flags)
 {
     char err[512];
-    glibc_session_begin(s, cmd, args);
+    if (!glibc_session_begin(s, cmd, args))
+        return false;
     if (!glibc_session_try_heap(s, flags, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
+    return true;
 }
 
 int glibc_session_arena(struct glibc_session *s, const char *cmd)
@@ -78,20 +83,16 @@ void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int aren
                        (unsigned long long)s->heap.list_cache.backing_reads);
 }
 
-void glibc_session_print_warnings(struct glibc_session *s)
-{
-    if (s->heap.st.notes[0])
-        ngxmem_printf("note: %s\n", s->heap.st.notes);
-    if (s->heap.warnings[0])
-        ngxmem_printf("warning: %s\n", s->heap.warnings);
-}
-
-void glibc_session_print_header(struct glibc_session *s)
+void glibc_session_describe(struct glibc_session *s, struct result *r)
 {
     const struct glibc_state *st = &s->heap.st;
-    ngxmem_printf("glibc %s: main_arena 0x%llx (%s)", st->version,
-                  (unsigned long long)st->main_arena, st->found_by);
-    if (st->have_tcache_key)
-        ngxmem_printf(", tcache key 0x%llx", (unsigned long long)st->tcache_key);
-    ngxmem_printf("\n");
+    result_facts(r, "glibc", "glibc heap:")->verbose = true;
+    result_fact(r, "version", "glibc", val_text(r, "%s", st->version), NULL);
+    result_fact(r, "main_arena", "main_arena", val_address(st->main_arena), "%s", st->found_by);
+    result_fact(r, "tcache_key", "tcache key",
+                st->have_tcache_key ? val_address(st->tcache_key) : val_none(), NULL);
+    if (st->notes[0])
+        result_note(r, "%s", st->notes);
+    if (s->heap.warnings[0])
+        result_warning(r, "%s", s->heap.warnings);
 }

@@ -7,6 +7,7 @@
 #include "gdb_reader.h"
 #include "glibc_heap.h"
 #include "glibc_stats.h"
+#include "result.h"
 
 struct glibc_session {
     struct gdb_reader_state progress;
@@ -20,15 +21,16 @@ struct glibc_session {
 void glibc_session_release(struct glibc_session *s);
 #define GLIBC_SESSION struct glibc_session __attribute__((cleanup(glibc_session_release)))
 
-/* Parse ARGS and set up the GDB reader (raises on bad arguments). */
-void glibc_session_begin(struct glibc_session *s, const char *cmd, const char *args);
+/* Split ARGS and set up the GDB reader (raises when there is no process
+ * or core); false when ARGS asked for --help (printed). */
+bool glibc_session_begin(struct glibc_session *s, const char *cmd, const char *args);
 
 /* Open the heap with glibc_heap_open FLAGS; false + ERR when the inferior's
  * glibc heap cannot be analysed (for commands to which it is optional). */
 bool glibc_session_try_heap(struct glibc_session *s, unsigned flags, char *err, size_t errlen);
 
 /* glibc_session_begin, then the heap (raises a GDB error on failure). */
-void glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
+bool glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
                         unsigned flags);
 
 /* --arena VALUE: "all" (-1), an index, "main", or an arena address. */
@@ -38,10 +40,9 @@ int glibc_session_arena(struct glibc_session *s, const char *cmd);
 void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int arena);
 
 
-/* "glibc 2.36: main_arena 0x... (how found), tcache key ..." */
-void glibc_session_print_header(struct glibc_session *s);
-
-/* Print warnings collected while opening/walking. */
-void glibc_session_print_warnings(struct glibc_session *s);
+/* How the heap was found (a --verbose block "glibc": version, main_arena,
+ * how it was found, tcache key), and the notes and warnings collected
+ * while opening and walking it. */
+void glibc_session_describe(struct glibc_session *s, struct result *r);
 
 #endif

@@ -1,59 +1,84 @@
 /* ngx-cycle-pools: the configuration memory of nginx (cycle pools). */
 #include "commands.h"
 
-#include "format.h"
+#include "command_output.h"
 #include "glibc_session.h"
 #include "nginx_cycles.h"
+#include "nginx_describe.h"
 #include "ngxmem.h"
 
-#include <stdio.h>
+static const struct column pool_columns[] = {
+    { "index", "#", VAL_INT, 0, IN_BOTH },
+    { "kind", "pool", VAL_ID, 0, IN_BOTH },
+    { "address", "address", VAL_ADDRESS, 1, IN_BOTH },
+    { "cycle", "cycle", VAL_ADDRESS, 0, JSON_ONLY },
+    { "block_count", "blocks", VAL_COUNT, 0, IN_BOTH },
+    { "block_bytes", "in blocks", VAL_BYTES, 0, IN_BOTH },
+    { "used_bytes", "used", VAL_BYTES, 3, IN_BOTH },
+    { "unused_bytes", "unused", VAL_BYTES, 4, IN_BOTH },
+    { "large_count", "large", VAL_COUNT, 5, IN_BOTH },
+    { "large_bytes", "large bytes", VAL_BYTES, 0, IN_BOTH },
+    { "large_record_count", "records", VAL_COUNT, 0, JSON_ONLY },
+    { "cleanup_count", "cleanups", VAL_COUNT, 2, IN_BOTH },
+    { "first_block_bytes", "first block", VAL_BYTES, 0, JSON_ONLY },
+    { "footprint_bytes", "footprint", VAL_BYTES, 0, IN_BOTH },
+};
 
-static void print_block_addr(void *arg, uint64_t block, bool large)
+static const struct column block_columns[] = {
+    { "pool", "pool", VAL_INT, 0, IN_BOTH },
+    { "address", "block", VAL_ADDRESS, 0, IN_BOTH },
+};
+
+struct block_listing {
+    struct result *r;
+    int pool;
+};
+
+static void list_block(void *arg, uint64_t block, bool large)
 {
-    int *n = arg;
-    if (!large)
-        ngxmem_printf("%s%llu", (*n)++ ? "," : "", (unsigned long long)block);
+    struct block_listing *l = arg;
+    if (!large) {
+        struct value row[] = { val_int(l->pool), val_address(block) };
+        result_row(l->r, row);
+    }
 }
 
-static void pool_json(const struct mem_reader *m, const struct named_pool *p)
+static void cycle_pools_result(const struct mem_reader *m, const struct named_pool *pools,
+                               int n, struct result *r)
 {
+    result_table(r, "pools", NULL, pool_columns, ARRAY_LEN(pool_columns));
+    for (int i = 0; i < n; i++) {
+        const struct nginx_pool_stats *s = &pools[i].st;
+        struct value row[] = {
+            val_int(i), val_id(i ? "old_cycle" : "cycle"), val_address(pools[i].pool),
+            val_address(pools[i].cycle), val_count(s->blocks), val_bytes(s->block_bytes),
+            val_bytes(s->used_bytes), val_bytes(s->unused_bytes), val_count(s->large_count),
+            val_bytes(s->large_bytes), val_count(s->large_records), val_count(s->cleanups),
+            val_bytes(s->first_block_size), val_bytes(s->block_bytes + s->large_bytes),
+        };
+        result_row(r, row);
+    }
+    /* every block's address: the truth tests compare them with nginx's
+     * debug_alloc log; text shows them with --verbose */
+    result_table(r, "pool_blocks", "Pool blocks:", block_columns, ARRAY_LEN(block_columns))
+        ->verbose = true;
     char err[256];
-    const struct nginx_pool_stats *s = &p->st;
-    ngxmem_printf("{\"name\":\"%s\",\"cycle\":%llu,\"pool\":%llu,\"blocks\":%llu,"
-                  "\"block_bytes\":%llu,\"used_bytes\":%llu,\"unused_bytes\":%llu,"
-                  "\"large_count\":%llu,\"large_bytes\":%llu,\"large_records\":%llu,"
-                  "\"cleanups\":%llu,\"block_size\":%llu,\"block_addrs\":[",
-                  p->name, (unsigned long long)p->cycle, (unsigned long long)p->pool,
-                  (unsigned long long)s->blocks, (unsigned long long)s->block_bytes,
-                  (unsigned long long)s->used_bytes, (unsigned long long)s->unused_bytes,
-                  (unsigned long long)s->large_count, (unsigned long long)s->large_bytes,
-                  (unsigned long long)s->large_records, (unsigned long long)s->cleanups,
-                  (unsigned long long)s->first_block_size);
-    struct nginx_pool_stats again;
-    int n = 0;
-    nginx_pool_walk(m, p->pool, &again, print_block_addr, &n, err, sizeof err);
-    ngxmem_printf("]}");
-}
-
-static void pool_row(const struct named_pool *p)
-{
-    char b[6][32];
-    const struct nginx_pool_stats *s = &p->st;
-    ngxmem_printf("%-12s 0x%-14llx %8llu %11s %11s %11s %8llu %11s %8llu %11s\n", p->name,
-                  (unsigned long long)p->pool, (unsigned long long)s->blocks,
-                  format_bytes(s->block_bytes, b[0], 32), format_bytes(s->used_bytes, b[1], 32),
-                  format_bytes(s->unused_bytes, b[2], 32), (unsigned long long)s->large_count,
-                  format_bytes(s->large_bytes, b[3], 32), (unsigned long long)s->cleanups,
-                  format_bytes(s->block_bytes + s->large_bytes, b[4], 32));
+    for (int i = 0; i < n; i++) {
+        struct nginx_pool_stats again;
+        struct block_listing l = { r, i };
+        nginx_pool_walk(m, pools[i].pool, &again, list_block, &l, err, sizeof err);
+    }
 }
 
 static void ngx_cycle_pools_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
+    RESULT r;
     char err[512];
-    glibc_session_begin(&s, "ngx-cycle-pools", args);
-    bool json = args_flag(&s.args, "--json");
+    if (!glibc_session_begin(&s, "ngx-cycle-pools", args))
+        return;
+    struct output_options o = output_options(&s.args);
     args_require_done(&s.args, "ngx-cycle-pools");
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
@@ -75,51 +100,25 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     for (int i = 0; i < n; i++)
         cfg += pools[i].st.block_bytes + pools[i].st.large_bytes;
 
-    char version[TEXT_OUT], signature[TEXT_OUT];
-    if (json) {
-        ngxmem_printf("{\"nginx\":\"%s\",\"ngx_cycle\":%llu,\"layout\":\"%s\",\"pagesize\":%llu,"
-                      "\"cycle\":", text_json(&st.version, version), (unsigned long long)st.cycle,
-                      st.L->versions,
-                      (unsigned long long)st.pagesize);
-        pool_json(cached, &pools[0]);
-        ngxmem_printf(",\"old_cycles\":[");
-        for (int i = 1; i < n; i++) {
-            if (i > 1)
-                ngxmem_printf(",");
-            pool_json(cached, &pools[i]);
-        }
-        ngxmem_printf("],\"total_footprint\":%llu,\"glibc_in_use_bytes\":%llu,"
-                      "\"signature\":\"%s\",\"compat\":%s,\"layout_check\":\"%s\"}\n",
-                      (unsigned long long)cfg, (unsigned long long)in_use,
-                      text_json(&st.signature, signature),
-                      st.compat < 0 ? "null" : st.compat ? "true" : "false", st.layout_check);
-        return;
+    result_init(&r, "ngx-cycle-pools");
+    nginx_describe(&st, &r);
+    cycle_pools_result(cached, pools, n, &r);
+    result_facts(&r, NULL, NULL);
+    result_fact(&r, "configuration_bytes", "configuration pools", val_bytes(cfg), NULL);
+    if (have_glibc) {
+        result_fact(&r, "glibc_in_use_bytes", "glibc heap in use", val_bytes(in_use), NULL);
+        result_fact(&r, "configuration_percent", "configuration share", val_percent(cfg, in_use),
+                    "of the glibc heap in use");
+    } else {
+        result_fact(&r, "glibc_in_use_bytes", "glibc heap in use", val_none(), NULL);
+        result_warning(&r, "glibc heap not analysed: %s", err);
     }
-    char b[3][32];
-    ngxmem_printf("nginx %s: ngx_cycle 0x%llx (layout of %s), page size %llu\n",
-                  st.version.len ? text_terminal(&st.version, version) : "(version not found)",
-                  (unsigned long long)st.cycle, st.L->versions, (unsigned long long)st.pagesize);
-    ngxmem_printf("built %s (module signature %s); %s\n",
-                  st.compat < 0 ? "with unknown options" : st.compat ? "--with-compat"
-                                                                     : "without --with-compat",
-                  text_terminal(&st.signature, signature), st.layout_check);
-    ngxmem_printf("%-12s %-16s %8s %11s %11s %11s %8s %11s %8s %11s\n", "pool", "address",
-                  "blocks", "in blocks", "used", "unused", "large", "large bytes", "cleanups",
-                  "footprint");
-    for (int i = 0; i < n; i++)
-        pool_row(&pools[i]);
-    ngxmem_printf("configuration pools: %s", format_bytes(cfg, b[0], 32));
-    if (have_glibc)
-        ngxmem_printf(" = %.1f%% of the %s the glibc heap has in use\n",
-                      in_use ? 100.0 * (double)cfg / (double)in_use : 0.0,
-                      format_bytes(in_use, b[1], 32));
-    else
-        ngxmem_printf(" (glibc heap not analysed: %s)\n", err);
+    command_emit(&r, &o);
 }
 
 static const char cycle_pools_help[] =
     "Show nginx's configuration memory: the cycle pool and any old cycles' pools.\n"
-    "Usage: ngx-cycle-pools [--json]\n"
+    "Usage: ngx-cycle-pools [--json] [--verbose]\n"
     "Per pool: blocks (16 KiB each for a cycle), bytes in blocks, used and unused\n"
     "bytes (header sizes counted right), large allocations with the glibc chunk\n"
     "sizes they occupy, cleanups, and the share of the glibc heap in use. A big\n"
@@ -132,6 +131,7 @@ static const char cycle_pools_help[] =
     "RSS growth after a HUP 143 MB -> 86 MB; mind vm.max_map_count). The better\n"
     "way: per-host settings loaded dynamically (e.g. from Lua) instead of\n"
     "thousands of server blocks, so the cycle stays small and reloads are rare.\n"
+    NGXMEM_HELP_TAIL
     "Example: ngx-cycle-pools --json";
 
 void nginx_commands_register(void)

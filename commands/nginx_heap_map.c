@@ -3,7 +3,7 @@
  * reload left behind and the new configuration now pins). */
 #include "commands.h"
 
-#include "format.h"
+#include "command_output.h"
 #include "glibc_heap_map.h"
 #include "grow_array.h"
 #include "nginx_cycles.h"
@@ -88,15 +88,14 @@ static void ngx_heap_map_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
+    RESULT r;
     struct ownership o __attribute__((cleanup(free_ownership))) = { 0 };
     char err[512];
-    glibc_session_open(&s, "ngx-heap-map", args, 0);
+    if (!glibc_session_open(&s, "ngx-heap-map", args, 0))
+        return;
     int arena = glibc_session_arena(&s, "ngx-heap-map");
-    bool missing, json = args_flag(&s.args, "--json");
-    uint64_t cell = 0;
-    const char *v = args_value(&s.args, "--cell", &missing);
-    if (missing || (v && (!args_parse_size(v, &cell) || cell < 16 || (cell & (cell - 1)))))
-        ngxmem_error("ngx-heap-map: --cell needs a power-of-two size >= 16 (e.g. 4K, 1M)");
+    uint64_t cell = heap_map_cell_option(&s.args, "ngx-heap-map");
+    struct output_options out = output_options(&s.args);
     args_require_done(&s.args, "ngx-heap-map");
 
     struct nginx_state st;
@@ -121,25 +120,22 @@ static void ngx_heap_map_command(const char *args, int from_tty)
         ngxmem_error("ngx-heap-map: %s", err);
     gdb_reader_done(&s.progress);
 
-    struct heap_map_overlay overlay = { owner_of, &o, "C current cycle pool, O old cycle pool" };
-    if (!json)
-        glibc_session_print_header(&s);
-    glibc_heap_map_print(&s, arena, cell, json, &overlay);
-    char b[2][32];
-    if (json)
-        ngxmem_printf("{\"cycle_chunks\":%zu,\"free_below_highest_cycle_chunk\":%llu,"
-                      "\"highest_cycle_chunk\":%llu}\n", o.n, (unsigned long long)p.below,
-                      (unsigned long long)p.highest);
-    else
-        ngxmem_printf("\n%zu chunks belong to cycle pools; %s of free memory lies below the "
-                      "highest current-cycle chunk (0x%llx): freed by a reload, pinned by the "
-                      "new configuration above it\n", o.n, format_bytes(p.below, b[0], 32),
-                      (unsigned long long)p.highest);
+    struct heap_map_overlay overlay = { owner_of, &o,
+                                        GLIBC_MAP_LEGEND ", C current cycle pool, O old cycle pool" };
+    result_init(&r, "ngx-heap-map");
+    glibc_session_describe(&s, &r);
+    glibc_heap_map_result(&s, arena, cell, &overlay, &r);
+    result_facts(&r, "cycle", NULL);
+    result_fact(&r, "chunk_count", "chunks of cycle pools", val_count(o.n), NULL);
+    result_fact(&r, "free_below_highest_bytes", "free below the highest cycle chunk",
+                val_bytes(p.below), "freed by a reload, pinned by the new configuration above it");
+    result_fact(&r, "highest_chunk", "highest current-cycle chunk", val_address(p.highest), NULL);
+    command_emit(&r, &out);
 }
 
 static const char heap_map_help[] =
     "Draw the glibc heap with nginx's configuration (cycle) pools marked.\n"
-    "Usage: ngx-heap-map [--arena all|main|N|ADDR] [--cell SIZE] [--json]\n"
+    "Usage: ngx-heap-map [--arena all|main|N|ADDR] [--cell SIZE] [--json] [--verbose]\n"
     "Like glibc-heap-map, with cells whose live bytes are mostly cycle-pool chunks\n"
     "shown as C (current cycle) or O (old cycle), other live chunks as #, free as\n"
     "'.'. Then the free bytes lying below the highest current-cycle chunk: after a\n"
@@ -147,6 +143,7 @@ static const char heap_map_help[] =
     "back while the new configuration sits above it. glibc-free-chunks says how\n"
     "much malloc_trim(0) would return; ngx-cycle-pools' help says how to keep\n"
     "pool blocks out of the brk heap, or the cycle small.\n"
+    NGXMEM_HELP_TAIL
     "Example: ngx-heap-map --arena main --cell 256K";
 
 void nginx_heap_map_register(void)

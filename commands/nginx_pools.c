@@ -3,22 +3,33 @@
  * validated before it counts), then classified. */
 #include "commands.h"
 
-#include "format.h"
+#include "command_output.h"
 #include "glibc_session.h"
+#include "nginx_describe.h"
 #include "nginx_pool_census.h"
 #include "ngxmem.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+static const struct column kind_columns[] = {
+    { "kind", "pool type", VAL_ID, 0, IN_BOTH },
+    { "pool_count", "pools", VAL_COUNT, 0, IN_BOTH },
+    { "block_count", "blocks", VAL_COUNT, 2, IN_BOTH },
+    { "footprint_bytes", "footprint", VAL_BYTES, 0, IN_BOTH },
+    { "used_bytes", "used", VAL_BYTES, 3, IN_BOTH },
+    { "unused_bytes", "unused", VAL_BYTES, 4, IN_BOTH },
+    { "large_count", "large", VAL_COUNT, 5, IN_BOTH },
+    { "large_bytes", "large bytes", VAL_BYTES, 0, JSON_ONLY },
+    { "evidence", "how recognised", VAL_TEXT, 1, IN_BOTH },
+};
 
 static void ngx_pools_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
+    RESULT r;
     char err[512];
-    glibc_session_open(&s, "ngx-pools", args, 0);
-    bool json = args_flag(&s.args, "--json");
+    if (!glibc_session_open(&s, "ngx-pools", args, 0))
+        return;
+    struct output_options o = output_options(&s.args);
     args_require_done(&s.args, "ngx-pools");
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
@@ -34,49 +45,43 @@ static void ngx_pools_command(const char *args, int from_tty)
         ngxmem_error("ngx-pools: %s", err);
     gdb_reader_done(&s.progress);
     const struct pool_kind_total *t = c.kinds;
-    if (json) {
-        ngxmem_printf("{\"kinds\":[");
-        for (int i = 0; i < PK_COUNT; i++)
-            ngxmem_printf("%s{\"kind\":\"%s\",\"pools\":%llu,\"blocks\":%llu,\"bytes\":%llu,"
-                          "\"used_bytes\":%llu,\"unused_bytes\":%llu,\"large_count\":%llu,"
-                          "\"large_bytes\":%llu,\"evidence\":\"%s\"}", i ? "," : "",
-                          pool_kind_names[i], (unsigned long long)t[i].pools,
-                          (unsigned long long)t[i].blocks, (unsigned long long)t[i].bytes,
-                          (unsigned long long)t[i].used, (unsigned long long)t[i].unused,
-                          (unsigned long long)t[i].large, (unsigned long long)t[i].large_bytes,
-                          pool_kind_evidence[i]);
-        ngxmem_printf("],\"candidates\":%zu,\"rejected\":%zu}\n", c.candidates, c.rejected);
-        return;
-    }
-    char b[4][32];
-    uint64_t total = 0, pools = 0;
-    ngxmem_printf("%-14s %7s %8s %11s %11s %11s %7s  %s\n", "pool type", "pools", "blocks",
-                  "footprint", "used", "unused", "large", "how recognised");
+    result_init(&r, "ngx-pools");
+    nginx_describe(&st, &r);
+    result_table(&r, "kinds", NULL, kind_columns, ARRAY_LEN(kind_columns));
+    uint64_t total = 0, pools = 0, blocks = 0;
     for (int i = 0; i < PK_COUNT; i++) {
-        if (!t[i].pools)
-            continue;
-        ngxmem_printf("%-14s %7llu %8llu %11s %11s %11s %7llu  %s\n", pool_kind_names[i],
-                      (unsigned long long)t[i].pools, (unsigned long long)t[i].blocks,
-                      format_bytes(t[i].bytes, b[0], 32), format_bytes(t[i].used, b[1], 32),
-                      format_bytes(t[i].unused, b[2], 32), (unsigned long long)t[i].large,
-                      pool_kind_evidence[i]);
+        struct value row[] = {
+            val_id(pool_kind_names[i]), val_count(t[i].pools), val_count(t[i].blocks),
+            val_bytes(t[i].bytes), val_bytes(t[i].used), val_bytes(t[i].unused),
+            val_count(t[i].large), val_bytes(t[i].large_bytes), val_text(&r, "%s",
+                                                                          pool_kind_evidence[i]),
+        };
+        result_row(&r, row);
         total += t[i].bytes;
         pools += t[i].pools;
+        blocks += t[i].blocks;
     }
-    ngxmem_printf("%-14s %7llu %8s %11s\n", "total", (unsigned long long)pools, "",
-                  format_bytes(total, b[3], 32));
-    ngxmem_printf("%zu pool headers found in glibc's in-use chunks, %zu rejected (block chain "
-                  "did not validate)\n", c.candidates, c.rejected);
+    struct value sum[] = { val_id("total"), val_count(pools), val_count(blocks), val_bytes(total),
+                           val_none(), val_none(), val_none(), val_none(), val_none() };
+    result_total(&r, sum);
+    result_facts(&r, NULL, NULL);
+    result_fact(&r, "candidate_count", "pool headers found", val_count(c.candidates),
+                "in glibc's in-use chunks");
+    result_fact(&r, "rejected_count", "rejected", val_count(c.rejected),
+                "their block chain did not validate");
+    command_emit(&r, &o);
 }
 
 static const char pools_help[] =
     "Find every nginx pool in the process and break memory down by pool type.\n"
-    "Usage: ngx-pools [--json]\n"
+    "Usage: ngx-pools [--json] [--verbose]\n"
     "Walks glibc's in-use chunks for ngx_pool_t headers, validates each pool's\n"
     "whole block chain, and classifies it: cycle and old cycle by their owner\n"
     "pointers, connection and request pools by their default sizes (stated in\n"
     "the output). A master holds little besides its cycle pool; workers under\n"
-    "load add connection and request pools. Example: ngx-pools";
+    "load add connection and request pools.\n"
+    NGXMEM_HELP_TAIL
+    "Example: ngx-pools";
 
 void nginx_pools_register(void)
 {

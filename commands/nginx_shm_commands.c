@@ -2,8 +2,9 @@
 #include "commands.h"
 
 #include "args.h"
-#include "format.h"
+#include "command_output.h"
 #include "gdb_reader.h"
+#include "nginx_describe.h"
 #include "nginx_shdict.h"
 #include "nginx_shm.h"
 #include "process_hold.h"
@@ -29,11 +30,12 @@ static void shm_session_release(struct shm_session *s)
     gdb_reader_done(&s->progress);
 }
 
-static void shm_session_open(struct shm_session *s, const char *cmd, const char *args)
+static bool shm_session_open(struct shm_session *s, const char *cmd, const char *args)
 {
     char err[512];
     memset(s, 0, sizeof *s);
-    args_split_or_error(&s->args, args, cmd);
+    if (!args_split_or_help(&s->args, args, cmd))
+        return false;
     s->raw = gdb_reader(&s->progress, cmd);
     if (!nginx_state_find(&s->raw, &s->st, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
@@ -43,6 +45,7 @@ static void shm_session_open(struct shm_session *s, const char *cmd, const char 
     s->nzones = nginx_shm_zones(&s->raw, &s->st, s->zones, 256, err, sizeof err);
     if (s->nzones < 0)
         ngxmem_error("%s: %s", cmd, err);
+    return true;
 }
 
 static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
@@ -63,40 +66,41 @@ static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
     ngxmem_error("%s: no zone \"%s\" (see ngx-shm-zones)", cmd, name);
 }
 
+static const struct column zone_columns[] = {
+    { "name", "zone", VAL_INFERIOR, 0, IN_BOTH },
+    { "bytes", "size", VAL_BYTES, 0, IN_BOTH },
+    { "owner", "owner", VAL_INFERIOR, 0, IN_BOTH },
+    { "address", "address", VAL_ADDRESS, 1, IN_BOTH },
+    { "entry", "entry", VAL_ADDRESS, 0, JSON_ONLY },
+    { "slab_pool", "slab pool", VAL_ID, 0, IN_BOTH },
+};
+
 static void ngx_shm_zones_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct shm_session s __attribute__((cleanup(shm_session_release)));
-    shm_session_open(&s, "ngx-shm-zones", args);
-    bool json = args_flag(&s.args, "--json");
+    RESULT r;
+    if (!shm_session_open(&s, "ngx-shm-zones", args))
+        return;
+    struct output_options o = output_options(&s.args);
     args_require_done(&s.args, "ngx-shm-zones");
-    char b[32];
+    result_init(&r, "ngx-shm-zones");
+    nginx_describe(&s.st, &r);
+    result_table(&r, "zones", NULL, zone_columns, ARRAY_LEN(zone_columns));
     uint64_t total = 0;
-    if (json)
-        ngxmem_printf("{\"zones\":[");
-    else
-        ngxmem_printf("%-24s %10s %-28s %-18s %s\n", "zone", "size", "owner", "address",
-                      "slab pool");
     for (int i = 0; i < s.nzones; i++) {
         const struct ngx_zone *z = &s.zones[i];
-        char name[TEXT_OUT], owner[TEXT_OUT];
+        struct value row[] = { val_inferior(&r, &z->name), val_bytes(z->size),
+                               val_inferior(&r, &z->owner), val_address(z->addr),
+                               val_address(z->entry), val_id(z->slab_ok ? "ok" : "corrupt") };
+        result_row(&r, row);
         total += z->size;
-        if (json)
-            ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,\"owner\":\"%s\",\"addr\":%llu,"
-                          "\"entry\":%llu,\"slab_ok\":%s}", i ? "," : "",
-                          text_json(&z->name, name), (unsigned long long)z->size,
-                          text_json(&z->owner, owner), (unsigned long long)z->addr,
-                          (unsigned long long)z->entry, z->slab_ok ? "true" : "false");
-        else
-            ngxmem_printf("%-24s %10s %-28s 0x%-16llx %s\n", text_terminal(&z->name, name),
-                          format_bytes(z->size, b, sizeof b), text_terminal(&z->owner, owner),
-                          (unsigned long long)z->addr, z->slab_ok ? "ok" : "CORRUPT");
     }
-    if (json)
-        ngxmem_printf("],\"total_size\":%llu}\n", (unsigned long long)total);
-    else
-        ngxmem_printf("%d zone%s, %s in total (virtual: see ngx-shm-pages for what is in RAM)\n",
-                      s.nzones, s.nzones == 1 ? "" : "s", format_bytes(total, b, sizeof b));
+    result_facts(&r, NULL, NULL);
+    result_fact(&r, "zone_count", "zones", val_count((uint64_t)s.nzones), NULL);
+    result_fact(&r, "total_bytes", "in total", val_bytes(total),
+                "virtual: see ngx-shm-pages for what is in RAM");
+    command_emit(&r, &o);
 }
 
 static void release_hold(struct process_hold *h)
@@ -119,17 +123,91 @@ static void hold_sharers(struct shm_session *s, const char *cmd, const struct ng
         ngxmem_error("%s: --consistent: %s", cmd, why);
 }
 
+static const struct column slot_columns[] = {
+    { "slot_bytes", "slot", VAL_BYTES, 0, IN_BOTH },
+    { "page_count", "pages", VAL_COUNT, 0, IN_BOTH },
+    { "slot_count", "slots", VAL_COUNT, 0, IN_BOTH },
+    { "used_count", "used", VAL_COUNT, 0, IN_BOTH },
+    { "free_count", "free", VAL_COUNT, 0, IN_BOTH },
+    { "request_count", "requests", VAL_COUNT, 0, IN_BOTH },
+    { "failure_count", "failures", VAL_COUNT, 0, IN_BOTH },
+};
+
+static const struct column run_columns[] = {
+    { "length", "pages", VAL_TEXT, 0, TEXT_ONLY },
+    { "from_pages", "from", VAL_COUNT, 0, JSON_ONLY },
+    { "to_pages", "to", VAL_COUNT, 0, JSON_ONLY },
+    { "run_count", "free runs", VAL_COUNT, 0, IN_BOTH },
+};
+
+/* The zone's slab pool as ngx-shm-slabs shows it. */
+static void slabs_result(const struct ngx_zone *z, const struct slab_report *sr,
+                         struct result *r)
+{
+    result_facts(r, NULL, NULL);
+    result_fact(r, "zone", "zone", val_inferior(r, &z->name), NULL);
+    result_fact(r, "owner", "owner", val_inferior(r, &z->owner), NULL);
+    result_fact(r, "zone_bytes", "capacity", val_bytes(z->size), NULL);
+    result_fact(r, "free_bytes", "free", val_bytes(sr->free_pages * sr->pagesize),
+                "whole free pages: what lua's free_space() reports");
+    result_fact(r, "page_bytes", "page size", val_bytes(sr->pagesize), NULL);
+    result_fact(r, "metadata_bytes", "metadata", val_bytes(sr->meta_bytes),
+                "header, slots, statistics, page descriptors");
+    result_fact(r, "page_count", "pages", val_count(sr->pages), NULL);
+    result_fact(r, "used_page_count", "used pages", val_count(sr->used_pages), NULL);
+    result_fact(r, "small_page_count", "  small slot pages", val_count(sr->small_pages), NULL);
+    result_fact(r, "exact_page_count", "  exact slot pages", val_count(sr->exact_pages), NULL);
+    result_fact(r, "big_page_count", "  big slot pages", val_count(sr->big_pages), NULL);
+    result_fact(r, "run_page_count", "  in multi-page runs", val_count(sr->run_pages),
+                "%llu allocations", (unsigned long long)sr->run_allocs);
+    result_fact(r, "run_count", "multi-page allocations", val_count(sr->run_allocs), NULL);
+    result_fact(r, "free_page_count", "free pages", val_count(sr->free_pages), NULL);
+    result_fact(r, "free_run_count", "free runs", val_count(sr->free_runs), NULL);
+    result_fact(r, "used_slab_count", "used slabs", val_count(sr->used_slabs),
+                "one slab = one allocation; a slot page's bitmap counts as used");
+    result_fact(r, "free_slab_count", "free slabs", val_count(sr->free_slabs), NULL);
+    result_fact(r, "consistent", "consistent", val_bool(!sr->inconsistency[0]), NULL);
+    if (sr->inconsistency[0])
+        result_warning(r, "inconsistent: %s", sr->inconsistency);
+    result_table(r, "slots", "Slot sizes:", slot_columns, ARRAY_LEN(slot_columns));
+    for (int i = 0; i < sr->nslots; i++) {
+        const struct slab_slot *t = &sr->slots[i];
+        struct value row[] = { val_bytes(t->size), val_count(t->pages), val_count(t->total),
+                               val_count(t->used), val_count(t->total - t->used),
+                               val_count(t->stat_reqs), val_count(t->stat_fails) };
+        result_row(r, row);
+    }
+    result_table(r, "free_runs", "Free runs by length:", run_columns, ARRAY_LEN(run_columns));
+    for (int i = 0; i < SLAB_SIZE_BUCKETS; i++)
+        if (sr->free_run_hist[i]) {
+            struct value row[] = { val_text(r, "[%llu, %llu)", 1ull << i, 2ull << i),
+                                   val_count(1ull << i), val_count(2ull << i),
+                                   val_count(sr->free_run_hist[i]) };
+            result_row(r, row);
+        }
+}
+
+/* --consistent: how many processes were held, and how long. */
+static void held_result(int held, double ms, struct result *r)
+{
+    result_facts(r, "held", NULL);
+    result_fact(r, "process_count", "processes held", val_count((uint64_t)held),
+                "other processes mapping the zone, held for the read");
+    result_fact(r, "duration_ms", "held for", val_ms(ms), NULL);
+}
+
 static void ngx_shm_slabs_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct shm_session s __attribute__((cleanup(shm_session_release)));
-    shm_session_open(&s, "ngx-shm-slabs", args);
-    bool json = args_flag(&s.args, "--json");
+    if (!shm_session_open(&s, "ngx-shm-slabs", args))
+        return;
+    struct output_options o = output_options(&s.args);
     bool consistent = args_flag(&s.args, "--consistent");
     const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", args_take(&s.args));
     args_require_done(&s.args, "ngx-shm-slabs");
     struct slab_report r;
-    char err[512], b[4][32], name[TEXT_OUT], owner[TEXT_OUT];
+    char err[512];
     struct process_hold hold __attribute__((cleanup(release_hold))) = { .release_fd = -1 };
     if (consistent)
         hold_sharers(&s, "ngx-shm-slabs", z, &hold);
@@ -138,73 +216,13 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
     double held_ms = hold_release(&hold);
     if (!ok)
         ngxmem_error("ngx-shm-slabs: %s", err);
-    if (json) {
-        ngxmem_printf("{\"zone\":\"%s\",\"size\":%llu,\"pages\":%llu,\"used_pages\":%llu,"
-                      "\"free_pages\":%llu,\"used_slabs\":%llu,\"free_slabs\":%llu,"
-                      "\"page_runs\":%llu,\"free_runs\":%llu,\"free_bytes\":%llu,"
-                      "\"consistent\":%s,\"slots\":[", text_json(&z->name, name),
-                      (unsigned long long)z->size,
-                      (unsigned long long)r.pages, (unsigned long long)r.used_pages,
-                      (unsigned long long)r.free_pages, (unsigned long long)r.used_slabs,
-                      (unsigned long long)r.free_slabs, (unsigned long long)r.run_allocs,
-                      (unsigned long long)r.free_runs,
-                      (unsigned long long)(r.free_pages * r.pagesize),
-                      r.inconsistency[0] ? "false" : "true");
-        for (int i = 0; i < r.nslots; i++)
-            ngxmem_printf("%s{\"size\":%llu,\"pages\":%llu,\"total\":%llu,\"used\":%llu,"
-                          "\"free\":%llu,\"reqs\":%llu,\"fails\":%llu}", i ? "," : "",
-                          (unsigned long long)r.slots[i].size, (unsigned long long)r.slots[i].pages,
-                          (unsigned long long)r.slots[i].total, (unsigned long long)r.slots[i].used,
-                          (unsigned long long)(r.slots[i].total - r.slots[i].used),
-                          (unsigned long long)r.slots[i].stat_reqs,
-                          (unsigned long long)r.slots[i].stat_fails);
-        ngxmem_printf("],\"held_processes\":%d,\"held_ms\":%.1f}\n", held, held_ms);
-        return;
-    }
-    ngxmem_printf("zone \"%s\" (%s, %s): %llu pages of %s; metadata %s\n",
-                  text_terminal(&z->name, name), text_terminal(&z->owner, owner),
-                  format_bytes(z->size, b[0], 32), (unsigned long long)r.pages,
-                  format_bytes(r.pagesize, b[1], 32), format_bytes(r.meta_bytes, b[2], 32));
-    ngxmem_printf("pages: %llu used (%llu small, %llu exact, %llu big slot pages; %llu in %llu "
-                  "multi-page allocations), %llu free in %llu runs\n",
-                  (unsigned long long)r.used_pages, (unsigned long long)r.small_pages,
-                  (unsigned long long)r.exact_pages, (unsigned long long)r.big_pages,
-                  (unsigned long long)r.run_pages, (unsigned long long)r.run_allocs,
-                  (unsigned long long)r.free_pages, (unsigned long long)r.free_runs);
-    ngxmem_printf("slabs: %llu used, %llu free (one slab = one allocation; a slot page's "
-                  "bitmap counts as used)\n", (unsigned long long)r.used_slabs,
-                  (unsigned long long)r.free_slabs);
-    ngxmem_printf("capacity %s, free %s in whole pages (what lua's free_space() reports)\n",
-                  format_bytes(z->size, b[0], 32), format_bytes(r.free_pages * r.pagesize, b[1], 32));
-    ngxmem_printf("\n%8s %8s %10s %10s %10s %10s %10s\n", "slot", "pages", "total", "used",
-                  "free", "reqs", "fails");
-    for (int i = 0; i < r.nslots; i++)
-        ngxmem_printf("%8s %8llu %10llu %10llu %10llu %10llu %10llu\n",
-                      format_bytes(r.slots[i].size, b[0], 32), (unsigned long long)r.slots[i].pages,
-                      (unsigned long long)r.slots[i].total, (unsigned long long)r.slots[i].used,
-                      (unsigned long long)(r.slots[i].total - r.slots[i].used),
-                      (unsigned long long)r.slots[i].stat_reqs,
-                      (unsigned long long)r.slots[i].stat_fails);
-    ngxmem_printf("\nfree runs by length (pages):");
-    for (int i = 0; i < SLAB_SIZE_BUCKETS; i++)
-        if (r.free_run_hist[i])
-            ngxmem_printf(" [%llu-%llu]: %llu", 1ull << i, (2ull << i) - 1,
-                          (unsigned long long)r.free_run_hist[i]);
-    ngxmem_printf("\n");
-    if (r.inconsistency[0])
-        ngxmem_printf("INCONSISTENT: %s\n", r.inconsistency);
+    RESULT res;
+    result_init(&res, "ngx-shm-slabs");
+    nginx_describe(&s.st, &res);
+    slabs_result(z, &r, &res);
     if (consistent)
-        ngxmem_printf("held %d other process%s mapping the zone for %.1f ms\n", held,
-                      held == 1 ? "" : "es", held_ms);
-}
-
-static void print_entry_json(const char *label, const struct shdict_entry *e, bool comma)
-{
-    char key[TEXT_OUT];
-    ngxmem_printf("%s\"%s\":{\"key\":\"%s\",\"type\":\"%s\",\"bytes\":%llu,\"expires\":%llu}",
-                  comma ? "," : "", label, text_json(&e->key, key),
-                  shdict_type_names[e->type < SHDICT_TYPES ? e->type : 2],
-                  (unsigned long long)e->alloc, (unsigned long long)e->expires);
+        held_result(held, held_ms, &res);
+    command_emit(&res, &o);
 }
 
 enum { SHDICT_READS_MAX = 4, SHDICT_EMPTY_SLABS = 3 };
@@ -249,12 +267,70 @@ static int read_shdict_stable(struct shm_session *s, const struct ngx_zone *z, u
     return -SHDICT_READS_MAX;
 }
 
+static const struct column entry_columns[] = {
+    { "key", "biggest entries", VAL_INFERIOR, 0, IN_BOTH },
+    { "type", "type", VAL_ID, 0, IN_BOTH },
+    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
+    { "expires_at_ms", "expires", VAL_COUNT, 0, JSON_ONLY },
+};
+
+static const char *shdict_type_id(unsigned type)
+{
+    return shdict_type_names[type < SHDICT_TYPES ? type : 2];
+}
+
+static void shdict_result(const struct ngx_zone *z, const struct shdict_report *d,
+                          const struct slab_report *sr, int reads, struct result *r)
+{
+    result_facts(r, NULL, NULL);
+    result_fact(r, "zone", "lua_shared_dict", val_inferior(r, &z->name), NULL);
+    result_fact(r, "key_count", "keys", val_count(d->keys), NULL);
+    result_fact(r, "expired_count", "expired", val_count(d->expired), "still stored");
+    result_fact(r, "zone_bytes", "capacity", val_bytes(z->size), NULL);
+    result_fact(r, "free_bytes", "free space", val_bytes(sr->free_pages * sr->pagesize),
+                "whole free pages, as free_space() says");
+    result_fact(r, "key_bytes", "key bytes", val_bytes(d->key_bytes), NULL);
+    result_fact(r, "value_bytes", "value bytes", val_bytes(d->value_bytes), NULL);
+    result_fact(r, "node_bytes", "node bytes", val_bytes(d->alloc_bytes), NULL);
+    result_fact(r, "used_slab_count", "used slabs", val_count(sr->used_slabs), NULL);
+    result_fact(r, "newest_key", "LRU newest", d->keys ? val_inferior(r, &d->newest.key)
+                                                       : val_none(), NULL);
+    result_fact(r, "oldest_key", "LRU oldest", d->keys ? val_inferior(r, &d->oldest.key)
+                                                       : val_none(),
+                "evicted first when the zone is full");
+    result_fact(r, "read_count", "reads", val_count((uint64_t)(reads < 0 ? -reads : reads)),
+                NULL);
+    bool changed = reads < 0,
+         corrupt = !changed && d->keys == 0 && sr->used_slabs > SHDICT_EMPTY_SLABS;
+    result_fact(r, "consistent", "consistent", val_bool(!changed && !corrupt), NULL);
+    if (changed)
+        result_note(r, "the zone changed while it was read (%d reads, no two alike): figures "
+                    "are from the last read", -reads);
+    if (corrupt)
+        result_warning(r, "inconsistent: the LRU queue is empty but the zone holds %llu "
+                       "allocations (an empty dict has %d): the queue head is corrupt",
+                       (unsigned long long)sr->used_slabs, SHDICT_EMPTY_SLABS);
+    result_facts(r, "value_types", "Value types:");
+    for (int i = 0; i < SHDICT_TYPES; i++)
+        if (i != 2)
+            result_fact(r, shdict_type_names[i], shdict_type_names[i],
+                        val_count(d->by_type[i]), NULL);
+    result_table(r, "biggest", NULL, entry_columns, ARRAY_LEN(entry_columns));
+    for (int i = 0; i < d->ntop; i++) {
+        struct value row[] = { val_inferior(r, &d->top[i].key), val_id(shdict_type_id(d->top[i].type)),
+                               val_bytes(d->top[i].alloc), val_count(d->top[i].expires) };
+        result_row(r, row);
+    }
+}
+
 static void ngx_lua_shdict_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct shm_session s __attribute__((cleanup(shm_session_release)));
-    shm_session_open(&s, "ngx-lua-shdict", args);
-    bool json = args_flag(&s.args, "--json"), missing;
+    if (!shm_session_open(&s, "ngx-lua-shdict", args))
+        return;
+    struct output_options o = output_options(&s.args);
+    bool missing;
     bool consistent = args_flag(&s.args, "--consistent");
     const char *v = args_value(&s.args, "--top", &missing);
     uint64_t top = 10;
@@ -267,84 +343,24 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     uint64_t now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
     static struct shdict_report r;
     struct slab_report sr;
-    char b[4][32], name[TEXT_OUT], k1[TEXT_OUT], k2[TEXT_OUT];
     struct process_hold hold __attribute__((cleanup(release_hold))) = { .release_fd = -1 };
     if (consistent)
         hold_sharers(&s, "ngx-lua-shdict", z, &hold);
     int held = hold.held;
     int reads = read_shdict_stable(&s, z, now, (int)top, &r, &sr);
     double held_ms = hold_release(&hold);
-    char problem[200] = "";
-    if (reads < 0)
-        snprintf(problem, sizeof problem, "the zone changed while it was read (%d reads, no "
-                 "two alike): figures are from the last read", -reads);
-    else if (r.keys == 0 && sr.used_slabs > SHDICT_EMPTY_SLABS)
-        snprintf(problem, sizeof problem, "the LRU queue is empty but the zone holds %llu "
-                 "allocations (an empty dict has %d): the queue head is corrupt",
-                 (unsigned long long)sr.used_slabs, SHDICT_EMPTY_SLABS);
-    if (json) {
-        ngxmem_printf("{\"zone\":\"%s\",\"keys\":%llu,\"expired\":%llu,\"key_bytes\":%llu,"
-                      "\"value_bytes\":%llu,\"alloc_bytes\":%llu,\"capacity\":%llu,"
-                      "\"free_space\":%llu,\"types\":{", text_json(&z->name, name),
-                      (unsigned long long)r.keys,
-                      (unsigned long long)r.expired, (unsigned long long)r.key_bytes,
-                      (unsigned long long)r.value_bytes, (unsigned long long)r.alloc_bytes,
-                      (unsigned long long)z->size,
-                      (unsigned long long)(sr.free_pages * sr.pagesize));
-        for (int i = 0, first = 1; i < SHDICT_TYPES; i++)
-            if (i != 2) {
-                ngxmem_printf("%s\"%s\":%llu", first ? "" : ",", shdict_type_names[i],
-                              (unsigned long long)r.by_type[i]);
-                first = 0;
-            }
-        ngxmem_printf("}");
-        if (r.keys) {
-            print_entry_json("newest", &r.newest, true);
-            print_entry_json("oldest", &r.oldest, true);
-        }
-        ngxmem_printf(",\"top\":[");
-        for (int i = 0; i < r.ntop; i++) {
-            ngxmem_printf("%s{", i ? "," : "");
-            print_entry_json("entry", &r.top[i], false);
-            ngxmem_printf("}");
-        }
-        ngxmem_printf("],\"reads\":%d,\"consistent\":%s,\"problem\":\"%s\","
-                      "\"held_processes\":%d,\"held_ms\":%.1f}\n",
-                      reads < 0 ? -reads : reads, problem[0] ? "false" : "true", problem,
-                      held, held_ms);
-        return;
-    }
-    ngxmem_printf("lua_shared_dict \"%s\": %llu keys (%llu expired, still stored), capacity %s, "
-                  "free space %s\n", text_terminal(&z->name, name), (unsigned long long)r.keys,
-                  (unsigned long long)r.expired, format_bytes(z->size, b[0], 32),
-                  format_bytes(sr.free_pages * sr.pagesize, b[1], 32));
-    ngxmem_printf("keys %s, values %s, nodes %s in %llu used slabs\n",
-                  format_bytes(r.key_bytes, b[0], 32), format_bytes(r.value_bytes, b[1], 32),
-                  format_bytes(r.alloc_bytes, b[2], 32), (unsigned long long)sr.used_slabs);
-    ngxmem_printf("value types:");
-    for (int i = 0; i < SHDICT_TYPES; i++)
-        if (r.by_type[i])
-            ngxmem_printf(" %s %llu", shdict_type_names[i], (unsigned long long)r.by_type[i]);
-    ngxmem_printf("\n");
-    if (r.keys)
-        ngxmem_printf("LRU newest \"%s\", oldest \"%s\" (evicted first when the zone is full)\n",
-                      text_terminal(&r.newest.key, k1), text_terminal(&r.oldest.key, k2));
-    if (r.ntop)
-        ngxmem_printf("\n%-48s %-8s %10s\n", "biggest entries", "type", "bytes");
-    for (int i = 0; i < r.ntop; i++)
-        ngxmem_printf("%-48s %-8s %10llu\n", text_terminal(&r.top[i].key, k1),
-                      shdict_type_names[r.top[i].type < SHDICT_TYPES ? r.top[i].type : 2],
-                      (unsigned long long)r.top[i].alloc);
-    if (problem[0])
-        ngxmem_printf("%s: %s\n", reads < 0 ? "note" : "INCONSISTENT", problem);
+    RESULT res;
+    result_init(&res, "ngx-lua-shdict");
+    nginx_describe(&s.st, &res);
+    shdict_result(z, &r, &sr, reads, &res);
     if (consistent)
-        ngxmem_printf("held %d other process%s mapping the zone for %.1f ms\n", held,
-                      held == 1 ? "" : "es", held_ms);
+        held_result(held, held_ms, &res);
+    command_emit(&res, &o);
 }
 
 static const char shdict_help[] =
     "Show what a lua_shared_dict holds.\n"
-    "Usage: ngx-lua-shdict ZONE [--top N] [--consistent] [--json]\n"
+    "Usage: ngx-lua-shdict ZONE [--top N] [--consistent] [--json] [--verbose]\n"
     "Walks the dict's LRU queue (bounded, no recursion): number of keys, how many\n"
     "are expired but still stored, value types, bytes of keys, values and nodes,\n"
     "the LRU newest and oldest keys, the N biggest entries (default 10), capacity\n"
@@ -357,20 +373,22 @@ static const char shdict_help[] =
     "--consistent holds every other process mapping the zone (ptrace, from a\n"
     "helper that lets them go when the read ends, on Ctrl-C, or if GDB dies)\n"
     "for the read, and says for how long.\n"
+    NGXMEM_HELP_TAIL
     "Example: ngx-lua-shdict dogs --top 5\n"
     "Example: ngx-lua-shdict dogs --consistent";
 
 static const char zones_help[] =
     "List nginx's shared memory zones.\n"
-    "Usage: ngx-shm-zones [--json]\n"
+    "Usage: ngx-shm-zones [--json] [--verbose]\n"
     "Every zone of cycle->shared_memory: name, size, owning module (from the zone's\n"
     "tag), address, and whether its slab pool header checks out. Sizes are virtual:\n"
     "a zone costs RAM only for the pages touched (see ngx-shm-slabs).\n"
+    NGXMEM_HELP_TAIL
     "Example: ngx-shm-zones";
 
 static const char slabs_help[] =
     "Show how a shared memory zone's slab allocator is used.\n"
-    "Usage: ngx-shm-slabs ZONE [--consistent] [--json]\n"
+    "Usage: ngx-shm-slabs ZONE [--consistent] [--json] [--verbose]\n"
     "Classifies every page (free run, multi-page allocation, small/exact/big slot\n"
     "page), counts used and free slabs (one slab = one allocation), per-slot totals\n"
     "cross-checked with the pool's own statistics, free runs by length, capacity\n"
@@ -379,6 +397,7 @@ static const char slabs_help[] =
     "zone is fragmented by slot size; no free pages means the next allocation of\n"
     "a new size class fails (lua: \"no memory\", LRU eviction). --consistent\n"
     "holds the other processes mapping the zone for the read, as in ngx-lua-shdict.\n"
+    NGXMEM_HELP_TAIL
     "Example: ngx-shm-slabs dogs";
 
 void nginx_shm_register(void)

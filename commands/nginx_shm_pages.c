@@ -3,8 +3,9 @@
 #include "commands.h"
 
 #include "args.h"
-#include "format.h"
+#include "command_output.h"
 #include "gdb_reader.h"
+#include "nginx_describe.h"
 #include "nginx_shm.h"
 #include "ngxmem.h"
 #include "shm_residency.h"
@@ -50,6 +51,16 @@ static uint64_t core_nonzero_pages(const struct mem_reader *m, uint64_t addr, ui
     return n;
 }
 
+static const char *method_id(enum residency_method m)
+{
+    switch (m) {
+    case RES_MINCORE: return "mincore";
+    case RES_PAGEMAP: return "pagemap";
+    case RES_CORE_NONZERO: return "core_nonzero";
+    default: return "unavailable";
+    }
+}
+
 static const char *method_name(enum residency_method m)
 {
     switch (m) {
@@ -60,16 +71,29 @@ static const char *method_name(enum residency_method m)
     }
 }
 
+static const struct column page_columns[] = {
+    { "name", "zone", VAL_INFERIOR, 0, IN_BOTH },
+    { "bytes", "size", VAL_BYTES, 0, IN_BOTH },
+    { "loaded_bytes", "loaded", VAL_BYTES, 0, IN_BOTH },
+    { "unloaded_bytes", "unloaded", VAL_BYTES, 0, IN_BOTH },
+    { "metadata_page_count", "meta pages", VAL_COUNT, 0, JSON_ONLY },
+    { "metadata_loaded_bytes", "metadata", VAL_BYTES, 2, IN_BOTH },
+    { "data_loaded_bytes", "data", VAL_BYTES, 1, IN_BOTH },
+    { "error", "not read", VAL_TEXT, 0, IN_BOTH },
+};
+
 static void ngx_shm_pages_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct gdb_reader_state progress;
+    struct args a;
+    RESULT r;
+    char err[512], why[256] = "";
+    if (!args_split_or_help(&a, args, "ngx-shm-pages"))
+        return;
     /* every read here is exact: no read-ahead near shared zones */
     struct mem_reader raw = gdb_reader(&progress, "ngx-shm-pages");
-    struct args a;
-    char err[512], why[256] = "", b[6][32];
-    args_split_or_error(&a, args, "ngx-shm-pages");
-    bool json = args_flag(&a, "--json");
+    struct output_options o = output_options(&a);
     args_flag(&a, "--all-workers");   /* residency is of the shared object: always all */
     const char *only = args_take(&a);
     args_require_done(&a, "ngx-shm-pages");
@@ -90,30 +114,23 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
         snprintf(why, sizeof why, "not a live process on this machine nor a core file "
                  "(remote target?): reading pages would load them");
 
-    uint64_t ps = st.pagesize, tot_pages = 0, tot_loaded = 0;
-    if (json)
-        ngxmem_printf("{\"zones\":[");
-    else
-        ngxmem_printf("%-20s %10s %10s %10s %12s %12s\n", "zone", "size", "loaded",
-                      "unloaded", "metadata", "data");
+    result_init(&r, "ngx-shm-pages");
+    nginx_describe(&st, &r);
+    result_table(&r, "zones", NULL, page_columns, ARRAY_LEN(page_columns));
+    uint64_t ps = st.pagesize, tot_pages = 0, tot_loaded = 0, tot_meta = 0;
     int shown = 0;
     for (int i = 0; i < nz; i++) {
         const struct ngx_zone *z = &zones[i];
         if (only && !inferior_text_equals(&z->name, only))
             continue;
-        char name[TEXT_OUT], unbacked[160];
+        char unbacked[160];
+        shown++;
         if (!residency_range_backed(&raw, pid, source, z->addr, z->size, unbacked,
                                     sizeof unbacked)) {
-            if (json)
-                ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,\"loaded_bytes\":null,"
-                              "\"unloaded_bytes\":null,\"error\":\"shm.size: %s\"}",
-                              shown ? "," : "", text_json(&z->name, name),
-                              (unsigned long long)z->size, unbacked);
-            else
-                ngxmem_printf("%-20s %10s not read: shm.size says %s\n",
-                              text_terminal(&z->name, name), format_bytes(z->size, b[0], 32),
-                              unbacked);
-            shown++;
+            struct value row[] = { val_inferior(&r, &z->name), val_bytes(z->size), val_none(),
+                                   val_none(), val_none(), val_none(), val_none(),
+                                   val_text(&r, "shm.size says %s", unbacked) };
+            result_row(&r, row);
             continue;
         }
         struct zone_pages zp = { .pages = z->size / ps };
@@ -141,52 +158,38 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
         bool known = method != RES_UNAVAILABLE;
         tot_pages += zp.pages;
         tot_loaded += zp.loaded;
-        if (json) {
-            ngxmem_printf("%s{\"name\":\"%s\",\"size\":%llu,", shown ? "," : "",
-                          text_json(&z->name, name),
-                          (unsigned long long)z->size);
-            if (known)
-                ngxmem_printf("\"loaded_bytes\":%llu,\"unloaded_bytes\":%llu,"
-                              "\"metadata_pages\":%llu,\"metadata_loaded_bytes\":%llu,"
-                              "\"data_loaded_bytes\":%llu}",
-                              (unsigned long long)(zp.loaded * ps),
-                              (unsigned long long)((zp.pages - zp.loaded) * ps),
-                              (unsigned long long)zp.meta_pages,
-                              (unsigned long long)(zp.meta_loaded * ps),
-                              (unsigned long long)((zp.loaded - zp.meta_loaded) * ps));
-            else
-                ngxmem_printf("\"loaded_bytes\":null,\"unloaded_bytes\":null}");
-        } else if (known) {
-            ngxmem_printf("%-20s %10s %10s %10s %12s %12s\n", text_terminal(&z->name, name),
-                          format_bytes(z->size, b[0], 32), format_bytes(zp.loaded * ps, b[1], 32),
-                          format_bytes((zp.pages - zp.loaded) * ps, b[2], 32),
-                          format_bytes(zp.meta_loaded * ps, b[3], 32),
-                          format_bytes((zp.loaded - zp.meta_loaded) * ps, b[4], 32));
-        } else {
-            ngxmem_printf("%-20s %10s %10s\n", text_terminal(&z->name, name),
-                          format_bytes(z->size, b[0], 32), "?");
-        }
-        shown++;
+        tot_meta += zp.meta_loaded;
+        struct value row[] = {
+            val_inferior(&r, &z->name), val_bytes(z->size),
+            known ? val_bytes(zp.loaded * ps) : val_none(),
+            known ? val_bytes((zp.pages - zp.loaded) * ps) : val_none(),
+            val_count(zp.meta_pages), known ? val_bytes(zp.meta_loaded * ps) : val_none(),
+            known ? val_bytes((zp.loaded - zp.meta_loaded) * ps) : val_none(), val_none(),
+        };
+        result_row(&r, row);
     }
     if (only && !shown)
         ngxmem_error("ngx-shm-pages: no zone \"%s\" (see ngx-shm-zones)", only);
-    if (json) {
-        ngxmem_printf("],\"method\":\"%s\",\"pid\":%d", method == RES_MINCORE ? "mincore"
-                      : method == RES_PAGEMAP ? "pagemap" : method == RES_CORE_NONZERO ? "core"
-                      : "unavailable", (int)pid);
-        ngxmem_printf(",\"note\":\"%s\"}\n", method == RES_UNAVAILABLE || method == RES_PAGEMAP ? why : "");
-        return;
-    }
-    ngxmem_printf("%-20s %10s %10s %10s\n", "total", format_bytes(tot_pages * ps, b[0], 32),
-                  method != RES_UNAVAILABLE ? format_bytes(tot_loaded * ps, b[1], 32) : "?",
-                  method != RES_UNAVAILABLE ? format_bytes((tot_pages - tot_loaded) * ps, b[2], 32)
-                                            : "?");
-    ngxmem_printf("loaded = %s%s%s\n", method_name(method), why[0] ? ": " : "", why);
+    bool known = method != RES_UNAVAILABLE;
+    struct value total[] = {
+        val_text(&r, "total"), val_bytes(tot_pages * ps),
+        known ? val_bytes(tot_loaded * ps) : val_none(),
+        known ? val_bytes((tot_pages - tot_loaded) * ps) : val_none(), val_none(),
+        known ? val_bytes(tot_meta * ps) : val_none(),
+        known ? val_bytes((tot_loaded - tot_meta) * ps) : val_none(), val_none(),
+    };
+    result_total(&r, total);
+    result_facts(&r, NULL, NULL);
+    result_fact(&r, "method", "loaded =", val_id(method_id(method)), "%s", method_name(method));
+    result_fact(&r, "pid", "nginx pid", pid ? val_int(pid) : val_none(), NULL);
+    if (why[0])
+        result_note(&r, "%s", why);
+    command_emit(&r, &o);
 }
 
 static const char pages_help[] =
     "Show how much of each shared memory zone is really in RAM.\n"
-    "Usage: ngx-shm-pages [ZONE] [--all-workers] [--json]\n"
+    "Usage: ngx-shm-pages [ZONE] [--all-workers] [--json] [--verbose]\n"
     "Zones are demand-paged: a 100 MiB lua_shared_dict costs ~608 KiB until keys\n"
     "arrive. Loaded pages are counted without touching any page (reading an\n"
     "untouched shared page would load it): with mincore() on the zone's shared\n"
@@ -195,6 +198,7 @@ static const char pages_help[] =
     "with non-zero content; unavailable for remote targets. Loaded pages that keep\n"
     "growing until the zone is full, then stop, are a \"fake leak\": the zone\n"
     "filling up to its configured size, not a leak. Split: slab metadata vs data.\n"
+    NGXMEM_HELP_TAIL
     "Example: ngx-shm-pages dogs";
 
 void nginx_shm_pages_register(void)

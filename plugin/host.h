@@ -28,4 +28,8 @@ int ngxmem_command_class(enum ngxmem_class c);
 /* Register the plugin's own and every analysis command. */
 void host_register_commands(void);
 
+/* Keep HELP for "NAME --help" (commands registered without
+ * ngxmem_register_command). */
+void ngxmem_remember_help(const char *name, const char *help);
+
 #endif

@@ -1,44 +1,62 @@
 /* ngxmem-info: what the plugin found inside this GDB, and how. */
 #include "diagnostic_commands.h"
 
+#include "args.h"
+#include "command_output.h"
 #include "gdb_internals.h"
 #include "host.h"
 #include "ngxmem.h"
 
 
-static const char *how_name(enum found_how h)
+static const char *how_id(enum found_how h)
 {
-    return h == FOUND_SYMBOL ? "symbol" : h == FOUND_ANCHOR ? "anchor"
-                                                            : "NOT FOUND";
+    return h == FOUND_SYMBOL ? "symbol" : h == FOUND_ANCHOR ? "anchor" : "not_found";
 }
+
+static const struct column internal_columns[] = {
+    { "name", "internal", VAL_TEXT, 0, IN_BOTH },
+    { "address", "address", VAL_ADDRESS, 0, IN_BOTH },
+    { "file_address", "file addr", VAL_ADDRESS, 1, IN_BOTH },
+    { "found_by", "found by", VAL_ID, 0, IN_BOTH },
+    { "where", "where", VAL_TEXT, 2, IN_BOTH },
+};
 
 void info_command(const char *args, int from_tty)
 {
-    (void)args;
     (void)from_tty;
+    struct args a;
+    RESULT out;
+    if (!args_split_or_help(&a, args, "ngxmem-info"))
+        return;
+    struct output_options o = output_options(&a);
+    args_require_done(&a, "ngxmem-info");
     const struct resolver_report *r = &host.report;
-    ngxmem_printf("ngxmem %s\n", PACKAGE_VERSION);
-    ngxmem_printf("GDB:        GNU gdb %s%s\n", r->pkgversion,
-               r->version[0] ? r->version : "(version not found)");
-    ngxmem_printf("executable: %s (build-id %s)\n", r->exe,
-               r->build_id[0] ? r->build_id : "none");
-    ngxmem_printf("load bias:  0x%llx\n", (unsigned long long)r->bias);
-    ngxmem_printf("resolver:   %s (NGXMEM_RESOLVER)\n", resolver_mode_name(r->mode));
-    ngxmem_printf("symbols:    %s\n", r->symbols_from[0] ? r->symbols_from : "-");
-    ngxmem_printf("state:      ready (every internal found and verified)\n");
-    ngxmem_printf("reader:     %s (loaded %d time%s)\n",
-               host.reader_unloaded
-                   ? "unloaded by jit-reader-unload; commands stay usable"
-                   : "loaded",
-               host.loads, host.loads == 1 ? "" : "s");
-    ngxmem_printf("\n%-26s %-18s %-10s %-9s %s\n", "internal", "address",
-               "file addr", "found by", "where");
+    result_init(&out, "ngxmem-info");
+    result_facts(&out, NULL, NULL);
+    result_fact(&out, "ngxmem_version", "ngxmem", val_text(&out, "%s", PACKAGE_VERSION), NULL);
+    result_fact(&out, "gdb_version", "GDB",
+                val_text(&out, "GNU gdb %s%s", r->pkgversion,
+                         r->version[0] ? r->version : "(version not found)"), NULL);
+    result_fact(&out, "gdb_executable", "executable", val_text(&out, "%s", r->exe), NULL);
+    result_fact(&out, "build_id", "build-id",
+                r->build_id[0] ? val_text(&out, "%s", r->build_id) : val_none(), NULL);
+    result_fact(&out, "load_bias", "load bias", val_address(r->bias), NULL);
+    result_fact(&out, "resolver", "resolver", val_id(resolver_mode_name(r->mode)),
+                "NGXMEM_RESOLVER");
+    result_fact(&out, "symbols", "symbols",
+                val_text(&out, "%s", r->symbols_from[0] ? r->symbols_from : "-"), NULL);
+    result_fact(&out, "state", "state", val_id("ready"), "every internal found and verified");
+    result_fact(&out, "reader_loaded", "reader loaded", val_bool(!host.reader_unloaded),
+                host.reader_unloaded ? "unloaded by jit-reader-unload; commands stay usable"
+                                     : NULL);
+    result_fact(&out, "load_count", "loads", val_count((uint64_t)host.loads), NULL);
+    result_table(&out, "internals", NULL, internal_columns, ARRAY_LEN(internal_columns));
     for (int i = 0; i < GI_COUNT; i++) {
         const struct gdb_internal *gi = &gdb_internals[i];
-        unsigned long long file = gi->addr ? gi->addr - r->bias : 0;
-        ngxmem_printf("%-26s 0x%016llx 0x%-8llx %-9s %s\n",
-                   gdb_internal_name(i, gi->variant),
-                   (unsigned long long)gi->addr, file, how_name(gi->how),
-                   gi->where);
+        struct value row[] = { val_text(&out, "%s", gdb_internal_name(i, gi->variant)),
+                               val_address(gi->addr), val_address(gi->addr ? gi->addr - r->bias : 0),
+                               val_id(how_id(gi->how)), val_text(&out, "%s", gi->where) };
+        result_row(&out, row);
     }
+    command_emit(&out, &o);
 }

@@ -20,6 +20,9 @@ typedef void (*ngxmem_command_fn)(const char *args, int from_tty);
 int ngxmem_register_command(const char *name, ngxmem_command_fn fn,
                             const char *help);
 
+/* The HELP a command was registered with, or NULL. */
+const char *ngxmem_command_help(const char *name);
+
 /* Print to GDB's stdout: paging, "set logging" and "pipe" all see it.
  * May raise a quit when the user answers "q" at the pager prompt. */
 void ngxmem_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -3,7 +3,8 @@
  * memory read compared against GDB's own view of the same bytes. */
 #include "diagnostic_commands.h"
 
-#include "format.h"
+#include "args.h"
+#include "command_output.h"
 #include "ngxmem.h"
 
 #include <inttypes.h>
@@ -14,37 +15,31 @@
 enum { SAMPLES = 64, MAX_BLOCK = 64 << 20, AUTO_BLOCK = 1 << 20 };
 
 struct selftest_args {
-    char expr[256];
+    const char *expr;
     uint64_t size;       /* 0: find the largest readable block <= 1 MiB */
     uint64_t repeat;
+    struct output_options out;
 };
 
-static void parse_args(const char *args, struct selftest_args *a)
+static bool parse_args(struct args *words, const char *args, struct selftest_args *a)
 {
+    bool missing;
     memset(a, 0, sizeof *a);
-    snprintf(a->expr, sizeof a->expr, "$sp");
+    if (!args_split_or_help(words, args, "ngxmem-selftest"))
+        return false;
+    a->out = output_options(words);
+    const char *v = args_value(words, "--repeat", &missing);
     a->repeat = 1;
-    char copy[512];
-    snprintf(copy, sizeof copy, "%s", args ? args : "");
-    int positional = 0;
-    for (char *save, *tok = strtok_r(copy, " \t", &save); tok;
-         tok = strtok_r(NULL, " \t", &save)) {
-        if (strcmp(tok, "--repeat") == 0) {
-            tok = strtok_r(NULL, " \t", &save);
-            if (!tok || (a->repeat = strtoull(tok, NULL, 0)) == 0)
-                ngxmem_error("ngxmem-selftest: --repeat needs a positive count");
-        } else if (positional == 0) {
-            snprintf(a->expr, sizeof a->expr, "%s", tok);
-            positional++;
-        } else if (positional == 1) {
-            a->size = strtoull(tok, NULL, 0);
-            if (a->size == 0 || a->size > MAX_BLOCK)
-                ngxmem_error("ngxmem-selftest: SIZE must be 1..%d", MAX_BLOCK);
-            positional++;
-        } else {
-            ngxmem_error("ngxmem-selftest: unexpected argument '%s'", tok);
-        }
-    }
+    if (missing || (v && (!args_parse_uint(v, UINT32_MAX, &a->repeat) || a->repeat == 0)))
+        ngxmem_error("ngxmem-selftest: --repeat needs a positive count");
+    a->expr = args_take(words);
+    if (!a->expr)
+        a->expr = "$sp";
+    v = args_take(words);
+    if (v && (!args_parse_size(v, &a->size) || a->size == 0 || a->size > MAX_BLOCK))
+        ngxmem_error("ngxmem-selftest: SIZE must be 1..%d", MAX_BLOCK);
+    args_require_done(words, "ngxmem-selftest");
+    return true;
 }
 
 /* GDB's own reading of the 8 bytes at ADDR. */
@@ -55,12 +50,12 @@ static uint64_t gdb_view(uint64_t addr)
     return ngxmem_eval_address(expr);
 }
 
-static void check_symbol(void)
+static void check_symbol(struct result *r)
 {
     char err[256];
     uint64_t addr, word;
     if (ngxmem_try_eval_address("&environ", &addr, err, sizeof err) != 0) {
-        ngxmem_printf("  symbol   environ: not available (%s)\n", err);
+        result_fact(r, "environ", "symbol environ", val_none(), "not available: %s", err);
         return;
     }
     if (ngxmem_read_memory(addr, &word, sizeof word) != 0)
@@ -68,11 +63,11 @@ static void check_symbol(void)
                      addr);
     if (word != gdb_view(addr))
         ngxmem_error("ngxmem-selftest: FAIL: environ differs from GDB's view");
-    ngxmem_printf("  symbol   &environ = 0x%" PRIx64 ", value 0x%" PRIx64
-                  ", same as GDB\n", addr, word);
+    result_fact(r, "environ", "symbol environ", val_address(addr), "value 0x%" PRIx64
+                ", same as GDB", word);
 }
 
-static void check_error_boundary(void)
+static void check_error_boundary(struct result *r)
 {
     char err[256] = "";
     uint64_t v;
@@ -81,7 +76,7 @@ static void check_error_boundary(void)
         !strstr(err, "ymbol"))  /* "No symbol ..." in every GDB setup */
         ngxmem_error("ngxmem-selftest: FAIL: a bad expression was not "
                      "reported (got '%s')", err);
-    ngxmem_printf("  errors   caught GDB error: %s\n", err);
+    result_fact(r, "error_caught", "GDB error caught", val_text(r, "%s", err), NULL);
 }
 
 static void free_block(unsigned char **p)
@@ -89,7 +84,7 @@ static void free_block(unsigned char **p)
     free(*p);
 }
 
-static void check_block(const struct selftest_args *a)
+static void check_block(const struct selftest_args *a, struct result *r)
 {
     uint64_t addr = ngxmem_eval_address(a->expr);
     uint64_t size = a->size ? a->size : AUTO_BLOCK;
@@ -118,22 +113,27 @@ static void check_block(const struct selftest_args *a)
                          " differ from GDB's view", addr + off);
         samples++;
     }
-    char human[32];
-    ngxmem_printf("  memory   read %s (%" PRIu64 " bytes) at 0x%" PRIx64
-                  " (%s) in one block%s; %u samples same as GDB\n",
-                  format_bytes(size, human, sizeof human), size, addr, a->expr,
-                  a->repeat > 1 ? ", repeated" : "", samples);
+    result_fact(r, "read_bytes", "read in one block", val_bytes(size), "at 0x%" PRIx64 " (%s)%s",
+                addr, a->expr, a->repeat > 1 ? ", repeated" : "");
+    result_fact(r, "read_count", "reads", val_count(a->repeat), NULL);
+    result_fact(r, "sample_count", "samples same as GDB", val_count(samples), NULL);
 }
 
 void selftest_command(const char *args, int from_tty)
 {
     (void)from_tty;
+    struct args words;
     struct selftest_args a;
-    parse_args(args, &a);
-    ngxmem_printf("ngxmem-selftest (GDB %d.%d)\n", ngxmem_gdb_major(),
-                  ngxmem_gdb_minor());
-    check_symbol();
-    check_error_boundary();
-    check_block(&a);
-    ngxmem_printf("ngxmem-selftest: PASS\n");
+    RESULT r;
+    if (!parse_args(&words, args, &a))
+        return;
+    result_init(&r, "ngxmem-selftest");
+    result_facts(&r, NULL, NULL);
+    result_fact(&r, "gdb_version", "GDB", val_text(&r, "%d.%d", ngxmem_gdb_major(),
+                                                  ngxmem_gdb_minor()), NULL);
+    check_symbol(&r);
+    check_error_boundary(&r);
+    check_block(&a, &r);
+    result_fact(&r, "verdict", "ngxmem-selftest", val_text(&r, "PASS"), NULL);
+    command_emit(&r, &a.out);
 }

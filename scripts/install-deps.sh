@@ -4,7 +4,7 @@
 set -eu
 packages="build-essential autoconf automake pkg-config
   gdb gdb-source binutils-dev libdw-dev libelf-dev
-  dejagnu expect tcl
+  dejagnu expect tcl tcllib python3-jsonschema
   libgmp-dev libmpfr-dev texinfo bison flex libreadline-dev libexpat1-dev zlib1g-dev
   libc6-dbg nginx libnginx-mod-http-lua clang bc time gdbserver
   debootstrap liblzma-dev libdebuginfod-dev debuginfod curl xz-utils dpkg-dev python3

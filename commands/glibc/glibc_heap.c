@@ -16,7 +16,7 @@ enum {
 };
 
 const char *const chunk_class_names[CH_COUNT] = {
-    "in use", "tcache", "fastbin", "unsorted", "small", "large", "top", "fencepost",
+    "in_use", "tcache", "fastbin", "unsorted", "small", "large", "top", "fencepost",
 };
 
 static uint64_t u64_at(const uint8_t *p)

@@ -15,6 +15,7 @@ enum chunk_class {
     CH_FENCEPOST, CH_COUNT
 };
 
+/* Identifiers (JSON values; text shows "in use"). */
 extern const char *const chunk_class_names[CH_COUNT];
 
 struct glibc_arena {

@@ -40,7 +40,7 @@ static void find_pool_header(void *arg, const struct glibc_chunk *c)
 }
 
 const char *const pool_kind_names[PK_COUNT] = {
-    "cycle", "old cycle", "connection", "request", "other 16 KiB", "other",
+    "cycle", "old_cycle", "connection", "request", "other_16k", "other",
 };
 const char *const pool_kind_evidence[PK_COUNT] = {
     "ngx_cycle->pool",

@@ -9,6 +9,7 @@
 
 enum pool_kind { PK_CYCLE, PK_OLD_CYCLE, PK_CONNECTION, PK_REQUEST, PK_CYCLE_SIZED, PK_OTHER,
                  PK_COUNT };
+/* Identifiers (JSON values; text shows "old cycle"). */
 extern const char *const pool_kind_names[PK_COUNT];
 extern const char *const pool_kind_evidence[PK_COUNT];
 

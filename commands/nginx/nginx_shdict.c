@@ -7,7 +7,7 @@
 #include <zlib.h>
 
 const char *const shdict_type_names[SHDICT_TYPES] = {
-    "nil", "boolean", "(2)", "number", "string", "list",
+    "nil", "boolean", "unknown", "number", "string", "list",
 };
 
 enum {

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "shm_residency.h"
 
+#include "target_identity.h"
+
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -34,22 +36,7 @@ bool residency_is_our_tracee(pid_t pid)
 
 bool residency_gdb_has_core_open(void)
 {
-    DIR *d = opendir("/proc/self/fd");
-    bool found = false;
-    for (struct dirent *e; d && !found && (e = readdir(d));) {
-        char path[300];
-        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0)
-            continue;
-        Elf64_Ehdr h;
-        found = pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
-                memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 && h.e_type == ET_CORE;
-        close(fd);
-    }
-    if (d)
-        closedir(d);
-    return found;
+    return target_open_core(NULL, 0);
 }
 
 pid_t residency_nginx_pid(const struct mem_reader *m)

@@ -1,0 +1,222 @@
+#define _GNU_SOURCE
+#include "result.h"
+
+#include "grow_array.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct value val_percent(uint64_t part, uint64_t whole)
+{
+    return (struct value){ .kind = VAL_PERCENT,
+                           .pct = whole ? 100.0 * (double)part / (double)whole : 0.0 };
+}
+
+void result_init(struct result *r, const char *command)
+{
+    memset(r, 0, sizeof *r);
+    r->command = command;
+}
+
+void result_release(struct result *r)
+{
+    for (size_t i = 0; i < r->nblocks; i++) {
+        free(r->blocks[i].facts);
+        free(r->blocks[i].cells);
+        free(r->blocks[i].map);
+    }
+    for (size_t i = 0; i < r->nowned; i++)
+        free(r->owned[i]);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    for (size_t i = 0; i < r->nnotes; i++)
+        free(r->notes[i]);
+    free(r->blocks);
+    free(r->owned);
+    free(r->warnings);
+    free(r->notes);
+    free(r->target_core);
+    free(r->target_executable);
+    memset(r, 0, sizeof *r);
+}
+
+/* P, now owned by R; NULL (and R marked) if P is NULL or cannot be kept. */
+static void *keep(struct result *r, void *p)
+{
+    if (p && grow_array(&r->owned, &r->owned_cap, r->nowned, sizeof *r->owned, 64)) {
+        r->owned[r->nowned++] = p;
+        return p;
+    }
+    free(p);
+    r->out_of_memory = true;
+    return NULL;
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
+struct value val_text(struct result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = keep(r, vformat(fmt, ap));
+    va_end(ap);
+    return (struct value){ .kind = VAL_TEXT, .s = s ? s : "?" };
+}
+
+struct value val_inferior(struct result *r, const struct inferior_text *t)
+{
+    struct inferior_text *copy = keep(r, malloc(sizeof *copy));
+    if (!copy)
+        return (struct value){ .kind = VAL_TEXT, .s = "?" };
+    *copy = *t;
+    return (struct value){ .kind = VAL_INFERIOR, .t = copy };
+}
+
+static struct block *new_block(struct result *r, enum block_kind kind, const char *key,
+                               const char *title)
+{
+    static struct block discard;   /* what callers fill when memory ran out */
+    if (!grow_array(&r->blocks, &r->blocks_cap, r->nblocks, sizeof *r->blocks, 8)) {
+        r->out_of_memory = true;
+        memset(&discard, 0, sizeof discard);
+        return &discard;
+    }
+    struct block *b = &r->blocks[r->nblocks++];
+    memset(b, 0, sizeof *b);
+    b->kind = kind;
+    b->key = key;
+    b->title = title;
+    return b;
+}
+
+struct block *result_facts(struct result *r, const char *key, const char *title)
+{
+    return new_block(r, BLOCK_FACTS, key, title);
+}
+
+struct block *result_table(struct result *r, const char *key, const char *title,
+                           const struct column *cols, int ncols)
+{
+    struct block *b = new_block(r, BLOCK_TABLE, key, title);
+    b->ncols = ncols < TABLE_MAX_COLUMNS ? ncols : TABLE_MAX_COLUMNS;
+    memcpy(b->cols, cols, (size_t)b->ncols * sizeof *cols);
+    return b;
+}
+
+struct block *result_map(struct result *r, const char *key, const char *title)
+{
+    return new_block(r, BLOCK_MAP, key, title);
+}
+
+static struct block *last_block(struct result *r)
+{
+    return r->nblocks ? &r->blocks[r->nblocks - 1] : result_facts(r, NULL, NULL);
+}
+
+void result_fact(struct result *r, const char *key, const char *label, struct value v,
+                 const char *detail, ...)
+{
+    struct block *b = last_block(r);
+    if (b->kind == BLOCK_TABLE)
+        b = result_facts(r, NULL, NULL);
+    char *d = NULL;
+    if (detail) {
+        va_list ap;
+        va_start(ap, detail);
+        d = keep(r, vformat(detail, ap));
+        va_end(ap);
+    }
+    if (!grow_array(&b->facts, &b->facts_cap, b->nfacts, sizeof *b->facts, 8)) {
+        r->out_of_memory = true;
+        return;
+    }
+    b->facts[b->nfacts++] = (struct fact){ key, label, v, d };
+}
+
+static void add_row(struct result *r, const struct value *row, bool total)
+{
+    struct block *b = last_block(r);
+    if (b->kind != BLOCK_TABLE || b->has_total) {
+        r->out_of_memory = true;   /* a programming error: no table open */
+        return;
+    }
+    size_t need = (b->nrows + 1) * (size_t)b->ncols;
+    if (need > b->cells_cap) {
+        size_t cap = b->cells_cap ? 2 * b->cells_cap : 16 * (size_t)b->ncols;
+        struct value *c = realloc(b->cells, cap * sizeof *c);
+        if (!c) {
+            r->out_of_memory = true;
+            return;
+        }
+        b->cells = c;
+        b->cells_cap = cap;
+    }
+    memcpy(&b->cells[b->nrows * (size_t)b->ncols], row, (size_t)b->ncols * sizeof *row);
+    if (total)
+        b->has_total = true;
+    else
+        b->nrows++;
+}
+
+void result_row(struct result *r, const struct value *row)
+{
+    add_row(r, row, false);
+}
+
+void result_total(struct result *r, const struct value *row)
+{
+    add_row(r, row, true);
+}
+
+void result_map_cells(struct result *r, uint64_t start, uint64_t cell, const char *cells,
+                      size_t n)
+{
+    struct block *b = last_block(r);
+    char *copy = malloc(n + 1);
+    if (b->kind != BLOCK_MAP || !copy) {
+        free(copy);
+        r->out_of_memory = true;
+        return;
+    }
+    memcpy(copy, cells, n);
+    copy[n] = '\0';
+    free(b->map);
+    b->map = copy;
+    b->map_len = n;
+    b->map_start = start;
+    b->map_cell = cell;
+}
+
+static void add_message(struct result *r, char ***list, size_t *n, size_t *cap,
+                        const char *fmt, va_list ap)
+{
+    char *s = vformat(fmt, ap);
+    if (!s || !grow_array(list, cap, *n, sizeof **list, 4)) {
+        free(s);
+        r->out_of_memory = true;
+        return;
+    }
+    (*list)[(*n)++] = s;
+}
+
+void result_warning(struct result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_message(r, &r->warnings, &r->nwarnings, &r->warnings_cap, fmt, ap);
+    va_end(ap);
+}
+
+void result_note(struct result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_message(r, &r->notes, &r->nnotes, &r->notes_cap, fmt, ap);
+    va_end(ap);
+}
