@@ -35,6 +35,7 @@ void command_emit(struct result *r, const struct output_options *o)
     r->target_core = t.core[0] ? strdup(t.core) : NULL;
     r->target_executable = t.executable[0] ? strdup(t.executable) : NULL;
     r->verbose = o->verbose;
+    r->poll = ngxmem_check_quit;
     OUT_BUF out = { 0 };
     if (o->json)
         render_json(r, &out);
@@ -42,5 +43,11 @@ void command_emit(struct result *r, const struct output_options *o)
         render_text(r, text_width(), &out);
     if (r->out_of_memory || out.failed)
         ngxmem_error("%s: out of memory", r->command);
-    ngxmem_printf("%s", out.s ? out.s : "");
+    /* in pieces: a listing of millions of chunks stays interruptible */
+    enum { PIECE = 1 << 16 };
+    for (size_t off = 0; off < out.len; off += PIECE) {
+        ngxmem_check_quit();
+        size_t n = out.len - off < PIECE ? out.len - off : PIECE;
+        ngxmem_printf("%.*s", (int)n, out.s + off);
+    }
 }

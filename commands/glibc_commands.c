@@ -101,7 +101,7 @@ static void glibc_arenas_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    RESULT r;
+    RESULT(r);
     if (!glibc_session_open(&s, "glibc-arenas", args, 0))
         return;
     struct output_options o = output_options(&s.args);
@@ -223,7 +223,7 @@ static void glibc_free_chunks_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    RESULT r;
+    RESULT(r);
     if (!glibc_session_open(&s, "glibc-free-chunks", args, 0))
         return;
     struct output_options o = output_options(&s.args);
@@ -271,7 +271,7 @@ static void glibc_chunks_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    RESULT r;
+    RESULT(r);
     if (!glibc_session_open(&s, "glibc-chunks", args, GLIBC_EXACT_UNSORTED))
         return;
     result_init(&r, "glibc-chunks");

@@ -188,7 +188,7 @@ static void glibc_heap_map_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    RESULT r;
+    RESULT(r);
     if (!glibc_session_open(&s, "glibc-heap-map", args, 0))
         return;
     int arena = glibc_session_arena(&s, "glibc-heap-map");

@@ -74,7 +74,7 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    RESULT r;
+    RESULT(r);
     char err[512];
     if (!glibc_session_begin(&s, "ngx-cycle-pools", args))
         return;

@@ -88,7 +88,7 @@ static void ngx_heap_map_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    RESULT r;
+    RESULT(r);
     struct ownership o __attribute__((cleanup(free_ownership))) = { 0 };
     char err[512];
     if (!glibc_session_open(&s, "ngx-heap-map", args, 0))

@@ -25,7 +25,7 @@ static void ngx_pools_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
-    RESULT r;
+    RESULT(r);
     char err[512];
     if (!glibc_session_open(&s, "ngx-pools", args, 0))
         return;

@@ -79,7 +79,7 @@ static void ngx_shm_zones_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct shm_session s __attribute__((cleanup(shm_session_release)));
-    RESULT r;
+    RESULT(r);
     if (!shm_session_open(&s, "ngx-shm-zones", args))
         return;
     struct output_options o = output_options(&s.args);
@@ -216,7 +216,7 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
     double held_ms = hold_release(&hold);
     if (!ok)
         ngxmem_error("ngx-shm-slabs: %s", err);
-    RESULT res;
+    RESULT(res);
     result_init(&res, "ngx-shm-slabs");
     nginx_describe(&s.st, &res);
     slabs_result(z, &r, &res);
@@ -349,7 +349,7 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     int held = hold.held;
     int reads = read_shdict_stable(&s, z, now, (int)top, &r, &sr);
     double held_ms = hold_release(&hold);
-    RESULT res;
+    RESULT(res);
     result_init(&res, "ngx-lua-shdict");
     nginx_describe(&s.st, &res);
     shdict_result(z, &r, &sr, reads, &res);

@@ -87,7 +87,7 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
     (void)from_tty;
     struct gdb_reader_state progress;
     struct args a;
-    RESULT r;
+    RESULT(r);
     char err[512], why[256] = "";
     if (!args_split_or_help(&a, args, "ngx-shm-pages"))
         return;

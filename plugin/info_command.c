@@ -25,7 +25,7 @@ void info_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct args a;
-    RESULT out;
+    RESULT(out);
     if (!args_split_or_help(&a, args, "ngxmem-info"))
         return;
     struct output_options o = output_options(&a);

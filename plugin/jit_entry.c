@@ -2,6 +2,7 @@
  * native hook for shared objects. The reader itself declines everything;
  * the point is the constructor-free entry point gdb_init_reader. */
 #include "host.h"
+#include "ngxmem.h"
 
 #include <gdb/jit-reader.h>
 #include <stddef.h>
@@ -40,12 +41,25 @@ static struct gdb_frame_id reader_frame_id(struct gdb_reader_funcs *self,
     return id;
 }
 
+/* $_ngxmem_loaded tells gdbinit whether to load us: sourcing it twice
+ * then does nothing (GDB would refuse a second JIT reader with an error,
+ * which stops a -batch script). */
+static void mark_loaded(int loaded)
+{
+    char err[128];
+    uint64_t v;
+    if (host.ready)
+        ngxmem_try_eval_address(loaded ? "$_ngxmem_loaded = 1" : "$_ngxmem_loaded = 0", &v, err,
+                                sizeof err);
+}
+
 /* jit-reader-unload: GDB then dlclose()s us, but we are linked
  * -z nodelete, so registered commands keep pointing at mapped code. */
 static void reader_destroy(struct gdb_reader_funcs *self)
 {
     (void)self;
     host.reader_unloaded = true;
+    mark_loaded(0);
 }
 
 static struct gdb_reader_funcs reader_funcs = {
@@ -65,5 +79,6 @@ struct gdb_reader_funcs *gdb_init_reader(void)
         host.initialized = true;
         host_init();
     }
+    mark_loaded(1);
     return &reader_funcs;
 }

@@ -124,7 +124,7 @@ void selftest_command(const char *args, int from_tty)
     (void)from_tty;
     struct args words;
     struct selftest_args a;
-    RESULT r;
+    RESULT(r);
     if (!parse_args(&words, args, &a))
         return;
     result_init(&r, "ngxmem-selftest");

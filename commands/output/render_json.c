@@ -31,11 +31,14 @@ static void row_object(struct out_buf *o, const struct block *b, const struct va
     out_putn(o, "}", 1);
 }
 
-static void table(struct out_buf *o, const struct block *b, bool *first)
+static void table(const struct result *r, struct out_buf *o, const struct block *b,
+                  bool *first)
 {
     key(o, first, b->key);
     out_putn(o, "[", 1);
     for (size_t i = 0; i < b->nrows; i++) {
+        if (r->poll && i % 4096 == 4095)
+            r->poll();
         out_puts(o, i ? "," : "");
         row_object(o, b, block_row(b, i));
     }
@@ -106,7 +109,7 @@ void render_json(const struct result *r, struct out_buf *o)
     for (size_t i = 0; i < r->nblocks; i++) {
         const struct block *b = &r->blocks[i];
         if (b->kind == BLOCK_TABLE) {
-            table(o, b, &first);
+            table(r, o, b, &first);
         } else if (b->kind == BLOCK_MAP) {
             /* consecutive maps under one key form one array */
             key(o, &first, b->key);

@@ -91,18 +91,21 @@ static void facts(struct out_buf *o, const struct block *b, int width)
 }
 
 /* Column widths of table B (header, rows, total). */
-static void column_widths(const struct block *b, size_t *w)
+static void column_widths(const struct result *r, const struct block *b, size_t *w)
 {
     char v[VALUE_TEXT_MAX];
     size_t rows = b->nrows + (b->has_total ? 1 : 0);
     for (int c = 0; c < b->ncols; c++)
         w[c] = strlen(b->cols[c].title);
-    for (size_t i = 0; i < rows; i++)
+    for (size_t i = 0; i < rows; i++) {
+        if (r->poll && i % 4096 == 4095)
+            r->poll();
         for (int c = 0; c < b->ncols; c++) {
             size_t n = strlen(value_text(&block_row(b, i)[c], v, sizeof v));
             if (n > w[c])
                 w[c] = n;
         }
+    }
 }
 
 static size_t table_width(const struct block *b, const size_t *w, const bool *shown)
@@ -194,15 +197,18 @@ static void table_line(struct out_buf *o, const struct block *b, const size_t *w
     out_putn(o, "\n", 1);
 }
 
-static void table(struct out_buf *o, const struct block *b, int width)
+static void table(const struct result *r, struct out_buf *o, const struct block *b, int width)
 {
     size_t w[TABLE_MAX_COLUMNS];
     bool shown[TABLE_MAX_COLUMNS];
-    column_widths(b, w);
+    column_widths(r, b, w);
     fit_columns(b, width, w, shown);
     table_line(o, b, w, shown, NULL);
-    for (size_t i = 0; i < b->nrows; i++)
+    for (size_t i = 0; i < b->nrows; i++) {
+        if (r->poll && i % 4096 == 4095)
+            r->poll();
         table_line(o, b, w, shown, block_row(b, i));
+    }
     if (b->has_total)
         table_line(o, b, w, shown, block_row(b, b->nrows));
     OUT_BUF hidden = { 0 };
@@ -257,7 +263,7 @@ void render_text(const struct result *r, int width, struct out_buf *o)
         if (b->title)
             wrap(o, "", b->title, width, 2);
         if (b->kind == BLOCK_TABLE)
-            table(o, b, width);
+            table(r, o, b, width);
         else if (b->kind == BLOCK_MAP)
             map(o, b, width);
         else

@@ -119,11 +119,14 @@ struct result {
     char *target_executable;   /* or NULL */
     const char *legend;        /* maps: what each character means (literal) */
     bool out_of_memory;
+    /* called every few thousand rows while rendering: the glue polls for
+     * Ctrl-C there (it may not return) */
+    void (*poll)(void);
 };
 
 void result_init(struct result *r, const char *command);
 void result_release(struct result *r);
-#define RESULT struct result __attribute__((cleanup(result_release)))
+#define RESULT(name) struct result name __attribute__((cleanup(result_release))) = { 0 }
 
 /* Owned copies. Out of memory anywhere: the result stays valid, what did
  * not fit is left out, and out_of_memory is set (the glue then fails). */
