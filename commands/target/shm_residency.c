@@ -12,26 +12,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static long status_field(pid_t pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long v = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0 && line[n] == ':') {
-            v = atol(line + n + 1);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return v;
-}
-
 bool residency_is_our_tracee(pid_t pid)
 {
-    return pid > 0 && status_field(pid, "TracerPid") == (long)getpid();
+    return pid > 0 && proc_status_field(pid, "TracerPid") == (long)getpid();
 }
 
 bool residency_gdb_has_core_open(void)
@@ -156,7 +139,7 @@ enum residency_method residency_live(pid_t pid, uint64_t addr, uint64_t len, uin
     if (!why[0])
         snprintf(why, whylen, "mincore not used (NGXMEM_SHM_NO_MINCORE)");
     /* fallback: the process, its parent (the master) and the parent's children */
-    long parent = status_field(pid, "PPid");
+    long parent = proc_status_field(pid, "PPid");
     bool any = pagemap_or(pid, addr, len / ps, ps, resident);
     if (parent > 1)
         any |= pagemap_or((pid_t)parent, addr, len / ps, ps, resident);
@@ -164,7 +147,7 @@ enum residency_method residency_live(pid_t pid, uint64_t addr, uint64_t len, uin
     for (struct dirent *e; d && (e = readdir(d));) {
         pid_t other = (pid_t)atoi(e->d_name);
         if (other > 0 && other != pid &&
-            (status_field(other, "PPid") == pid || (parent > 1 && status_field(other, "PPid") == parent)))
+            (proc_status_field(other, "PPid") == pid || (parent > 1 && proc_status_field(other, "PPid") == parent)))
             any |= pagemap_or(other, addr, len / ps, ps, resident);
     }
     if (d)

@@ -35,10 +35,10 @@ bool target_open_core(char *path, size_t len)
     return found;
 }
 
-static long status_field(const char *pid, const char *field)
+long proc_status_field(pid_t pid, const char *field)
 {
     char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%s/status", pid);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
     FILE *f = fopen(path, "r");
     long v = -1;
     size_t n = strlen(field);
@@ -59,7 +59,7 @@ pid_t target_traced_pid(void)
     long self = (long)getpid();
     for (struct dirent *e; d && !found && (e = readdir(d));)
         if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
-            status_field(e->d_name, "TracerPid") == self)
+            proc_status_field((pid_t)atol(e->d_name), "TracerPid") == self)
             found = (pid_t)atol(e->d_name);
     if (d)
         closedir(d);

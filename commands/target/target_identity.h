@@ -20,6 +20,9 @@ void target_identify(struct target_identity *t);
 /* The core file this process (GDB) holds open: true and its path. */
 bool target_open_core(char *path, size_t len);
 
+/* A numeric field of /proc/PID/status ("PPid", "TracerPid"), -1 if absent. */
+long proc_status_field(pid_t pid, const char *field);
+
 /* The process this process traces (the first found), or 0. */
 pid_t target_traced_pid(void);
 
