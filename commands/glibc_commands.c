@@ -20,11 +20,6 @@ static uint64_t free_chunks_of(const struct glibc_stats *s)
            s->cls[CH_SMALL].count + s->cls[CH_LARGE].count + s->cls[CH_TOP].count;
 }
 
-static const char *segment_kind_id(enum segment_kind k)
-{
-    return k == SEG_BRK ? "brk_heap" : k == SEG_MMAP ? "mmap_segment" : "thread_heap";
-}
-
 /* ---- glibc-arenas ---------------------------------------------------- */
 
 static const struct column arena_columns[] = {
@@ -90,7 +85,7 @@ static void arenas_result(struct glibc_session *s, struct result *r)
     for (int i = 0; i < h->nsegments; i++) {
         const struct glibc_segment *g = &h->segments[i];
         struct value row[] = {
-            val_int(i), val_int(g->arena), val_id(segment_kind_id(g->kind)), val_address(g->start),
+            val_int(i), val_int(g->arena), val_id(glibc_segment_kind_id(g->kind)), val_address(g->start),
             val_address(g->end), val_bytes(g->end - g->start),
         };
         result_row(r, row);

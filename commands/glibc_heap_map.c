@@ -3,6 +3,7 @@
 #include "command_output.h"
 #include "commands.h"
 #include "format.h"
+#include "render.h"
 #include "ngxmem.h"
 
 #include <stdlib.h>
@@ -100,11 +101,6 @@ static void free_cells(struct map_cells *m)
     m->owner_bytes = NULL;
 }
 
-static const char *segment_kind_id(enum segment_kind k)
-{
-    return k == SEG_BRK ? "brk_heap" : k == SEG_MMAP ? "mmap_segment" : "thread_heap";
-}
-
 static void map_segment(struct glibc_session *s, int si, struct map_cells *m, struct result *r,
                         char *row)
 {
@@ -120,17 +116,17 @@ static void map_segment(struct glibc_session *s, int si, struct map_cells *m, st
     if (!glibc_heap_walk_segment(&s->heap, si, map_chunk, m, err, sizeof err))
         ngxmem_error("%s: %s", r->command, err);
     gdb_reader_done(&s->progress);
-    const char *kind = segment_kind_id(g->kind);
+    struct value kind = val_id(glibc_segment_kind_id(g->kind));
+    char kind_text[VALUE_TEXT_MAX];
     struct value title = val_text(r, "segment %d: %s of arena %d, %s from 0x%llx, cell %s", si,
-                                  g->kind == SEG_BRK ? "brk heap" : g->kind == SEG_MMAP
-                                      ? "mmap segment" : "thread heap",
-                                  g->arena, format_bytes(g->end - g->start, b[0], 32),
+                                  value_text(&kind, kind_text, sizeof kind_text), g->arena,
+                                  format_bytes(g->end - g->start, b[0], 32),
                                   (unsigned long long)g->start, format_bytes(m->cell, b[1], 32));
     struct block *blk = result_map(r, "segments", title.s);
     if (g->kind == SEG_BRK && !a->noncontiguous)
         blk->map_end_mark = "> brk";
     result_fact(r, "index", "segment", val_int(si), NULL);
-    result_fact(r, "kind", "kind", val_id(kind), NULL);
+    result_fact(r, "kind", "kind", kind, NULL);
     result_fact(r, "arena", "arena", val_int(g->arena), NULL);
     result_fact(r, "start", "start", val_address(g->start), NULL);
     result_fact(r, "end", "end", val_address(g->end), NULL);

@@ -15,6 +15,11 @@ enum {
     PROGRESS_EVERY = 1 << 16,
 };
 
+const char *glibc_segment_kind_id(enum segment_kind k)
+{
+    return k == SEG_BRK ? "brk_heap" : k == SEG_MMAP ? "mmap_segment" : "thread_heap";
+}
+
 const char *const chunk_class_names[CH_COUNT] = {
     "in_use", "tcache", "fastbin", "unsorted", "small", "large", "top", "fencepost",
 };

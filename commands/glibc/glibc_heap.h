@@ -30,6 +30,10 @@ struct glibc_arena {
 
 enum segment_kind { SEG_BRK, SEG_MMAP, SEG_THREAD_HEAP };
 
+/* "brk_heap", "mmap_segment" or "thread_heap" (JSON values; text shows
+ * "brk heap"). */
+const char *glibc_segment_kind_id(enum segment_kind k);
+
 struct glibc_segment {
     uint64_t start, end;       /* chunks from start; memory up to end */
     int arena;
