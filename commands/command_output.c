@@ -29,11 +29,14 @@ static int text_width(void)
 
 void command_emit(struct result *r, const struct output_options *o)
 {
-    struct target_identity t;
-    target_identify(&t);
-    r->target_pid = (int)t.pid;
-    r->target_core = t.core[0] ? strdup(t.core) : NULL;
-    r->target_executable = t.executable[0] ? strdup(t.executable) : NULL;
+    /* only JSON names the target: text spares the scan of /proc */
+    if (o->json) {
+        struct target_identity t;
+        target_identify(&t);
+        r->target_pid = (int)t.pid;
+        r->target_core = t.core[0] ? strdup(t.core) : NULL;
+        r->target_executable = t.executable[0] ? strdup(t.executable) : NULL;
+    }
     r->verbose = o->verbose;
     r->poll = ngxmem_check_quit;
     OUT_BUF out = { 0 };
