@@ -2,6 +2,8 @@
 #ifndef NGXMEM_COMMANDS_H
 #define NGXMEM_COMMANDS_H
 
+#include "ngxmem.h"
+
 /* The last lines of every command's help: "apropos nginx" and "apropos
  * heap" find every command, and each points to the overview. */
 #define NGXMEM_HELP_TAIL \
@@ -16,5 +18,8 @@ void nginx_heap_map_register(void);
 void nginx_pools_register(void);
 void nginx_shm_register(void);
 void nginx_shm_pages_register(void);
+
+/* TAB completion of a ZONE argument (ngxmem_values_fn). */
+int nginx_zone_names(char (*out)[NGXMEM_VALUE_MAX], int max);
 
 #endif

@@ -30,12 +30,9 @@ static void shm_session_release(struct shm_session *s)
     gdb_reader_done(&s->progress);
 }
 
-static bool shm_session_open(struct shm_session *s, const char *cmd, const char *args)
+static void shm_session_read_zones(struct shm_session *s, const char *cmd)
 {
     char err[512];
-    memset(s, 0, sizeof *s);
-    if (!args_split_or_help(&s->args, args, cmd))
-        return false;
     s->raw = gdb_reader(&s->progress, cmd);
     if (!nginx_state_find(&s->raw, &s->st, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
@@ -45,7 +42,27 @@ static bool shm_session_open(struct shm_session *s, const char *cmd, const char 
     s->nzones = nginx_shm_zones(&s->raw, &s->st, s->zones, 256, err, sizeof err);
     if (s->nzones < 0)
         ngxmem_error("%s: %s", cmd, err);
+}
+
+static bool shm_session_open(struct shm_session *s, const char *cmd, const char *args)
+{
+    memset(s, 0, sizeof *s);
+    if (!args_split_or_help(&s->args, args, cmd))
+        return false;
+    shm_session_read_zones(s, cmd);
     return true;
+}
+
+/* TAB completion of ZONE: the zones whose names can be typed back. */
+int nginx_zone_names(char (*out)[NGXMEM_VALUE_MAX], int max)
+{
+    struct shm_session s __attribute__((cleanup(shm_session_release)));
+    memset(&s, 0, sizeof s);
+    shm_session_read_zones(&s, "completion");
+    int n = 0;
+    for (int i = 0; i < s.nzones && n < max; i++)
+        n += inferior_text_word(&s.zones[i].name, out[n], NGXMEM_VALUE_MAX);
+    return n;
 }
 
 static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
@@ -405,4 +422,6 @@ void nginx_shm_register(void)
     ngxmem_register_command("ngx-shm-zones", ngx_shm_zones_command, zones_help);
     ngxmem_register_command("ngx-shm-slabs", ngx_shm_slabs_command, slabs_help);
     ngxmem_register_command("ngx-lua-shdict", ngx_lua_shdict_command, shdict_help);
+    ngxmem_set_value_completer("ngx-shm-slabs", nginx_zone_names);
+    ngxmem_set_value_completer("ngx-lua-shdict", nginx_zone_names);
 }

@@ -204,4 +204,5 @@ static const char pages_help[] =
 void nginx_shm_pages_register(void)
 {
     ngxmem_register_command("ngx-shm-pages", ngx_shm_pages_command, pages_help);
+    ngxmem_set_value_completer("ngx-shm-pages", nginx_zone_names);
 }

@@ -106,17 +106,26 @@ static bool is_tail_call(const struct elf_image *img, const struct insn *in,
            is_function_entry(img, in->target);
 }
 
+/* The NTH call after S; *RSI_FUNCTION (if not NULL) is the function
+ * entry last loaded into %rsi since the call before it. */
 static uint64_t rule_call_after(const struct elf_image *img,
-                                const struct site *s, int nth)
+                                const struct site *s, int nth,
+                                uint64_t *rsi_function)
 {
     struct insn in;
-    uint64_t a = s->lea;
+    uint64_t a = s->lea, rsi = 0;
     for (int k = 0; k < CALL_AFTER_WINDOW && a < s->fend; k++) {
         if (decode_at(img, a, &in) < 0)
             return 0;
+        if (in.kind == INSN_LEA_RIP && strcmp(in.reg, "%rsi") == 0)
+            rsi = is_function_entry(img, in.target) ? in.target : 0;
         if (is_direct_call(img, &in) || is_tail_call(img, &in, s)) {
-            if (--nth == 0)
+            if (--nth == 0) {
+                if (rsi_function)
+                    *rsi_function = rsi;
                 return in.target;
+            }
+            rsi = 0;
             if (in.kind == INSN_JMP)
                 return 0;
         } else if (in.kind == INSN_RET || in.kind == INSN_JMP ||
@@ -126,6 +135,33 @@ static uint64_t rule_call_after(const struct elf_image *img,
         a += (uint64_t)in.len;
     }
     return 0;
+}
+
+/* The first jump from function F to another function's entry. */
+static uint64_t first_tail_jump(const struct elf_image *img, uint64_t f)
+{
+    struct site in_f = { .lea = f };
+    struct insn in;
+    if (!elf_image_function_bounds(img, f, &in_f.fstart, &in_f.fend) ||
+        in_f.fstart != f)
+        return 0;
+    for (uint64_t a = f; a < in_f.fend && a - f < MAX_FUNCTION_INSNS;
+         a += (uint64_t)in.len) {
+        if (decode_at(img, a, &in) < 0)
+            return 0;
+        if (is_tail_call(img, &in, &in_f))
+            return in.target;
+    }
+    return 0;
+}
+
+static uint64_t rule_registered_tail(const struct elf_image *img,
+                                     const struct site *s, int nth)
+{
+    uint64_t registered = 0;
+    if (!rule_call_after(img, s, nth, &registered) || !registered)
+        return 0;
+    return first_tail_jump(img, registered);
 }
 
 /* Decode the whole function of S into a fresh array (caller frees). */
@@ -317,7 +353,10 @@ static uint64_t apply_rule(const struct elf_image *img, const struct anchor *a,
         r = rule_stream_print(img, s, target, variant);
         break;
     case RULE_CALL_AFTER:
-        r = rule_call_after(img, s, a->nth);
+        r = rule_call_after(img, s, a->nth, NULL);
+        break;
+    case RULE_REGISTERED_TAIL:
+        r = rule_registered_tail(img, s, a->nth);
         break;
     case RULE_CALL_BEFORE:
         r = rule_call_before(img, s, a->nth);

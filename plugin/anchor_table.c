@@ -66,6 +66,19 @@ const struct anchor anchor_table[] = {
       NULL, "tracepoint.c info_scope_command" },
     { GI_MAYBE_QUIT, 10, 16, "    `%s'", "%rsi", RULE_CALL_BEFORE, 1, NULL,
       "psymtab.c print_partial_symbols" },
+
+    /* c = add_com (...); set_cmd_completer (c, ...completer). */
+    { GI_SET_CMD_COMPLETER, 10, 99, "jit-reader-load", "%rdi", RULE_CALL_AFTER,
+      2, NULL, "jit.c _initialize_jit" },
+    { GI_SET_CMD_COMPLETER, 10, 99, "jit-reader-unload", "%rdi",
+      RULE_CALL_AFTER, 2, NULL, "jit.c _initialize_jit" },
+
+    /* set_cmd_completer (c, cp_abi_completer), which ends in
+     * "complete_on_enum (tracker, cp_abi_names, text, word)". */
+    { GI_COMPLETE_ON_ENUM, 10, 99,
+      "Set the ABI used for inspecting C++ objects.\n"
+      "\"set cp-abi\" with no arguments will list the available ABIs.",
+      NULL, RULE_REGISTERED_TAIL, 2, NULL, "cp-abi.c _initialize_cp_abi" },
 };
 
 const size_t anchor_table_len = sizeof anchor_table / sizeof anchor_table[0];

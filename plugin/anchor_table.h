@@ -25,6 +25,11 @@ enum anchor_rule {
      * that printing call, and GI_STDERR, the stream call, whose form
      * (pointer or stream) the %rdi set-up between them tells. */
     RULE_STREAM_PRINT,
+    /* "c = add_cmd (..., string, ...); set_cmd_completer (c, f)": the
+     * function F whose address is loaded into %rsi for the NTH call after
+     * the string, and in F the first tail jump out (the call a one-line
+     * completer ends with, e.g. complete_on_enum). */
+    RULE_REGISTERED_TAIL,
 };
 
 struct anchor {

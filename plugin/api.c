@@ -25,39 +25,14 @@ int ngxmem_command_class(enum ngxmem_class c)
 }
 enum { READ_SPLIT = 1 << 20 };
 
-/* Every command's help, for CMD --help. */
-static struct {
-    const char *name, *help;
-} command_helps[64];
-static int ncommand_helps;
-
-void ngxmem_remember_help(const char *name, const char *help)
-{
-    for (int i = 0; i < ncommand_helps; i++)
-        if (strcmp(command_helps[i].name, name) == 0)
-            return;
-    if (ncommand_helps < (int)(sizeof command_helps / sizeof command_helps[0])) {
-        command_helps[ncommand_helps].name = name;
-        command_helps[ncommand_helps++].help = help;
-    }
-}
-
-const char *ngxmem_command_help(const char *name)
-{
-    for (int i = 0; i < ncommand_helps; i++)
-        if (strcmp(command_helps[i].name, name) == 0)
-            return command_helps[i].help;
-    return NULL;
-}
-
 int ngxmem_register_command(const char *name, ngxmem_command_fn fn,
                             const char *help)
 {
     if (!host.ready)
         return -1;
-    GDB_FN(GI_ADD_COM, add_com_fn)(name, ngxmem_command_class(NGXMEM_CLASS_DATA),
-                                   fn, help);
-    ngxmem_remember_help(name, help);
+    struct cmd_list_element *element = GDB_FN(GI_ADD_COM, add_com_fn)(
+        name, ngxmem_command_class(NGXMEM_CLASS_DATA), fn, help);
+    host_remember_command(name, help, element);
     return 0;
 }
 

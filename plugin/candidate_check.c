@@ -14,6 +14,7 @@ struct shape {
     bool has_ret;
     int calls;               /* direct calls and tail jumps out */
     bool loads_address;      /* lea X(%rip),REG (add_com's &cmdlist) */
+    bool stores_rsi_to_rdi;  /* first insn "mov %rsi,OFF(%rdi)" */
 };
 
 enum { PROLOGUE_INSNS = 24, MAX_BODY_INSNS = 512 };
@@ -34,13 +35,19 @@ static bool read_shape(const struct elf_image *img, uint64_t a, struct shape *sh
         !elf_image_function_bounds(img, a, &start, &end) || start != a)
         return false;
     sh->size = end - start;
-    bool saw_test = false, saw_rsi = false, saw_rdx = false;
+    bool saw_test = false, saw_rsi = false, saw_rdx = false, at_entry = true;
     int k = 0;
     for (uint64_t p = a; p < end && k < MAX_BODY_INSNS; k++) {
         struct insn in;
         uint64_t off = p - img->text.vaddr;
         if (disasm_one(img->text.data + off, img->text.size - off, p, &in) < 0)
             return false;
+        /* CET builds (Debian 13 on) start every function with endbr64. */
+        if (at_entry && !disasm_is(&in, "endbr64", "")) {
+            sh->stores_rsi_to_rdi = strstr(in.text, "mov") &&
+                                    strstr(in.text, "%rsi,") && strstr(in.text, "(%rdi)");
+            at_entry = false;
+        }
         if (k < PROLOGUE_INSNS) {
             saw_test |= disasm_is(&in, "test", "%al,%al");
             if (!saw_test) {
@@ -83,6 +90,9 @@ static const struct expectation expected[GI_COUNT] = {
     [GI_PARSE_AND_EVAL_ADDRESS] = { 0, 0, 1, 5, 512 },
     /* QUIT may leave only by tail calls through its hooks (GDB 10). */
     [GI_MAYBE_QUIT] = { 0, 0, -1, 100, 256 },
+    /* "cmd->completer = completer; return": one store, a leaf. */
+    [GI_SET_CMD_COMPLETER] = { 0, 0, 1, 50, 16 },
+    [GI_COMPLETE_ON_ENUM] = { 0, 0, 1, 10, 512 },
 };
 
 bool candidate_check(const struct elf_image *img, int id, int variant,
@@ -119,6 +129,10 @@ bool candidate_check(const struct elf_image *img, int id, int variant,
         bad = "unknown stream form";
     else if (id == GI_PARSE_AND_EVAL_ADDRESS && sh.calls < 2)
         bad = "does not parse and convert";
+    else if (id == GI_SET_CMD_COMPLETER && (sh.calls != 0 || !sh.stores_rsi_to_rdi))
+        bad = "is not one store of %rsi into *%rdi";
+    else if (id == GI_COMPLETE_ON_ENUM && sh.calls < 3)
+        bad = "does not compare and add matches";
     if (!bad)
         return true;
     snprintf(why, n, "0x%llx %s (%llu bytes, %u caller%s)",

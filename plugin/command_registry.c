@@ -63,10 +63,10 @@ static void overview_command(const char *args, int from_tty)
 
 void host_register_commands(void)
 {
-    GDB_FN(GI_ADD_COM, add_com_fn)("ngxmem-info",
-                                   ngxmem_command_class(NGXMEM_CLASS_SUPPORT),
-                                   info_command, info_help);
-    ngxmem_remember_help("ngxmem-info", info_help);
+    struct cmd_list_element *info = GDB_FN(GI_ADD_COM, add_com_fn)(
+        "ngxmem-info", ngxmem_command_class(NGXMEM_CLASS_SUPPORT), info_command,
+        info_help);
+    host_remember_command("ngxmem-info", info_help, info);
     ngxmem_register_command("ngxmem", overview_command, overview_help);
     ngxmem_register_command("ngxmem-selftest", selftest_command, selftest_help);
     glibc_commands_register();

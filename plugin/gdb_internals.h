@@ -15,8 +15,14 @@ enum gdb_internal_id {
     GI_TARGET_READ_MEMORY,
     GI_PARSE_AND_EVAL_ADDRESS,
     GI_MAYBE_QUIT,
+    /* Optional: without them the commands work, only TAB completion of
+     * their options and zone names does not. */
+    GI_SET_CMD_COMPLETER,
+    GI_COMPLETE_ON_ENUM,
     GI_COUNT
 };
+
+enum { GI_REQUIRED_COUNT = GI_SET_CMD_COMPLETER };
 
 /* How GDB hands out its stderr stream. Up to GDB 16 the gdb_stderr macro
  * dereferences current_ui_gdb_stderr_ptr(); GDB 18 has
@@ -52,6 +58,17 @@ typedef int (*target_read_memory_fn)(uint64_t addr, unsigned char *buf,
                                      ssize_t len);
 typedef uint64_t (*parse_and_eval_address_fn)(const char *expr);
 typedef void (*maybe_quit_fn)(void);
+/* completer_ftype (cmd_list_element *, completion_tracker &, const char
+ * *text, const char *word): the reference is a pointer in the ABI. */
+struct completion_tracker;
+typedef void (*completer_fn)(struct cmd_list_element *cmd,
+                             struct completion_tracker *tracker,
+                             const char *text, const char *word);
+typedef void (*set_cmd_completer_fn)(struct cmd_list_element *cmd,
+                                     completer_fn completer);
+typedef void (*complete_on_enum_fn)(struct completion_tracker *tracker,
+                                    const char *const *names,
+                                    const char *text, const char *word);
 
 extern struct gdb_internal gdb_internals[GI_COUNT];
 

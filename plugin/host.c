@@ -21,7 +21,7 @@ static void describe_missing(char *out, size_t n)
 {
     size_t len = 0;
     out[0] = '\0';
-    for (int i = 0; i < GI_COUNT && len < n; i++) {
+    for (int i = 0; i < GI_REQUIRED_COUNT && len < n; i++) {
         const struct gdb_internal *gi = &gdb_internals[i];
         if (gi->how != FOUND_NOT)
             continue;

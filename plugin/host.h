@@ -28,8 +28,12 @@ int ngxmem_command_class(enum ngxmem_class c);
 /* Register the plugin's own and every analysis command. */
 void host_register_commands(void);
 
-/* Keep HELP for "NAME --help" (commands registered without
- * ngxmem_register_command). */
-void ngxmem_remember_help(const char *name, const char *help);
+/* Keep HELP for "NAME --help" and give GDB's ELEMENT for NAME (may be
+ * NULL) the plugin's completer when this GDB has the completer API. */
+struct cmd_list_element;
+void host_remember_command(const char *name, const char *help,
+                           struct cmd_list_element *element);
+/* set_cmd_completer and complete_on_enum were both found and verified. */
+bool host_completion_available(void);
 
 #endif

@@ -46,6 +46,8 @@ void info_command(const char *args, int from_tty)
     result_fact(&out, "symbols", "symbols",
                 val_text(&out, "%s", r->symbols_from[0] ? r->symbols_from : "-"), NULL);
     result_fact(&out, "state", "state", val_id("ready"), "every internal found and verified");
+    result_fact(&out, "completion", "TAB completion", val_bool(host_completion_available()),
+                r->optional_missing[0] ? r->optional_missing : NULL);
     result_fact(&out, "reader_loaded", "reader loaded", val_bool(!host.reader_unloaded),
                 host.reader_unloaded ? "unloaded by jit-reader-unload; commands stay usable"
                                      : NULL);

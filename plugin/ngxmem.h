@@ -20,6 +20,16 @@ typedef void (*ngxmem_command_fn)(const char *args, int from_tty);
 int ngxmem_register_command(const char *name, ngxmem_command_fn fn,
                             const char *help);
 
+/* TAB completion of NAME's arguments offers the options of its help's
+ * "Usage:" line; a command with a named value (a zone) also registers FN,
+ * which fills OUT with up to MAX names (each shorter than
+ * NGXMEM_VALUE_MAX) and returns how many. FN runs while the user presses
+ * TAB: a GDB error it raises just means no values. Returns 0, or -1 if
+ * NAME is not registered. */
+enum { NGXMEM_VALUE_MAX = 64 };
+typedef int (*ngxmem_values_fn)(char (*out)[NGXMEM_VALUE_MAX], int max);
+int ngxmem_set_value_completer(const char *name, ngxmem_values_fn fn);
+
 /* The HELP a command was registered with, or NULL. */
 const char *ngxmem_command_help(const char *name);
 

@@ -22,6 +22,8 @@ struct gdb_internal gdb_internals[GI_COUNT] = {
     [GI_TARGET_READ_MEMORY] = { .name = "target_read_memory" },
     [GI_PARSE_AND_EVAL_ADDRESS] = { .name = "parse_and_eval_address" },
     [GI_MAYBE_QUIT] = { .name = "maybe_quit" },
+    [GI_SET_CMD_COMPLETER] = { .name = "set_cmd_completer" },
+    [GI_COMPLETE_ON_ENUM] = { .name = "complete_on_enum" },
 };
 
 const char *gdb_internal_name(int id, int variant)
@@ -204,15 +206,18 @@ int resolver_resolve_image(const struct elf_image *img,
     apply_forced_faults(img);
     verify_all(img);
 
-    int missing = 0;
-    r->missing[0] = '\0';
+    int missing = 0, optional = 0;
+    r->missing[0] = r->optional_missing[0] = '\0';
     for (int id = 0; id < GI_COUNT; id++) {
         if (gdb_internals[id].how != FOUND_NOT)
             continue;
-        size_t len = strlen(r->missing);
-        snprintf(r->missing + len, sizeof r->missing - len, "%s%s",
-                 missing ? ", " : "", gdb_internals[id].name);
-        missing++;
+        bool required = id < GI_REQUIRED_COUNT;
+        char *list = required ? r->missing : r->optional_missing;
+        size_t size = required ? sizeof r->missing : sizeof r->optional_missing;
+        size_t len = strlen(list);
+        snprintf(list + len, size - len, "%s%s",
+                 (required ? missing : optional) ? ", " : "", gdb_internals[id].name);
+        *(required ? &missing : &optional) += 1;
     }
     return missing;
 }

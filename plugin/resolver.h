@@ -18,14 +18,16 @@ struct resolver_report {
     int major, minor;
     uint64_t bias;           /* runtime address = file address + bias */
     char missing[256];       /* comma-separated names, "" if complete */
+    char optional_missing[128]; /* the same for GI_REQUIRED_COUNT.. */
     char failure[640];       /* why resolution could not even start */
 };
 
 /* Resolve every internal in IMG (a GDB executable) into gdb_internals[]
  * as file addresses, then verify the whole set: a candidate that does not
  * have the shape of its internal, or that two internals share, is
- * rejected. R->mode must be set. Returns the number of internals missing
- * or rejected. Environment (for tests):
+ * rejected. R->mode must be set. Returns the number of required
+ * internals missing or rejected (optional ones are listed apart).
+ * Environment (for tests):
  *   NGXMEM_DEBUG_FILE_DIRECTORY=DIR     instead of /usr/lib/debug
  *   NGXMEM_RESOLVER_FAIL=NAME           pretend NAME was not found
  *   NGXMEM_RESOLVER_WRONG=NAME          take the function after NAME's

@@ -19,6 +19,10 @@ const struct symbol_name symbol_names[] = {
     { GI_TARGET_READ_MEMORY, 10, 99, 0, "_Z18target_read_memorymPhl" },
     { GI_PARSE_AND_EVAL_ADDRESS, 10, 99, 0, "_Z22parse_and_eval_addressPKc" },
     { GI_MAYBE_QUIT, 10, 99, 0, "_Z10maybe_quitv" },
+    { GI_SET_CMD_COMPLETER, 10, 99, 0,
+      "_Z17set_cmd_completerP16cmd_list_elementPFvS0_R18completion_trackerPKcS4_E" },
+    { GI_COMPLETE_ON_ENUM, 10, 99, 0,
+      "_Z16complete_on_enumR18completion_trackerPKPKcS2_S2_" },
 };
 
 const size_t symbol_names_len = sizeof symbol_names / sizeof symbol_names[0];

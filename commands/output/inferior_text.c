@@ -39,6 +39,20 @@ bool inferior_text_equals(const struct inferior_text *t, const char *s)
     return !t->truncated && strlen(s) == t->len && memcmp(t->unsafe_bytes, s, t->len) == 0;
 }
 
+bool inferior_text_word(const struct inferior_text *t, char *buf, size_t size)
+{
+    static const char word_chars[] = "abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-";
+    if (t->truncated || t->len == 0 || t->len >= size)
+        return false;
+    for (size_t i = 0; i < t->len; i++)
+        if (!t->unsafe_bytes[i] || !strchr(word_chars, t->unsafe_bytes[i]))
+            return false;
+    memcpy(buf, t->unsafe_bytes, t->len);
+    buf[t->len] = '\0';
+    return true;
+}
+
 static bool printable(unsigned char c)
 {
     return c >= 0x20 && c < 0x7f;

@@ -37,6 +37,10 @@ void inferior_text_literal(struct inferior_text *t, const char *s);
 
 bool inferior_text_equals(const struct inferior_text *t, const char *s);
 
+/* Copy T into BUF (SIZE bytes) when it is one plain word a user can type
+ * back ([A-Za-z0-9_.:@-], not truncated, not empty); false otherwise. */
+bool inferior_text_word(const struct inferior_text *t, char *buf, size_t size);
+
 /* For a terminal: printable ASCII as is, a backslash doubled, every other
  * byte as \xNN, then "..." when truncated. BUF: TEXT_OUT bytes. */
 const char *text_terminal(const struct inferior_text *t, char *buf);
