@@ -19,7 +19,7 @@ void json_string(struct out_buf *o, const char *s);
 /* Text for a terminal WIDTH columns wide (0: no limit). */
 void render_text(const struct result *r, int width, struct out_buf *o);
 
-/* One JSON document, schema 1 (doc/ngxmem-schema.json), one line. */
+/* One JSON document, schema 1 (schema/ngxmem-v1.schema.json), one line. */
 void render_json(const struct result *r, struct out_buf *o);
 
 #endif

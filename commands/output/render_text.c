@@ -3,57 +3,55 @@
  * prose wraps at word boundaries; maps choose their cells per row. */
 #include "render.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 enum { GAP = 2, MAP_PREFIX = 17, MAP_ROW_DEFAULT = 64, MAP_ROW_MIN = 16, MAP_ROW_MAX = 128,
        MIN_TEXT_COLUMN = 8 };
 
+static void new_line(struct out_buf *o, size_t indent, size_t *col)
+{
+    out_putn(o, "\n", 1);
+    out_pad(o, ' ', indent);
+    *col = indent;
+}
+
 /* PREFIX then TEXT, broken at spaces so no line passes WIDTH (0: never);
- * continuation lines start with INDENT spaces. */
+ * continuation lines start with INDENT spaces, no line ends in a space.
+ * A word longer than a whole line is split where it stands. */
 static void wrap(struct out_buf *o, const char *prefix, const char *text, int width, int indent)
 {
-    size_t col = strlen(prefix);
+    size_t col = strlen(prefix), w = width > 0 ? (size_t)width : SIZE_MAX;
+    size_t in = width > 0 && indent > width / 2 ? (size_t)width / 2 : (size_t)indent;
+    bool line_start = true;    /* nothing of TEXT on this line yet */
     out_puts(o, prefix);
-    if (width > 0 && indent > width / 2)
-        indent = width / 2;
-    const char *p = text;
-    bool line_start = false;   /* after a break nothing is written yet */
-    while (*p) {
-        const char *sp = strchr(p, ' ');
-        size_t word = sp ? (size_t)(sp - p) : strlen(p);
-        if (width > 0 && !line_start && col + word > (size_t)width && col > (size_t)indent) {
-            out_putn(o, "\n", 1);
-            out_pad(o, ' ', (size_t)indent);
-            col = (size_t)indent;
-            line_start = true;
+    for (const char *p = text; *p;) {
+        if (*p == ' ') {
+            p++;
+            continue;
         }
-        /* a word longer than the line is split */
-        while (width > 0 && col + word > (size_t)width && (size_t)width > col) {
-            size_t room = (size_t)width - col;
+        size_t word = strcspn(p, " ");
+        bool fits_fresh_line = in + word <= w;
+        if (!line_start && col + 1 + word > w && fits_fresh_line)
+            new_line(o, in, &col);
+        else if (!line_start && col + 1 >= w)
+            new_line(o, in, &col);
+        else if (!line_start) {
+            out_putn(o, " ", 1);
+            col++;
+        }
+        while (col + word > w) {
+            size_t room = w > col ? w - col : 0;
             out_putn(o, p, room);
             p += room;
             word -= room;
-            out_putn(o, "\n", 1);
-            out_pad(o, ' ', (size_t)indent);
-            col = (size_t)indent;
+            new_line(o, in, &col);
         }
         out_putn(o, p, word);
         col += word;
         p += word;
         line_start = false;
-        if (*p == ' ') {
-            p++;
-            if (width > 0 && col + 1 >= (size_t)width) {
-                out_putn(o, "\n", 1);
-                out_pad(o, ' ', (size_t)indent);
-                col = (size_t)indent;
-                line_start = true;
-            } else if (*p) {
-                out_putn(o, " ", 1);
-                col++;
-            }
-        }
     }
     out_putn(o, "\n", 1);
 }
