@@ -1,0 +1,174 @@
+/* ngx-mem-breakdown: the resident memory of a live process (RSS, PSS,
+ * private and shared) split by what it is, adding up to the kernel's
+ * smaps_rollup Rss: the glibc heap in use and free-but-resident, each
+ * shared zone, other shared memory, stacks, code, data, the rest. */
+#include "commands.h"
+
+#include "command_output.h"
+#include "glibc_session.h"
+#include "nginx_describe.h"
+#include "nginx_shm.h"
+#include "ngxmem.h"
+#include "rss_breakdown.h"
+#include "shm_residency.h"
+#include "target_identity.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct column part_columns[] = {
+    { "category", "category", VAL_ID, 0, JSON_ONLY },
+    { "what", "what", VAL_TEXT, 0, TEXT_ONLY },
+    { "zone", "zone", VAL_INFERIOR, 0, JSON_ONLY },
+    { "rss_bytes", "RSS", VAL_BYTES, 0, IN_BOTH },
+    { "rss_percent", "% RSS", VAL_PERCENT, 1, IN_BOTH },
+    { "pss_bytes", "PSS", VAL_BYTES, 2, IN_BOTH },
+    { "private_bytes", "private", VAL_BYTES, 3, IN_BOTH },
+    { "shared_bytes", "shared", VAL_BYTES, 4, IN_BOTH },
+    { "swap_bytes", "swap", VAL_BYTES, 5, IN_BOTH },
+};
+
+struct breakdown_session {
+    struct glibc_session glibc;
+    struct rss_breakdown rss;
+};
+
+static void breakdown_session_release(struct breakdown_session *s)
+{
+    rss_breakdown_release(&s->rss);
+    glibc_session_release(&s->glibc);
+}
+
+static void free_chunk_seen(void *arg, const struct glibc_chunk *c)
+{
+    if (c->cls != CH_IN_USE && c->cls != CH_FENCEPOST)
+        rss_breakdown_free_chunk(arg, c->addr, c->size);
+}
+
+static void part_row(struct result *r, const struct rss_breakdown *b, enum rss_category c,
+                     const struct rss_part *p, const struct inferior_text *zone)
+{
+    char shown[TEXT_OUT];
+    struct value row[] = {
+        val_id(rss_category_ids[c]),
+        zone ? val_text(r, "shared zone %s", text_terminal(zone, shown))
+             : val_text(r, "%s", rss_category_labels[c]),
+        zone ? val_inferior(r, zone) : val_none(),
+        val_bytes(p->rss), val_percent(p->rss, b->rollup_rss),
+        val_bytes(p->pss), val_bytes(p->private_bytes), val_bytes(p->shared_bytes),
+        val_bytes(p->swap),
+    };
+    result_row(r, row);
+}
+
+static void ngx_mem_breakdown_command(const char *args, int from_tty)
+{
+    (void)from_tty;
+    static const char cmd[] = "ngx-mem-breakdown";
+    struct breakdown_session s __attribute__((cleanup(breakdown_session_release)));
+    memset(&s, 0, sizeof s);
+    RESULT(r);
+    char err[512];
+    if (!glibc_session_begin(&s.glibc, cmd, args))
+        return;
+    struct output_options o = output_options(&s.glibc.args);
+    args_require_done(&s.glibc.args, cmd);
+    pid_t pid = target_traced_pid();
+    if (!pid || residency_source_of(pid) != SOURCE_LIVE)
+        ngxmem_error("%s: needs a live process on this machine (resident memory is the "
+                     "kernel's figure: a core or a remote target has none)", cmd);
+
+    /* the kernel's figures before any read of the inferior: reading maps
+     * file pages into it (ELF headers, symbol tables) and would add them */
+    if (!rss_breakdown_begin(&s.rss, pid, err, sizeof err))
+        ngxmem_error("%s: %s", cmd, err);
+    char glibc_err[512];
+    bool have_glibc = glibc_session_try_heap(&s.glibc, 0, glibc_err, sizeof glibc_err);
+    if (have_glibc) {
+        for (int i = 0; i < s.glibc.heap.nsegments; i++)
+            rss_breakdown_heap_segment(&s.rss, s.glibc.heap.segments[i].start,
+                                       s.glibc.heap.segments[i].end);
+        if (!glibc_heap_walk(&s.glibc.heap, -1, free_chunk_seen, &s.rss, err, sizeof err))
+            ngxmem_error("%s: %s", cmd, err);
+    }
+    struct nginx_state st;
+    static struct ngx_zone zones[RSS_MAX_ZONES];
+    int nz = 0;
+    bool nginx = nginx_state_find(&s.glibc.reader, &st, err, sizeof err);
+    /* zone headers are read exactly: see ngx-shm-zones */
+    if (nginx && (nz = nginx_shm_zones(&s.glibc.reader, &st, zones, RSS_MAX_ZONES, err,
+                                       sizeof err)) < 0)
+        ngxmem_error("%s: %s", cmd, err);
+    for (int z = 0; z < nz; z++)
+        rss_breakdown_zone(&s.rss, zones[z].addr, zones[z].addr + zones[z].size);
+    rss_breakdown_finish(&s.rss);
+    gdb_reader_done(&s.glibc.progress);
+
+    const struct rss_breakdown *b = &s.rss;
+    result_init(&r, cmd);
+    if (nginx)
+        nginx_describe(&st, &r);
+    glibc_session_describe(&s.glibc, &r);
+    result_facts(&r, NULL, NULL);
+    result_fact(&r, "rss_bytes", "RSS", val_bytes(b->rollup_rss), "/proc/%d/smaps_rollup",
+                (int)pid);
+    result_fact(&r, "pss_bytes", "PSS", val_bytes(b->rollup_pss),
+                "shared pages divided among the processes mapping them");
+    result_fact(&r, "thread_count", "threads", val_count(b->thread_count), NULL);
+    result_table(&r, "parts", NULL, part_columns, ARRAY_LEN(part_columns));
+    struct rss_part sum = { 0 };
+    for (int c = 0; c < RSS_COUNT; c++) {
+        const struct rss_part *p = &b->parts[c];
+        sum.rss += p->rss;
+        sum.pss += p->pss;
+        sum.private_bytes += p->private_bytes;
+        sum.shared_bytes += p->shared_bytes;
+        sum.swap += p->swap;
+        if (c != RSS_SHM_ZONE) {
+            part_row(&r, b, (enum rss_category)c, p, NULL);
+            continue;
+        }
+        for (int z = 0; z < nz && z < b->nzones; z++)
+            part_row(&r, b, RSS_SHM_ZONE, &b->zones[z], &zones[z].name);
+    }
+    struct value total[] = {
+        val_none(), val_text(&r, "total"), val_none(), val_bytes(sum.rss),
+        val_percent(sum.rss, b->rollup_rss), val_bytes(sum.pss),
+        val_bytes(sum.private_bytes), val_bytes(sum.shared_bytes), val_bytes(sum.swap),
+    };
+    result_total(&r, total);
+    if (!b->rollup_ok)
+        result_warning(&r, "/proc/%d/smaps_rollup could not be read: percentages are of 0",
+                       (int)pid);
+    else if (sum.rss != b->rollup_rss)
+        result_warning(&r, "the parts add up to %llu bytes, smaps_rollup says %llu: the "
+                           "process's mappings changed while they were read",
+                       (unsigned long long)sum.rss, (unsigned long long)b->rollup_rss);
+    if (!have_glibc)
+        result_note(&r, "glibc heap not analysed (%s): its mappings count as other "
+                        "anonymous memory", glibc_err);
+    else if (!b->pagemap_ok)
+        result_note(&r, "/proc/%d/pagemap could not be read: the heap's free-but-resident "
+                        "pages are counted as in use", (int)pid);
+    if (!nginx)
+        result_note(&r, "not nginx, or nginx not found: no shared zones named");
+    command_emit(&r, &o);
+}
+
+static const char breakdown_help[] =
+    "Resident memory of a live process, split by what it is.\n"
+    "Usage: ngx-mem-breakdown [--json] [--verbose]\n"
+    "RSS, PSS, private and shared bytes from the kernel (/proc/PID/smaps; no\n"
+    "page is read) for: the glibc heap in use, free glibc heap pages still\n"
+    "resident (pagemap: what malloc_trim could give back), each nginx shared\n"
+    "zone as mapped by this process, other shared memory (nginx's accept mutex\n"
+    "and counters), thread stacks, program and library code and data, other\n"
+    "file mappings and other anonymous memory (LuaJIT, large mallocs). The\n"
+    "parts add up to /proc/PID/smaps_rollup's Rss. Works on a master or a worker.\n"
+    NGXMEM_HELP_TAIL
+    "Example: ngx-mem-breakdown";
+
+void nginx_breakdown_register(void)
+{
+    ngxmem_register_command("ngx-mem-breakdown", ngx_mem_breakdown_command, breakdown_help);
+}

@@ -1,0 +1,123 @@
+#include "proc_smaps.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The kernel's default vm.max_map_count is 65530; a process may have
+ * been allowed more, but not this many. */
+enum { SMAPS_MAX_MAPPINGS = 1 << 20 };
+
+static bool kb_field(const char *line, const char *name, uint64_t *out)
+{
+    size_t len = strlen(name);
+    uint64_t kb;
+    if (strncmp(line, name, len) != 0 || sscanf(line + len, " %" SCNu64 " kB", &kb) != 1)
+        return false;
+    *out += kb * 1024;
+    return true;
+}
+
+static struct smaps_mapping *new_mapping(struct smaps *s, const char *line)
+{
+    struct smaps_mapping m = { 0 };
+    int path_at = 0;
+    char dev[16];
+    uint64_t offset;
+    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %15s %" SCNu64 " %n", &m.start,
+               &m.end, m.perms, &offset, dev, &m.inode, &path_at) < 6 || m.end <= m.start)
+        return NULL;
+    snprintf(m.path, sizeof m.path, "%s", path_at ? line + path_at : "");
+    m.path[strcspn(m.path, "\n")] = '\0';
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        struct smaps_mapping *w = cap <= SMAPS_MAX_MAPPINGS ? realloc(s->m, cap * sizeof *w) : NULL;
+        if (!w)
+            return NULL;
+        s->m = w;
+        s->cap = cap;
+    }
+    s->m[s->n] = m;
+    return &s->m[s->n++];
+}
+
+bool smaps_read(pid_t pid, struct smaps *s, char *why, size_t whylen)
+{
+    char path[64], line[512];
+    memset(s, 0, sizeof *s);
+    snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        snprintf(why, whylen, "cannot read %s", path);
+        return false;
+    }
+    struct smaps_mapping *cur = NULL;
+    bool ok = true;
+    while (ok && fgets(line, sizeof line, f)) {
+        uint64_t a, b;
+        char c;
+        if (sscanf(line, "%" SCNx64 "-%" SCNx64 "%c", &a, &b, &c) == 3 && c == ' ') {
+            cur = new_mapping(s, line);
+            ok = cur != NULL;
+            if (!ok)
+                snprintf(why, whylen, "%s: a mapping line not understood, or too many", path);
+            continue;
+        }
+        if (!cur)
+            continue;
+        if (!kb_field(line, "Rss:", &cur->rss) && !kb_field(line, "Pss:", &cur->pss) &&
+            !kb_field(line, "Swap:", &cur->swap) &&
+            !kb_field(line, "Private_Clean:", &cur->private_bytes) &&
+            !kb_field(line, "Private_Dirty:", &cur->private_bytes) &&
+            !kb_field(line, "Shared_Clean:", &cur->shared_bytes))
+            kb_field(line, "Shared_Dirty:", &cur->shared_bytes);
+        /* a line longer than the buffer: skip the rest of it */
+        while (!strchr(line, '\n') && fgets(line, sizeof line, f))
+            ;
+    }
+    fclose(f);
+    if (ok && s->n == 0) {
+        snprintf(why, whylen, "%s lists no mapping", path);
+        ok = false;
+    }
+    return ok;
+}
+
+void smaps_release(struct smaps *s)
+{
+    free(s->m);
+    memset(s, 0, sizeof *s);
+}
+
+bool smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    *rss = *pss = 0;
+    bool got_rss = false;
+    while (fgets(line, sizeof line, f)) {
+        got_rss |= kb_field(line, "Rss:", rss);
+        kb_field(line, "Pss:", pss);
+    }
+    fclose(f);
+    return got_rss;
+}
+
+const struct smaps_mapping *smaps_find(const struct smaps *s, uint64_t addr)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (addr < s->m[mid].start)
+            hi = mid;
+        else if (addr >= s->m[mid].end)
+            lo = mid + 1;
+        else
+            return &s->m[mid];
+    }
+    return NULL;
+}

@@ -1,0 +1,246 @@
+#define _GNU_SOURCE
+#include "rss_breakdown.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const rss_category_ids[RSS_COUNT] = {
+    "glibc_in_use", "glibc_free_resident", "shm_zone", "shm_other", "stack",
+    "code", "code_data", "other_file", "other_anonymous",
+};
+
+const char *const rss_category_labels[RSS_COUNT] = {
+    "glibc heap in use",
+    "glibc heap free, resident",
+    "shared zone",
+    "other shared memory",
+    "thread stacks",
+    "program and library code",
+    "program and library data",
+    "other file mappings",
+    "other anonymous memory",
+};
+
+/* The free part of a free chunk: past its header and list pointers (a
+ * page holding those is written, so counted as in use). */
+enum { FREE_CHUNK_OVERHEAD = 64, STACKS_MAX = 4096 };
+
+void rss_breakdown_release(struct rss_breakdown *b)
+{
+    for (size_t i = 0; i < b->nheap; i++)
+        free(b->heap[i].present);
+    free(b->heap);
+    smaps_release(&b->smaps);
+    b->heap = NULL;
+    b->nheap = 0;
+}
+
+static bool read_pagemap(struct rss_breakdown *b, struct rss_heap_mapping *h)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/pagemap", (int)b->pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    uint64_t pages = (h->end - h->start) / b->page_size, entries[512];
+    bool ok = true;
+    for (uint64_t done = 0; ok && done < pages;) {
+        uint64_t n = pages - done < 512 ? pages - done : 512;
+        off_t at = (off_t)((h->start / b->page_size + done) * sizeof entries[0]);
+        ssize_t got = pread(fd, entries, n * sizeof entries[0], at);
+        ok = got == (ssize_t)(n * sizeof entries[0]);
+        for (uint64_t i = 0; ok && i < n; i++)
+            h->present[done + i] = (entries[i] >> 63) & 1;
+        done += n;
+    }
+    close(fd);
+    return ok;
+}
+
+/* Private writable anonymous memory is where a heap can be: its pagemap is
+ * read with the mappings, before anything reads the inferior. */
+static bool heap_candidate(const struct smaps_mapping *m)
+{
+    return m->inode == 0 && m->perms[1] == 'w' && m->perms[3] == 'p' &&
+           (m->path[0] == '\0' || strcmp(m->path, "[heap]") == 0);
+}
+
+static void read_candidate_pagemaps(struct rss_breakdown *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->smaps.n; i++)
+        n += heap_candidate(&b->smaps.m[i]);
+    b->heap = calloc(n ? n : 1, sizeof *b->heap);
+    b->pagemap_ok = b->heap != NULL;
+    for (size_t i = 0; i < b->smaps.n && b->pagemap_ok; i++) {
+        const struct smaps_mapping *m = &b->smaps.m[i];
+        if (!heap_candidate(m))
+            continue;
+        struct rss_heap_mapping *h = &b->heap[b->nheap++];
+        *h = (struct rss_heap_mapping){ m->start, m->end, NULL, 0, false };
+        /* the mapping's size is the kernel's, not the inferior's */
+        h->present = calloc((m->end - m->start) / b->page_size, 1);
+        b->pagemap_ok = h->present && read_pagemap(b, h);
+    }
+}
+
+void rss_breakdown_heap_segment(struct rss_breakdown *b, uint64_t start, uint64_t end)
+{
+    for (size_t k = 0; k < b->nheap; k++)
+        if (b->heap[k].start < end && start < b->heap[k].end)
+            b->heap[k].is_heap = true;
+}
+
+bool rss_breakdown_begin(struct rss_breakdown *b, pid_t pid, char *why, size_t whylen)
+{
+    memset(b, 0, sizeof *b);
+    b->pid = pid;
+    long ps = sysconf(_SC_PAGESIZE);
+    b->page_size = ps > 0 ? (uint64_t)ps : 4096;
+    if (!smaps_read(pid, &b->smaps, why, whylen))
+        return false;
+    b->rollup_ok = smaps_rollup(pid, &b->rollup_rss, &b->rollup_pss);
+    read_candidate_pagemaps(b);
+    return true;
+}
+
+void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t size)
+{
+    if (size <= FREE_CHUNK_OVERHEAD || addr + size < addr)
+        return;
+    uint64_t ps = b->page_size;
+    uint64_t from = (addr + FREE_CHUNK_OVERHEAD + ps - 1) / ps * ps, to = (addr + size) / ps * ps;
+    for (size_t k = 0; k < b->nheap && from < to; k++) {
+        struct rss_heap_mapping *h = &b->heap[k];
+        if (!h->is_heap || !h->present)
+            continue;
+        uint64_t lo = from > h->start ? from : h->start, hi = to < h->end ? to : h->end;
+        for (uint64_t p = lo; p < hi; p += ps)
+            h->free_resident += h->present[(p - h->start) / ps] * ps;
+    }
+}
+
+void rss_breakdown_zone(struct rss_breakdown *b, uint64_t start, uint64_t end)
+{
+    if (b->nzones < RSS_MAX_ZONES) {
+        b->zone_start[b->nzones] = start;
+        b->zone_end[b->nzones++] = end;
+    }
+}
+
+/* RSS_SHARE of M's Rss to P; a split mapping shares its PSS and
+ * private/shared figures pro rata, and its swap goes with WITH_SWAP. */
+static void add(struct rss_part *p, const struct smaps_mapping *m, uint64_t rss_share,
+                bool with_swap)
+{
+    uint64_t whole = m->rss ? m->rss : 1;
+    p->rss += rss_share;
+    p->pss += m->pss * rss_share / whole;
+    p->private_bytes += m->private_bytes * rss_share / whole;
+    p->shared_bytes += m->shared_bytes * rss_share / whole;
+    p->swap += with_swap ? m->swap : 0;
+}
+
+/* Thread stack pointers, from /proc/PID/task/TID/syscall ("... sp pc")
+ * of the stopped threads. */
+static int thread_stack_pointers(pid_t pid, uint64_t *sp, int max)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    int n = 0;
+    for (struct dirent *e; d && n < max && (e = readdir(d));) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%.16s/syscall", (int)pid, e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        if (fgets(line, sizeof line, f)) {
+            char *pc = strrchr(line, ' ');
+            if (pc) {
+                *pc = '\0';
+                char *s = strrchr(line, ' ');
+                if (s && sscanf(s + 1, "0x%" SCNx64, &sp[n]) == 1)
+                    n++;
+            }
+        }
+        fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static bool anonymous(const struct smaps_mapping *m)
+{
+    return m->inode == 0;
+}
+
+/* Does PATH have an executable mapping (a program or a library)? */
+static bool has_code(const struct smaps *s, const char *path)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->m[i].perms[2] == 'x' && strcmp(s->m[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+static enum rss_category category_of(const struct rss_breakdown *b,
+                                     const struct smaps_mapping *m, const uint64_t *sp,
+                                     int nsp, int *zone)
+{
+    *zone = -1;
+    for (int z = 0; z < b->nzones; z++)
+        if (m->start < b->zone_end[z] && b->zone_start[z] < m->end) {
+            *zone = z;
+            return RSS_SHM_ZONE;
+        }
+    if (strcmp(m->path, "[stack]") == 0)
+        return RSS_STACK;
+    for (int i = 0; i < nsp; i++)
+        if (sp[i] >= m->start && sp[i] < m->end && anonymous(m))
+            return RSS_STACK;
+    if (m->path[0] == '[' && strcmp(m->path, "[heap]") != 0)   /* [vdso], [vvar] */
+        return RSS_CODE;
+    if (m->perms[3] == 's' || strncmp(m->path, "/dev/zero", 9) == 0 ||
+        strncmp(m->path, "/SYSV", 5) == 0)
+        return RSS_SHM_OTHER;
+    if (!anonymous(m))
+        return m->perms[2] == 'x' ? RSS_CODE : has_code(&b->smaps, m->path) ? RSS_CODE_DATA
+                                                                          : RSS_OTHER_FILE;
+    return RSS_OTHER_ANON;
+}
+
+void rss_breakdown_finish(struct rss_breakdown *b)
+{
+    static uint64_t sp[STACKS_MAX];
+    int nsp = thread_stack_pointers(b->pid, sp, STACKS_MAX);
+    b->thread_count = (uint64_t)nsp;
+    memset(b->parts, 0, sizeof b->parts);
+    memset(b->zones, 0, sizeof b->zones);
+    for (size_t i = 0; i < b->smaps.n; i++) {
+        const struct smaps_mapping *m = &b->smaps.m[i];
+        const struct rss_heap_mapping *h = NULL;
+        for (size_t k = 0; k < b->nheap && !h; k++)
+            if (b->heap[k].start == m->start && b->heap[k].is_heap)
+                h = &b->heap[k];
+        if (h || (strcmp(m->path, "[heap]") == 0)) {
+            uint64_t free_rss = h && b->pagemap_ok && h->free_resident <= m->rss
+                                    ? h->free_resident : 0;
+            add(&b->parts[RSS_GLIBC_FREE], m, free_rss, false);
+            add(&b->parts[RSS_GLIBC_IN_USE], m, m->rss - free_rss, true);
+            continue;
+        }
+        int zone;
+        enum rss_category c = category_of(b, m, sp, nsp, &zone);
+        add(&b->parts[c], m, m->rss, true);
+        if (zone >= 0)
+            add(&b->zones[zone], m, m->rss, true);
+    }
+}

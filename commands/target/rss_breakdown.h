@@ -1,0 +1,78 @@
+/* What a live process's resident memory is made of: every mapping of
+ * /proc/PID/smaps put in one category, so that the categories add up to
+ * smaps_rollup's Rss exactly; the glibc heap's mappings split by
+ * /proc/PID/pagemap into pages inside free chunks (free but resident) and
+ * the rest (in use). Figures come from the kernel, never from reading the
+ * pages. No GDB: the caller supplies the heap segments, the free chunks
+ * and the shared zones it found. */
+#ifndef NGXMEM_RSS_BREAKDOWN_H
+#define NGXMEM_RSS_BREAKDOWN_H
+
+#include "proc_smaps.h"
+
+enum rss_category {
+    RSS_GLIBC_IN_USE,
+    RSS_GLIBC_FREE,
+    RSS_SHM_ZONE,
+    RSS_SHM_OTHER,
+    RSS_STACK,
+    RSS_CODE,
+    RSS_CODE_DATA,
+    RSS_OTHER_FILE,
+    RSS_OTHER_ANON,
+    RSS_COUNT
+};
+
+/* Identifiers (JSON values) and what each is, for people. */
+extern const char *const rss_category_ids[RSS_COUNT];
+extern const char *const rss_category_labels[RSS_COUNT];
+
+struct rss_part {
+    uint64_t rss, pss, private_bytes, shared_bytes, swap;
+};
+
+enum { RSS_MAX_ZONES = 256 };
+
+struct rss_heap_mapping {
+    uint64_t start, end;
+    unsigned char *present;      /* one byte per page, from pagemap */
+    uint64_t free_resident;      /* bytes of present pages inside free chunks */
+    bool is_heap;                /* a glibc heap segment lies in it */
+};
+
+struct rss_breakdown {
+    pid_t pid;
+    uint64_t page_size;
+    struct smaps smaps;
+    uint64_t rollup_rss, rollup_pss;
+    bool rollup_ok;
+    struct rss_heap_mapping *heap;
+    size_t nheap;
+    bool pagemap_ok;             /* false: the free/in-use split is unknown */
+    uint64_t zone_start[RSS_MAX_ZONES], zone_end[RSS_MAX_ZONES];
+    int nzones;
+    struct rss_part parts[RSS_COUNT];
+    struct rss_part zones[RSS_MAX_ZONES];
+    uint64_t thread_count;
+};
+
+/* Read PID's mappings and the pagemap of its private anonymous memory,
+ * before anything reads the inferior: a read maps file pages in (and
+ * could swap pages in), changing what is measured. False + WHY when the
+ * kernel will not say. */
+bool rss_breakdown_begin(struct rss_breakdown *b, pid_t pid, char *why, size_t whylen);
+void rss_breakdown_release(struct rss_breakdown *b);
+
+/* A glibc heap segment: the mappings it lies in are the heap. */
+void rss_breakdown_heap_segment(struct rss_breakdown *b, uint64_t start, uint64_t end);
+
+/* A free chunk (binned, tcache, fastbin or top) of SIZE bytes at ADDR. */
+void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t size);
+
+/* Shared zone I of the caller's list spans [START, END). */
+void rss_breakdown_zone(struct rss_breakdown *b, uint64_t start, uint64_t end);
+
+/* Put every mapping in its category (and zone). */
+void rss_breakdown_finish(struct rss_breakdown *b);
+
+#endif
