@@ -19,6 +19,7 @@ void nginx_pools_register(void);
 void nginx_shm_register(void);
 void nginx_shm_pages_register(void);
 void nginx_breakdown_register(void);
+void nginx_report_register(void);
 
 /* TAB completion of a ZONE argument (ngxmem_values_fn). */
 int nginx_zone_names(char (*out)[NGXMEM_VALUE_MAX], int max);

@@ -5,20 +5,8 @@
 #include "command_output.h"
 #include "format.h"
 #include "glibc_session.h"
+#include "glibc_summary.h"
 #include "ngxmem.h"
-
-static uint64_t free_bytes_of(const struct glibc_stats *s, bool with_top)
-{
-    uint64_t b = s->cls[CH_TCACHE].bytes + s->cls[CH_FAST].bytes + s->cls[CH_UNSORTED].bytes +
-                 s->cls[CH_SMALL].bytes + s->cls[CH_LARGE].bytes;
-    return with_top ? b + s->cls[CH_TOP].bytes : b;
-}
-
-static uint64_t free_chunks_of(const struct glibc_stats *s)
-{
-    return s->cls[CH_TCACHE].count + s->cls[CH_FAST].count + s->cls[CH_UNSORTED].count +
-           s->cls[CH_SMALL].count + s->cls[CH_LARGE].count + s->cls[CH_TOP].count;
-}
 
 /* ---- glibc-arenas ---------------------------------------------------- */
 
@@ -54,7 +42,7 @@ static void arenas_result(struct glibc_session *s, struct result *r)
     for (int i = 0; i < h->narenas; i++) {
         const struct glibc_arena *a = &h->arenas[i];
         const struct glibc_stats *st = &s->stats.per_arena[i];
-        uint64_t f = free_bytes_of(st, true);
+        uint64_t f = glibc_free_bytes(st, true);
         struct value row[] = {
             val_int(i), val_address(a->addr), val_id(a->is_main ? "main" : "thread"),
             val_bytes(a->system_mem), val_count((uint64_t)a->nsegments), val_bytes(a->top_size),
@@ -124,16 +112,6 @@ static struct count_bytes free_bucket(const struct glibc_stats *t, int b)
     return sum;
 }
 
-/* system_mem of ARENA, or of all arenas (-1). */
-static uint64_t arena_bytes(const struct glibc_heap *h, int arena)
-{
-    uint64_t sys = 0;
-    for (int i = 0; i < h->narenas; i++)
-        if (arena < 0 || arena == i)
-            sys += h->arenas[i].system_mem;
-    return sys;
-}
-
 static const struct column bucket_columns[] = {
     { "size", "size", VAL_TEXT, 0, TEXT_ONLY },
     { "from_bytes", "from", VAL_BYTES, 0, JSON_ONLY },
@@ -160,7 +138,7 @@ static void free_chunks_result(struct glibc_session *s, const struct glibc_stats
                                struct result *r)
 {
     const struct glibc_heap *h = &s->heap;
-    uint64_t fb = free_bytes_of(t, true), sys = arena_bytes(h, arena);
+    uint64_t fb = glibc_free_bytes(t, true);
     char lo[32], hi[32];
     glibc_session_describe(s, r);
     result_facts(r, NULL, NULL);
@@ -190,28 +168,10 @@ static void free_chunks_result(struct glibc_session *s, const struct glibc_stats
                                val_bytes(cb->bytes), val_percent(cb->bytes, fb) };
         result_row(r, row);
     }
-    struct value total[] = { val_id("total"), val_count(free_chunks_of(t)), val_bytes(fb),
+    struct value total[] = { val_id("total"), val_count(glibc_free_chunk_count(t)), val_bytes(fb),
                              val_percent(fb, fb) };
     result_total(r, total);
-    result_facts(r, NULL, NULL);
-    result_fact(r, "free_bytes", "free", val_bytes(fb), "%.1f%% of the arena memory",
-                sys ? 100.0 * (double)fb / (double)sys : 0.0);
-    result_fact(r, "system_bytes", "arena memory", val_bytes(sys), "from the OS: system_mem");
-    result_fact(r, "in_use_bytes", "in use", val_bytes(t->cls[CH_IN_USE].bytes), NULL);
-    result_fact(r, "in_use_chunk_count", "chunks in use", val_count(t->cls[CH_IN_USE].count),
-                NULL);
-    result_fact(r, "largest_free_bytes", "largest free chunk", val_bytes(t->largest_free),
-                "top excluded");
-    result_fact(r, "largest_free_address", "at", val_address(t->largest_free_addr), NULL);
-    result_fact(r, "trapped_bytes", "trapped below the top", val_bytes(free_bytes_of(t, false)),
-                "free, but shrinking the heap cannot return it");
-    result_fact(r, "pinned_bytes", "free below highest in use",
-                val_bytes(t->free_below_highest_in_use), "pinned by live chunks above them");
-    result_fact(r, "trimmable_bytes", "malloc_trim(0) returns", val_bytes(t->trimmable), NULL);
-    result_fact(r, "trim_madvise_bytes", "  by madvise", val_bytes(t->trim_madvise),
-                "of free pages");
-    result_fact(r, "trim_top_bytes", "  by shrinking the top", val_bytes(t->trim_top),
-                "of the main heap");
+    glibc_summary_facts(r, NULL, NULL, h, t, arena);
 }
 
 static void glibc_free_chunks_command(const char *args, int from_tty)

@@ -65,11 +65,21 @@ int glibc_session_arena(struct glibc_session *s, const char *cmd)
 
 void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int arena)
 {
+    glibc_session_walk_stats_with(s, cmd, arena, NULL);
+}
+
+void glibc_session_walk_stats_with(struct glibc_session *s, const char *cmd, int arena,
+                                   const struct chunk_fanout *also)
+{
     char err[512];
     if (!glibc_stats_begin(&s->stats, &s->heap))
         ngxmem_error("%s: out of memory", cmd);
     s->stats_begun = true;
-    if (!glibc_heap_walk(&s->heap, arena, glibc_stats_chunk, &s->stats, err, sizeof err))
+    struct chunk_fanout fan = { 0 };
+    chunk_fanout_add(&fan, glibc_stats_chunk, &s->stats);
+    for (int i = 0; also && i < also->n; i++)
+        chunk_fanout_add(&fan, also->fn[i], also->arg[i]);
+    if (!glibc_heap_walk(&s->heap, arena, chunk_fanout_chunk, &fan, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     glibc_stats_end(&s->stats);
     if (!glibc_heap_resolve_unsorted(&s->heap, glibc_stats_reclass, &s->stats, err, sizeof err))

@@ -38,6 +38,9 @@ int glibc_session_arena(struct glibc_session *s, const char *cmd);
 
 /* Walk ARENA (-1 all) into s->stats (raises on corrupt heaps). */
 void glibc_session_walk_stats(struct glibc_session *s, const char *cmd, int arena);
+/* The same walk handing every chunk also to the analyses in ALSO. */
+void glibc_session_walk_stats_with(struct glibc_session *s, const char *cmd, int arena,
+                                   const struct chunk_fanout *also);
 
 
 /* How the heap was found (a --verbose block "glibc": version, main_arena,

@@ -10,6 +10,7 @@
 #include "nginx_shm.h"
 #include "ngxmem.h"
 #include "rss_breakdown.h"
+#include "breakdown_output.h"
 #include "shm_residency.h"
 #include "target_identity.h"
 
@@ -61,6 +62,47 @@ static void part_row(struct result *r, const struct rss_breakdown *b, enum rss_c
     result_row(r, row);
 }
 
+void breakdown_result(struct result *r, const struct rss_breakdown *b,
+                      const struct ngx_zone *zones, int nz, const char *facts_key,
+                      const char *parts_key)
+{
+    result_facts(r, facts_key, facts_key ? "Resident memory (RSS), by what it is:" : NULL);
+    result_fact(r, "rss_bytes", "RSS", val_bytes(b->rollup_rss), "/proc/%d/smaps_rollup",
+                (int)b->pid);
+    result_fact(r, "pss_bytes", "PSS", val_bytes(b->rollup_pss),
+                "shared pages divided among the processes mapping them");
+    result_fact(r, "thread_count", "threads", val_count(b->thread_count), NULL);
+    result_table(r, parts_key, NULL, part_columns, ARRAY_LEN(part_columns));
+    struct rss_part sum = { 0 };
+    for (int c = 0; c < RSS_COUNT; c++) {
+        const struct rss_part *p = &b->parts[c];
+        sum.rss += p->rss;
+        sum.pss += p->pss;
+        sum.private_bytes += p->private_bytes;
+        sum.shared_bytes += p->shared_bytes;
+        sum.swap += p->swap;
+        if (c != RSS_SHM_ZONE) {
+            part_row(r, b, (enum rss_category)c, p, NULL);
+            continue;
+        }
+        for (int z = 0; z < nz && z < b->nzones; z++)
+            part_row(r, b, RSS_SHM_ZONE, &b->zones[z], &zones[z].name);
+    }
+    struct value total[] = {
+        val_none(), val_text(r, "total"), val_none(), val_bytes(sum.rss),
+        val_percent(sum.rss, b->rollup_rss), val_bytes(sum.pss),
+        val_bytes(sum.private_bytes), val_bytes(sum.shared_bytes), val_bytes(sum.swap),
+    };
+    result_total(r, total);
+    if (!b->rollup_ok)
+        result_warning(r, "/proc/%d/smaps_rollup could not be read: percentages are of 0",
+                       (int)b->pid);
+    else if (sum.rss != b->rollup_rss)
+        result_warning(r, "the parts add up to %llu bytes, smaps_rollup says %llu: the "
+                          "process's mappings changed while they were read",
+                       (unsigned long long)sum.rss, (unsigned long long)b->rollup_rss);
+}
+
 static void ngx_mem_breakdown_command(const char *args, int from_tty)
 {
     (void)from_tty;
@@ -104,46 +146,12 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     rss_breakdown_finish(&s.rss);
     gdb_reader_done(&s.glibc.progress);
 
-    const struct rss_breakdown *b = &s.rss;
     result_init(&r, cmd);
     if (nginx)
         nginx_describe(&st, &r);
     glibc_session_describe(&s.glibc, &r);
-    result_facts(&r, NULL, NULL);
-    result_fact(&r, "rss_bytes", "RSS", val_bytes(b->rollup_rss), "/proc/%d/smaps_rollup",
-                (int)pid);
-    result_fact(&r, "pss_bytes", "PSS", val_bytes(b->rollup_pss),
-                "shared pages divided among the processes mapping them");
-    result_fact(&r, "thread_count", "threads", val_count(b->thread_count), NULL);
-    result_table(&r, "parts", NULL, part_columns, ARRAY_LEN(part_columns));
-    struct rss_part sum = { 0 };
-    for (int c = 0; c < RSS_COUNT; c++) {
-        const struct rss_part *p = &b->parts[c];
-        sum.rss += p->rss;
-        sum.pss += p->pss;
-        sum.private_bytes += p->private_bytes;
-        sum.shared_bytes += p->shared_bytes;
-        sum.swap += p->swap;
-        if (c != RSS_SHM_ZONE) {
-            part_row(&r, b, (enum rss_category)c, p, NULL);
-            continue;
-        }
-        for (int z = 0; z < nz && z < b->nzones; z++)
-            part_row(&r, b, RSS_SHM_ZONE, &b->zones[z], &zones[z].name);
-    }
-    struct value total[] = {
-        val_none(), val_text(&r, "total"), val_none(), val_bytes(sum.rss),
-        val_percent(sum.rss, b->rollup_rss), val_bytes(sum.pss),
-        val_bytes(sum.private_bytes), val_bytes(sum.shared_bytes), val_bytes(sum.swap),
-    };
-    result_total(&r, total);
-    if (!b->rollup_ok)
-        result_warning(&r, "/proc/%d/smaps_rollup could not be read: percentages are of 0",
-                       (int)pid);
-    else if (sum.rss != b->rollup_rss)
-        result_warning(&r, "the parts add up to %llu bytes, smaps_rollup says %llu: the "
-                           "process's mappings changed while they were read",
-                       (unsigned long long)sum.rss, (unsigned long long)b->rollup_rss);
+    breakdown_result(&r, &s.rss, zones, nz, NULL, "parts");
+    const struct rss_breakdown *b = &s.rss;
     if (!have_glibc)
         result_note(&r, "glibc heap not analysed (%s): its mappings count as other "
                         "anonymous memory", glibc_err);

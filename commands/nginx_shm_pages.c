@@ -7,16 +7,13 @@
 #include "gdb_reader.h"
 #include "nginx_describe.h"
 #include "nginx_shm.h"
+#include "nginx_zone_pages.h"
 #include "ngxmem.h"
 #include "shm_residency.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct zone_pages {
-    uint64_t pages, loaded, meta_pages, meta_loaded;
-};
 
 static void free_bytes(unsigned char **p)
 {
@@ -49,6 +46,42 @@ static uint64_t core_nonzero_pages(const struct mem_reader *m, uint64_t addr, ui
         ngxmem_check_quit();
     }
     return n;
+}
+
+enum residency_method zone_pages_count(const struct mem_reader *raw, pid_t pid,
+                                       enum residency_source source, const struct ngx_zone *z,
+                                       uint64_t ps, struct zone_pages *zp, char *unbacked,
+                                       size_t unbacked_len, char *why, size_t whylen)
+{
+    memset(zp, 0, sizeof *zp);
+    if (!residency_range_backed(raw, pid, source, z->addr, z->size, unbacked, unbacked_len))
+        return RES_UNAVAILABLE;
+    zp->backed = true;
+    zp->pages = z->size / ps;
+    uint64_t start = 0;
+    if (z->slab_ok && mem_read_u64(raw, z->addr + NGX_SP_START, &start) && start > z->addr &&
+        start < z->addr + z->size)
+        zp->meta_pages = (start - z->addr) / ps;
+    bool live = source == SOURCE_LIVE, core = source == SOURCE_CORE;
+    enum residency_method method = RES_UNAVAILABLE;
+    /* nothing to fill for a remote target: its pages stay untouched */
+    unsigned char *res __attribute__((cleanup(free_bytes))) =
+        calloc(live || core ? zp->pages + 1 : 1, 1);
+    if (!res)
+        ngxmem_error("out of memory");
+    if (live)
+        method = residency_live(pid, z->addr, zp->pages * ps, ps, res, why, whylen);
+    else if (core) {
+        method = RES_CORE_NONZERO;
+        core_nonzero_pages(raw, z->addr, zp->pages * ps, ps, res);
+    }
+    for (uint64_t p = 0; method != RES_UNAVAILABLE && p < zp->pages; p++)
+        if (res[p]) {
+            zp->loaded++;
+            if (p < zp->meta_pages)
+                zp->meta_loaded++;
+        }
+    return method;
 }
 
 static const char *method_id(enum residency_method m)
@@ -125,36 +158,17 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
             continue;
         char unbacked[160];
         shown++;
-        if (!residency_range_backed(&raw, pid, source, z->addr, z->size, unbacked,
-                                    sizeof unbacked)) {
+        struct zone_pages zp;
+        enum residency_method m = zone_pages_count(&raw, pid, source, z, ps, &zp, unbacked,
+                                                   sizeof unbacked, why, sizeof why);
+        if (!zp.backed) {
             struct value row[] = { val_inferior(&r, &z->name), val_bytes(z->size), val_none(),
                                    val_none(), val_none(), val_none(), val_none(),
                                    val_text(&r, "shm.size says %s", unbacked) };
             result_row(&r, row);
             continue;
         }
-        struct zone_pages zp = { .pages = z->size / ps };
-        uint64_t start = 0;
-        if (z->slab_ok && mem_read_u64(&raw, z->addr + NGX_SP_START, &start) && start > z->addr &&
-            start < z->addr + z->size)
-            zp.meta_pages = (start - z->addr) / ps;
-        /* nothing to fill for a remote target: its pages stay untouched */
-        unsigned char *res __attribute__((cleanup(free_bytes))) =
-            calloc(live || core ? zp.pages + 1 : 1, 1);
-        if (!res)
-            ngxmem_error("ngx-shm-pages: out of memory");
-        if (live)
-            method = residency_live(pid, z->addr, zp.pages * ps, ps, res, why, sizeof why);
-        else if (core) {
-            method = RES_CORE_NONZERO;
-            core_nonzero_pages(&raw, z->addr, zp.pages * ps, ps, res);
-        }
-        for (uint64_t p = 0; p < zp.pages; p++)
-            if (res[p]) {
-                zp.loaded++;
-                if (p < zp.meta_pages)
-                    zp.meta_loaded++;
-            }
+        method = m;
         bool known = method != RES_UNAVAILABLE;
         tot_pages += zp.pages;
         tot_loaded += zp.loaded;

@@ -30,11 +30,12 @@ static const char selftest_help[] =
 /* "help ngxmem": every command in one line, and where to start. */
 static const char overview_help[] =
     "ngxmem: where the memory of an nginx (or any glibc) process went.\n"
-    "Start with ngx-mem-breakdown: what the RSS is made of. Then ngx-cycle-pools and\n"
+    "Start with ngx-report: the answer in one command. Then ngx-cycle-pools and\n"
     "glibc-free-chunks on an nginx master that grew after reloads; ngx-shm-pages and\n"
     "ngx-lua-shdict on a worker whose RSS creeps.\n"
     "\n"
     "nginx:\n"
+    "  ngx-report         all of it in one: RSS by part, heap by owner, zones, advice\n"
     "  ngx-mem-breakdown  resident memory (RSS) split by what it is: heap, zones, code\n"
     "  ngx-cycle-pools    configuration memory: the cycle pool and old cycles' pools\n"
     "  ngx-pools          every nginx pool in the heap, by type\n"
@@ -79,4 +80,5 @@ void host_register_commands(void)
     nginx_shm_register();
     nginx_shm_pages_register();
     nginx_breakdown_register();
+    nginx_report_register();
 }

@@ -881,3 +881,18 @@ bool glibc_heap_walk_segment(struct glibc_heap *h, int segment, glibc_chunk_fn f
     const struct glibc_segment *g = &h->segments[segment];
     return walk_segment(h, segment, fn, arg, &done, g->end - g->start, err, errlen);
 }
+
+void chunk_fanout_add(struct chunk_fanout *f, glibc_chunk_fn fn, void *arg)
+{
+    if (f->n < CHUNK_FANOUT_MAX) {
+        f->fn[f->n] = fn;
+        f->arg[f->n++] = arg;
+    }
+}
+
+void chunk_fanout_chunk(void *arg, const struct glibc_chunk *c)
+{
+    const struct chunk_fanout *f = arg;
+    for (int i = 0; i < f->n; i++)
+        f->fn[i](f->arg[i], c);
+}

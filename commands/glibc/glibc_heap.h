@@ -94,6 +94,17 @@ void glibc_heap_close(struct glibc_heap *h);
 
 typedef void (*glibc_chunk_fn)(void *arg, const struct glibc_chunk *c);
 
+/* Several analyses in one walk: chunk_fanout_chunk (a glibc_chunk_fn with
+ * a struct chunk_fanout as ARG) hands each chunk to every one in turn. */
+enum { CHUNK_FANOUT_MAX = 8 };
+struct chunk_fanout {
+    glibc_chunk_fn fn[CHUNK_FANOUT_MAX];
+    void *arg[CHUNK_FANOUT_MAX];
+    int n;
+};
+void chunk_fanout_add(struct chunk_fanout *f, glibc_chunk_fn fn, void *arg);
+void chunk_fanout_chunk(void *f, const struct glibc_chunk *c);
+
 /* Walk every segment of ARENA (-1: all) in address order, calling FN for
  * each chunk. False + ERR at the first corrupt chunk (named by address). */
 bool glibc_heap_walk(struct glibc_heap *h, int arena, glibc_chunk_fn fn,

@@ -8,19 +8,11 @@
 
 enum { POOL_HEADER = 80 };
 
-struct candidates {
-    struct glibc_heap *heap;
-    uint64_t pagesize;
-    uint64_t *v;
-    size_t n, cap;
-    bool oom;
-};
-
 /* A first pool block: d.end = U + size, U+80 <= d.last <= d.end, and
  * max = min(size - 80, pagesize - 1), set by ngx_create_pool. */
-static void find_pool_header(void *arg, const struct glibc_chunk *c)
+void pool_census_chunk(void *arg, const struct glibc_chunk *c)
 {
-    struct candidates *k = arg;
+    struct pool_census_walk *k = arg;
     if (c->cls != CH_IN_USE || c->size < 16 + POOL_HEADER)
         return;
     uint64_t u = c->addr + 16, h[5];
@@ -64,37 +56,40 @@ static enum pool_kind classify(uint64_t u, uint64_t size, const struct named_poo
     return size == NGX_CYCLE_POOL_SIZE ? PK_CYCLE_SIZED : PK_OTHER;
 }
 
-static void free_candidates(struct candidates *k)
+void pool_census_begin(struct pool_census_walk *k, struct glibc_heap *h,
+                       const struct nginx_state *st)
+{
+    memset(k, 0, sizeof *k);
+    k->heap = h;
+    k->pagesize = st->pagesize;
+}
+
+void pool_census_release(struct pool_census_walk *k)
 {
     free(k->v);
     k->v = NULL;
 }
 
-bool nginx_pool_census(struct glibc_heap *h, const struct nginx_state *st,
-                       const struct named_pool *cycles, int ncycles,
-                       struct pool_census *out, char *err, size_t errlen)
+bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cycles,
+                        int ncycles, struct pool_census *out, char *err, size_t errlen)
 {
-    /* freed however we leave, a Ctrl-C raised by the progress hook too */
-    struct candidates k __attribute__((cleanup(free_candidates))) = {
-        .heap = h, .pagesize = st->pagesize
-    };
+    struct glibc_heap *h = k->heap;
     memset(out, 0, sizeof *out);
-    if (!glibc_heap_walk(h, -1, find_pool_header, &k, err, errlen))
-        return false;
-    if (k.oom) {
+    if (k->oom) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    out->candidates = k.n;
-    for (size_t i = 0; i < k.n; i++) {
+    out->candidates = k->n;
+    for (size_t i = 0; i < k->n; i++) {
         struct nginx_pool_stats ps;
         char why[256];
-        if (!nginx_pool_walk(&h->mem, k.v[i], &ps, NULL, NULL, why, sizeof why)) {
+        /* pool chains are scattered: the list cache's small windows */
+        if (!nginx_pool_walk(&h->lists, k->v[i], &ps, NULL, NULL, why, sizeof why)) {
             out->rejected++;
             continue;
         }
         struct pool_kind_total *kt =
-            &out->kinds[classify(k.v[i], ps.first_block_size, cycles, ncycles)];
+            &out->kinds[classify(k->v[i], ps.first_block_size, cycles, ncycles)];
         kt->pools++;
         kt->blocks += ps.blocks;
         kt->bytes += ps.block_bytes + ps.large_bytes;
@@ -103,10 +98,22 @@ bool nginx_pool_census(struct glibc_heap *h, const struct nginx_state *st,
         kt->large += ps.large_count;
         kt->large_bytes += ps.large_bytes;
         if ((i & 1023) == 1023 && h->raw->progress &&
-            h->raw->progress(h->raw->ctx, i, k.n)) {
+            h->raw->progress(h->raw->ctx, i, k->n)) {
             snprintf(err, errlen, "interrupted");
             return false;
         }
     }
     return true;
+}
+
+bool nginx_pool_census(struct glibc_heap *h, const struct nginx_state *st,
+                       const struct named_pool *cycles, int ncycles,
+                       struct pool_census *out, char *err, size_t errlen)
+{
+    /* freed however we leave, a Ctrl-C raised by the progress hook too */
+    struct pool_census_walk k __attribute__((cleanup(pool_census_release)));
+    pool_census_begin(&k, h, st);
+    if (!glibc_heap_walk(h, -1, pool_census_chunk, &k, err, errlen))
+        return false;
+    return pool_census_finish(&k, cycles, ncycles, out, err, errlen);
 }

@@ -22,8 +22,26 @@ struct pool_census {
     size_t candidates, rejected;
 };
 
-/* H must be open; CYCLES from nginx_cycle_pools. False + ERR when the heap
- * walk fails or memory runs out. */
+/* The census in steps, for a walk shared with other analyses: begin,
+ * pool_census_chunk (a glibc_chunk_fn) for every chunk of one walk, then
+ * finish; release in every case. */
+struct pool_census_walk {
+    struct glibc_heap *heap;
+    uint64_t pagesize;
+    uint64_t *v;                 /* candidate pool addresses */
+    size_t n, cap;
+    bool oom;
+};
+void pool_census_begin(struct pool_census_walk *k, struct glibc_heap *h,
+                       const struct nginx_state *st);
+void pool_census_chunk(void *k, const struct glibc_chunk *c);
+bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cycles,
+                        int ncycles, struct pool_census *out, char *err, size_t errlen);
+void pool_census_release(struct pool_census_walk *k);
+
+/* All of it with a walk of its own. H must be open; CYCLES from
+ * nginx_cycle_pools. False + ERR when the heap walk fails or memory runs
+ * out. */
 bool nginx_pool_census(struct glibc_heap *h, const struct nginx_state *st,
                        const struct named_pool *cycles, int ncycles,
                        struct pool_census *out, char *err, size_t errlen);

@@ -122,6 +122,17 @@ void render_json(const struct result *r, struct out_buf *o)
             }
             out_putn(o, "]", 1);
             i = j - 1;
+        } else if (b->kind == BLOCK_PARAGRAPHS) {
+            key(o, &first, b->key);
+            out_putn(o, "[", 1);
+            for (size_t k = 0; k < b->nfacts; k++) {
+                out_puts(o, k ? ",{\"id\":" : "{\"id\":");
+                json_string(o, b->facts[k].key);
+                out_puts(o, ",\"text\":");
+                json_string(o, b->facts[k].v.s);
+                out_putn(o, "}", 1);
+            }
+            out_putn(o, "]", 1);
         } else if (b->key) {
             key(o, &first, b->key);
             bool inner = true;

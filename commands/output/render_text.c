@@ -264,6 +264,9 @@ void render_text(const struct result *r, int width, struct out_buf *o)
             table(r, o, b, width);
         else if (b->kind == BLOCK_MAP)
             map(o, b, width);
+        else if (b->kind == BLOCK_PARAGRAPHS)
+            for (size_t k = 0; k < b->nfacts; k++)
+                wrap(o, "- ", b->facts[k].v.s, width, 2);
         else
             facts(o, b, width);
     }

@@ -114,6 +114,11 @@ struct block *result_map(struct result *r, const char *key, const char *title)
     return new_block(r, BLOCK_MAP, key, title);
 }
 
+struct block *result_paragraphs(struct result *r, const char *key, const char *title)
+{
+    return new_block(r, BLOCK_PARAGRAPHS, key, title);
+}
+
 static struct block *last_block(struct result *r)
 {
     return r->nblocks ? &r->blocks[r->nblocks - 1] : result_facts(r, NULL, NULL);
@@ -123,7 +128,7 @@ void result_fact(struct result *r, const char *key, const char *label, struct va
                  const char *detail, ...)
 {
     struct block *b = last_block(r);
-    if (b->kind == BLOCK_TABLE)
+    if (b->kind == BLOCK_TABLE || b->kind == BLOCK_PARAGRAPHS)
         b = result_facts(r, NULL, NULL);
     char *d = NULL;
     if (detail) {
@@ -219,4 +224,20 @@ void result_note(struct result *r, const char *fmt, ...)
     va_start(ap, fmt);
     add_message(r, &r->notes, &r->nnotes, &r->notes_cap, fmt, ap);
     va_end(ap);
+}
+
+void result_paragraph(struct result *r, const char *id, const char *fmt, ...)
+{
+    struct block *b = last_block(r);
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = keep(r, vformat(fmt, ap));
+    va_end(ap);
+    if (b->kind != BLOCK_PARAGRAPHS || !text ||
+        !grow_array(&b->facts, &b->facts_cap, b->nfacts, sizeof *b->facts, 8)) {
+        r->out_of_memory = true;
+        return;
+    }
+    b->facts[b->nfacts++] = (struct fact){ id, NULL, (struct value){ .kind = VAL_TEXT, .s = text },
+                                           NULL };
 }

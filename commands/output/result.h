@@ -57,7 +57,9 @@ struct value val_percent(uint64_t part, uint64_t whole);
 
 #define ARRAY_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-enum block_kind { BLOCK_FACTS, BLOCK_TABLE, BLOCK_MAP };
+/* BLOCK_PARAGRAPHS: prose with an identifier each (facts whose key is
+ * the identifier and whose value is the text), e.g. suggestions. */
+enum block_kind { BLOCK_FACTS, BLOCK_TABLE, BLOCK_MAP, BLOCK_PARAGRAPHS };
 
 struct fact {
     const char *key;      /* JSON name (snake_case, literal) */
@@ -139,6 +141,10 @@ struct block *result_facts(struct result *r, const char *key, const char *title)
 struct block *result_table(struct result *r, const char *key, const char *title,
                            const struct column *cols, int ncols);
 struct block *result_map(struct result *r, const char *key, const char *title);
+struct block *result_paragraphs(struct result *r, const char *key, const char *title);
+/* A paragraph ID (a literal identifier) to the last paragraphs block. */
+void result_paragraph(struct result *r, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Facts go to the last block (facts or map); DETAIL: printf format or NULL. */
 void result_fact(struct result *r, const char *key, const char *label, struct value v,

@@ -1,0 +1,16 @@
+/* The RSS breakdown as result blocks, for ngx-mem-breakdown and the
+ * report. */
+#ifndef NGXMEM_BREAKDOWN_OUTPUT_H
+#define NGXMEM_BREAKDOWN_OUTPUT_H
+
+#include "nginx_shm.h"
+#include "result.h"
+#include "rss_breakdown.h"
+
+/* Facts (RSS, PSS, threads) under FACTS_KEY (NULL: top level) and the
+ * parts table PARTS_KEY (literals), ZONES naming the zone rows. */
+void breakdown_result(struct result *r, const struct rss_breakdown *b,
+                      const struct ngx_zone *zones, int nz, const char *facts_key,
+                      const char *parts_key);
+
+#endif

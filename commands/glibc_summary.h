@@ -1,0 +1,19 @@
+/* The glibc heap in a few figures (free, in use, trapped, pinned, what
+ * malloc_trim returns): glibc-free-chunks' summary and the report's. */
+#ifndef NGXMEM_GLIBC_SUMMARY_H
+#define NGXMEM_GLIBC_SUMMARY_H
+
+#include "glibc_stats.h"
+#include "result.h"
+
+/* Free bytes of every free class, with or without the top chunks. */
+uint64_t glibc_free_bytes(const struct glibc_stats *s, bool with_top);
+uint64_t glibc_free_chunk_count(const struct glibc_stats *s);
+/* system_mem of ARENA, or of all arenas (-1). */
+uint64_t glibc_arena_bytes(const struct glibc_heap *h, int arena);
+
+/* The summary as a facts block KEY (NULL: top level) titled TITLE. */
+void glibc_summary_facts(struct result *r, const char *key, const char *title,
+                         const struct glibc_heap *h, const struct glibc_stats *t, int arena);
+
+#endif
