@@ -99,6 +99,10 @@ static void build(struct result *r)
     struct block *m = result_map(r, "segments", "brk heap, 4096 B per cell");
     m->map_end_mark = "> brk";
     result_map_cells(r, 0x55bcb3424000ull, 4096, cells, MAP_CELLS);
+    result_paragraphs(r, "suggestions", "Suggestions:");
+    result_paragraph(r, "first_advice", "%s", "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16384 "
+                     "in nginx's environment keeps the cycle pool's blocks off the heap, so a "
+                     "reload leaves no holes behind it");
     result_warning(r, "%s", "the slab pool's statistics disagree with its pages: the "
                             "pool was changing while it was read, or its metadata is "
                             "corrupt; the page classification is shown as read");
@@ -159,7 +163,10 @@ static void text_at(const struct result *r, int width)
     check(strstr(o.s, "tcache key") == NULL, "verbose block hidden without --verbose", width);
     char *joined = unwrapped(o.s);
     check(joined && strstr(joined, "and then ordinary words after it") &&
-              strstr(joined, "it was read, or its metadata is corrupt; the page"),
+              strstr(joined, "it was read, or its metadata is corrupt; the page") &&
+              strstr(joined, "- GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16384 in nginx's "
+                             "environment keeps the cycle pool's blocks off the heap, so a "
+                             "reload leaves no holes behind it"),
           "prose kept whole through wrapping", width);
     free(joined);
     check(!strstr(o.s, " \n"), "no line ends in a space", width);
@@ -198,6 +205,8 @@ int main(void)
     struct out_buf j = { 0 };
     render_json(&r, &j);
     check(j.len && strchr(j.s, '\n') == j.s + j.len - 1, "JSON is one line", 0);
+    check(strstr(j.s, "\"suggestions\":[{\"id\":\"first_advice\",\"text\":\"GLIBC_") != NULL,
+          "JSON has paragraphs as {id, text}", 0);
     check(strstr(j.s, "\"from_bytes\":16,\"to_bytes\":32") != NULL &&
               strstr(j.s, "\"range\"") == NULL,
           "JSON has the range as numbers, not the text column", 0);
