@@ -4,6 +4,8 @@
 #include "render.h"
 #include "target_identity.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 struct output_options output_options(struct args *a)
@@ -27,16 +29,33 @@ static int text_width(void)
     return (int)w - 1;
 }
 
+void command_name_target(struct result *r)
+{
+    if (r->target_pid || r->target_core || r->target_executable)
+        return;
+    struct target_identity t;
+    target_identify(&t);
+    r->target_pid = (int)t.pid;
+    r->target_core = t.core[0] ? strdup(t.core) : NULL;
+    r->target_executable = t.executable[0] ? strdup(t.executable) : NULL;
+}
+
+void command_save_json(struct result *r, const char *path, struct out_buf *json)
+{
+    command_name_target(r);
+    render_json(r, json);
+    if (r->out_of_memory || json->failed)
+        ngxmem_error("%s: out of memory", r->command);
+    FILE *f = path ? fopen(path, "we") : NULL;
+    if (path && (!f || fwrite(json->s, 1, json->len, f) != json->len || fclose(f) != 0))
+        ngxmem_error("%s: cannot write %s: %s", r->command, path, strerror(errno));
+}
+
 void command_emit(struct result *r, const struct output_options *o)
 {
     /* only JSON names the target: text spares the scan of /proc */
-    if (o->json) {
-        struct target_identity t;
-        target_identify(&t);
-        r->target_pid = (int)t.pid;
-        r->target_core = t.core[0] ? strdup(t.core) : NULL;
-        r->target_executable = t.executable[0] ? strdup(t.executable) : NULL;
-    }
+    if (o->json)
+        command_name_target(r);
     r->verbose = o->verbose;
     r->poll = ngxmem_check_quit;
     OUT_BUF out = { 0 };

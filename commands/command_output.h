@@ -13,6 +13,12 @@ struct output_options {
 /* Takes --json and --verbose from A. */
 struct output_options output_options(struct args *a);
 
+/* The JSON envelope's target (pid or core, executable), once. */
+void command_name_target(struct result *r);
+/* R as JSON into JSON (out_buf) and, when PATH is not NULL, into the file
+ * PATH (raises if it cannot be written). */
+struct out_buf;
+void command_save_json(struct result *r, const char *path, struct out_buf *json);
 /* Render R as O asks and print it (raises if R ran out of memory). */
 void command_emit(struct result *r, const struct output_options *o);
 

@@ -12,6 +12,8 @@
 #include "nginx_describe.h"
 #include "nginx_pool_census.h"
 #include "nginx_zone_pages.h"
+#include "report_diff.h"
+#include "render.h"
 #include "ngxmem.h"
 #include "rss_breakdown.h"
 #include "target_identity.h"
@@ -210,6 +212,11 @@ static void ngx_report_command(const char *args, int from_tty)
     if (!glibc_session_begin(&s.glibc, cmd, args))
         return;
     struct output_options o = output_options(&s.glibc.args);
+    bool no_save, no_diff;
+    const char *save = args_value(&s.glibc.args, "--save", &no_save);
+    const char *diff = args_value(&s.glibc.args, "--diff", &no_diff);
+    if (no_save || no_diff)
+        ngxmem_error("%s: %s needs a file name", cmd, no_save ? "--save" : "--diff");
     args_require_done(&s.glibc.args, cmd);
     struct report_facts f = { 0 };
     pid_t pid = target_traced_pid();
@@ -279,17 +286,26 @@ static void ngx_report_command(const char *args, int from_tty)
     heap_owners(&r, &f);
     zones_section(&r, &f);
     suggestions(&r, &f, &s.rss);
+    if (save || diff) {
+        /* the report as saved: without the comparison */
+        OUT_BUF json = { 0 };
+        command_save_json(&r, save, &json);
+        if (diff && !report_diff(&r, diff, json.s, json.len, err, sizeof err))
+            ngxmem_error("%s: --diff %s", cmd, err);
+    }
     command_emit(&r, &o);
 }
 
 static const char report_help[] =
     "Where an nginx process's memory went, and what to do about it.\n"
-    "Usage: ngx-report [--json] [--verbose]\n"
+    "Usage: ngx-report [--save FILE] [--diff OLD] [--json] [--verbose]\n"
     "One command, one heap walk: the resident memory by what it is (live process;\n"
     "as ngx-mem-breakdown), the glibc heap (free, trapped, what malloc_trim\n"
     "returns), the heap in use by owner (cycle and old cycle pools, connection and\n"
     "request pools, not pooled), the shared zones (size, loaded), and suggestions\n"
     "naming the figure behind each. On a master after reloads or on a worker.\n"
+    "--save FILE writes the report as JSON to FILE; --diff OLD adds what grew and\n"
+    "shrank since the report saved in OLD (e.g. before and after a reload).\n"
     NGXMEM_HELP_TAIL
     "Example: ngx-report";
 
