@@ -1,6 +1,7 @@
 #!/bin/sh
 # The main job: a demo nginx with thousands of virtual hosts, reloaded
-# with HUP a few times, then the full ngxmem report on its master.
+# with HUP a few times, then ngx-report on its master and on a worker
+# whose dict holds keys and whose limit_req zone saw requests.
 #   run-demo.sh [VHOSTS] [RELOADS]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +40,30 @@ while [ "$i" -le "$reloads" ]; do
     echo "demo: master RSS $(rss "$master") after reload $i"
     i=$((i + 1))
 done
-gdb -nx -q -batch -iex "set debuginfod enabled off" -p "$master" \
-    -x "$top/gdbinit" -x "$top/demo/report.gdb" 2>&1 |
-    grep -v -E -e '^\[(Thread|Inferior|New)' -e '^Reading symbols' -e '^\(No debugging' \
-        -e '^Using host libthread_db' -e '^0x[0-9a-f]+ in ' -e 'No such file or directory'
+# A worker with something in its zones: keys in the dict, requests through
+# limit_req (one client address, so one node). The old workers of the last
+# reload go first (one could still take the request and then exit).
+for _ in $(seq 1 100); do
+    [ "$(pgrep -c -P "$master")" -le 2 ] && break
+    sleep 0.1
+done
+filled=$(curl -s "http://127.0.0.1:$port/fill?n=20000")
+worker=${filled#* }
+echo "demo: ${filled% *} keys in the dogs dict, set by worker $worker"
+i=0
+while [ "$i" -lt 50 ]; do
+    curl -s -o /dev/null -H "Host: vhost$((i + 1)).example.com" "http://127.0.0.1:$port/"
+    i=$((i + 1))
+done
+
+report() {
+    echo
+    echo "==== ngx-report: $1 $2 ===="
+    gdb -nx -q -batch -iex "set debuginfod enabled off" -p "$2" \
+        -x "$top/gdbinit" -x "$top/demo/report.gdb" 2>&1 |
+        grep -v -E -e '^\[(Thread|Inferior|New)' -e '^Reading symbols' -e '^\(No debugging' \
+            -e '^Using host libthread_db' -e '^0x[0-9a-f]+ in ' -e 'No such file or directory' \
+            -e '^[0-9]+\s'
+}
+report master "$master"
+report worker "$worker"
