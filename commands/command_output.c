@@ -40,15 +40,29 @@ void command_name_target(struct result *r)
     r->target_executable = t.executable[0] ? strdup(t.executable) : NULL;
 }
 
+static void write_rendered(struct result *r, const char *path, const struct out_buf *b)
+{
+    if (r->out_of_memory || b->failed)
+        ngxmem_error("%s: out of memory", r->command);
+    FILE *f = path ? fopen(path, "we") : NULL;
+    if (path && (!f || fwrite(b->s, 1, b->len, f) != b->len || fclose(f) != 0))
+        ngxmem_error("%s: cannot write %s: %s", r->command, path, strerror(errno));
+}
+
 void command_save_json(struct result *r, const char *path, struct out_buf *json)
 {
     command_name_target(r);
     render_json(r, json);
-    if (r->out_of_memory || json->failed)
-        ngxmem_error("%s: out of memory", r->command);
-    FILE *f = path ? fopen(path, "we") : NULL;
-    if (path && (!f || fwrite(json->s, 1, json->len, f) != json->len || fclose(f) != 0))
-        ngxmem_error("%s: cannot write %s: %s", r->command, path, strerror(errno));
+    write_rendered(r, path, json);
+}
+
+void command_save_html(struct result *r, const char *path)
+{
+    OUT_BUF html = { 0 };
+    command_name_target(r);
+    r->poll = ngxmem_check_quit;
+    render_html(r, &html);
+    write_rendered(r, path, &html);
 }
 
 void command_emit(struct result *r, const struct output_options *o)

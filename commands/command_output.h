@@ -19,6 +19,8 @@ void command_name_target(struct result *r);
  * PATH (raises if it cannot be written). */
 struct out_buf;
 void command_save_json(struct result *r, const char *path, struct out_buf *json);
+/* R as one HTML page into the file PATH (raises if it cannot be written). */
+void command_save_html(struct result *r, const char *path);
 /* Render R as O asks and print it (raises if R ran out of memory). */
 void command_emit(struct result *r, const struct output_options *o);
 

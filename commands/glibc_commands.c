@@ -97,36 +97,6 @@ static void glibc_arenas_command(const char *args, int from_tty)
 
 /* ---- glibc-free-chunks ----------------------------------------------- */
 
-static const enum chunk_class free_classes[] = { CH_TCACHE, CH_FAST, CH_UNSORTED, CH_SMALL,
-                                                 CH_LARGE, CH_TOP };
-enum { NFREE = sizeof free_classes / sizeof free_classes[0] };
-
-/* All free classes of size bucket B. */
-static struct count_bytes free_bucket(const struct glibc_stats *t, int b)
-{
-    struct count_bytes sum = { 0, 0 };
-    for (int k = 0; k < NFREE; k++) {
-        sum.count += t->bucket[free_classes[k]][b].count;
-        sum.bytes += t->bucket[free_classes[k]][b].bytes;
-    }
-    return sum;
-}
-
-static const struct column bucket_columns[] = {
-    { "size", "size", VAL_TEXT, 0, TEXT_ONLY },
-    { "from_bytes", "from", VAL_BYTES, 0, JSON_ONLY },
-    { "to_bytes", "to", VAL_BYTES, 0, JSON_ONLY },
-    { "chunk_count", "chunks", VAL_COUNT, 0, IN_BOTH },
-    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
-    { "free_percent", "% free", VAL_PERCENT, 0, IN_BOTH },
-    { "tcache_count", "tcache", VAL_COUNT, 2, IN_BOTH },
-    { "fastbin_count", "fastbin", VAL_COUNT, 3, IN_BOTH },
-    { "unsorted_count", "unsorted", VAL_COUNT, 4, IN_BOTH },
-    { "small_count", "small", VAL_COUNT, 5, IN_BOTH },
-    { "large_count", "large", VAL_COUNT, 6, IN_BOTH },
-    { "top_count", "top", VAL_COUNT, 1, IN_BOTH },
-};
-
 static const struct column class_columns[] = {
     { "class", "class", VAL_ID, 0, IN_BOTH },
     { "chunk_count", "chunks", VAL_COUNT, 0, IN_BOTH },
@@ -139,32 +109,16 @@ static void free_chunks_result(struct glibc_session *s, const struct glibc_stats
 {
     const struct glibc_heap *h = &s->heap;
     uint64_t fb = glibc_free_bytes(t, true);
-    char lo[32], hi[32];
     glibc_session_describe(s, r);
     result_facts(r, NULL, NULL);
     result_fact(r, "arena", "arena", arena < 0 ? val_id("all") : val_address(h->arenas[arena].addr),
                 NULL);
-    result_table(r, "free_by_size", "Free chunks by size:", bucket_columns,
-                 ARRAY_LEN(bucket_columns));
-    for (int bk = 0; bk < SIZE_BUCKETS; bk++) {
-        struct count_bytes sum = free_bucket(t, bk);
-        if (!sum.count)
-            continue;
-        struct value row[ARRAY_LEN(bucket_columns)] = {
-            val_text(r, "[%s, %s)", format_bytes(1ull << bk, lo, sizeof lo),
-                     format_bytes(2ull << bk, hi, sizeof hi)),
-            val_bytes(1ull << bk), val_bytes(2ull << bk), val_count(sum.count),
-            val_bytes(sum.bytes), val_percent(sum.bytes, fb),
-        };
-        for (int k = 0; k < NFREE; k++)
-            row[6 + k] = val_count(t->bucket[free_classes[k]][bk].count);
-        result_row(r, row);
-    }
+    glibc_free_by_size_table(r, t);
     result_table(r, "free_by_class", "Free chunks by class:", class_columns,
                  ARRAY_LEN(class_columns));
-    for (int k = 0; k < NFREE; k++) {
-        const struct count_bytes *cb = &t->cls[free_classes[k]];
-        struct value row[] = { val_id(chunk_class_names[free_classes[k]]), val_count(cb->count),
+    for (int k = 0; k < GLIBC_FREE_CLASSES; k++) {
+        const struct count_bytes *cb = &t->cls[glibc_free_classes[k]];
+        struct value row[] = { val_id(chunk_class_names[glibc_free_classes[k]]), val_count(cb->count),
                                val_bytes(cb->bytes), val_percent(cb->bytes, fb) };
         result_row(r, row);
     }

@@ -1,5 +1,7 @@
 #include "glibc_summary.h"
 
+#include "format.h"
+
 uint64_t glibc_free_bytes(const struct glibc_stats *s, bool with_top)
 {
     uint64_t b = s->cls[CH_TCACHE].bytes + s->cls[CH_FAST].bytes + s->cls[CH_UNSORTED].bytes +
@@ -45,4 +47,56 @@ void glibc_summary_facts(struct result *r, const char *key, const char *title,
                 "of free pages");
     result_fact(r, "trim_top_bytes", "  by shrinking the top", val_bytes(t->trim_top),
                 "of the main heap");
+}
+
+const enum chunk_class glibc_free_classes[GLIBC_FREE_CLASSES] = { CH_TCACHE, CH_FAST, CH_UNSORTED,
+                                                                CH_SMALL, CH_LARGE, CH_TOP };
+
+/* All free classes of size bucket B. */
+static struct count_bytes free_bucket(const struct glibc_stats *t, int b)
+{
+    struct count_bytes sum = { 0, 0 };
+    for (int k = 0; k < GLIBC_FREE_CLASSES; k++) {
+        sum.count += t->bucket[glibc_free_classes[k]][b].count;
+        sum.bytes += t->bucket[glibc_free_classes[k]][b].bytes;
+    }
+    return sum;
+}
+
+static const struct column bucket_columns[] = {
+    { "size", "size", VAL_TEXT, 0, TEXT_ONLY },
+    { "from_bytes", "from", VAL_BYTES, 0, JSON_ONLY },
+    { "to_bytes", "to", VAL_BYTES, 0, JSON_ONLY },
+    { "chunk_count", "chunks", VAL_COUNT, 0, IN_BOTH },
+    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
+    { "free_percent", "% free", VAL_PERCENT, 0, IN_BOTH },
+    { "tcache_count", "tcache", VAL_COUNT, 2, IN_BOTH },
+    { "fastbin_count", "fastbin", VAL_COUNT, 3, IN_BOTH },
+    { "unsorted_count", "unsorted", VAL_COUNT, 4, IN_BOTH },
+    { "small_count", "small", VAL_COUNT, 5, IN_BOTH },
+    { "large_count", "large", VAL_COUNT, 6, IN_BOTH },
+    { "top_count", "top", VAL_COUNT, 1, IN_BOTH },
+};
+
+void glibc_free_by_size_table(struct result *r, const struct glibc_stats *t)
+{
+    uint64_t fb = glibc_free_bytes(t, true);
+    char lo[32], hi[32];
+    result_table(r, "free_by_size", "Free chunks by size:", bucket_columns,
+                 ARRAY_LEN(bucket_columns));
+    result_chart(r, CHART_BARS, 0, 4, 0);
+    for (int bk = 0; bk < SIZE_BUCKETS; bk++) {
+        struct count_bytes sum = free_bucket(t, bk);
+        if (!sum.count)
+            continue;
+        struct value row[ARRAY_LEN(bucket_columns)] = {
+            val_text(r, "[%s, %s)", format_bytes(1ull << bk, lo, sizeof lo),
+                     format_bytes(2ull << bk, hi, sizeof hi)),
+            val_bytes(1ull << bk), val_bytes(2ull << bk), val_count(sum.count),
+            val_bytes(sum.bytes), val_percent(sum.bytes, fb),
+        };
+        for (int k = 0; k < GLIBC_FREE_CLASSES; k++)
+            row[6 + k] = val_count(t->bucket[glibc_free_classes[k]][bk].count);
+        result_row(r, row);
+    }
 }

@@ -16,4 +16,12 @@ uint64_t glibc_arena_bytes(const struct glibc_heap *h, int arena);
 void glibc_summary_facts(struct result *r, const char *key, const char *title,
                          const struct glibc_heap *h, const struct glibc_stats *t, int arena);
 
+/* The free classes (every class but in use and fencepost). */
+enum { GLIBC_FREE_CLASSES = 6 };
+extern const enum chunk_class glibc_free_classes[GLIBC_FREE_CLASSES];
+
+/* Free chunks by power-of-two size, with counts per class: the table
+ * "free_by_size". */
+void glibc_free_by_size_table(struct result *r, const struct glibc_stats *t);
+
 #endif

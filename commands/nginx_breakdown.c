@@ -73,6 +73,7 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
                 "shared pages divided among the processes mapping them");
     result_fact(r, "thread_count", "threads", val_count(b->thread_count), NULL);
     result_table(r, parts_key, NULL, part_columns, ARRAY_LEN(part_columns));
+    result_chart(r, CHART_SHARES, 1, 3, 0);
     struct rss_part sum = { 0 };
     for (int c = 0; c < RSS_COUNT; c++) {
         const struct rss_part *p = &b->parts[c];

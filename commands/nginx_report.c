@@ -74,6 +74,7 @@ static void heap_owners(struct result *r, const struct report_facts *f)
     uint64_t in_use = f->heap->cls[CH_IN_USE].bytes, pooled = 0;
     result_table(r, "heap_owners", "The heap in use, by owner:", owner_columns,
                  ARRAY_LEN(owner_columns));
+    result_chart(r, CHART_BARS, 0, 2, 0);
     for (int k = 0; k < PK_COUNT; k++) {
         const struct pool_kind_total *t = &f->census.kinds[k];
         pooled += t->bytes;
@@ -102,6 +103,7 @@ static void zones_section(struct result *r, const struct report_facts *f)
 {
     result_table(r, "zones", "Shared zones (loaded: in RAM, whichever process touched it):",
                  zone_columns, ARRAY_LEN(zone_columns));
+    result_chart(r, CHART_FILL, 0, 3, 2);
     uint64_t size = 0, loaded = 0;
     for (int i = 0; i < f->nzones; i++) {
         const struct ngx_zone *z = &f->zones[i];
@@ -212,11 +214,13 @@ static void ngx_report_command(const char *args, int from_tty)
     if (!glibc_session_begin(&s.glibc, cmd, args))
         return;
     struct output_options o = output_options(&s.glibc.args);
-    bool no_save, no_diff;
+    bool no_save, no_diff, no_html;
     const char *save = args_value(&s.glibc.args, "--save", &no_save);
     const char *diff = args_value(&s.glibc.args, "--diff", &no_diff);
-    if (no_save || no_diff)
-        ngxmem_error("%s: %s needs a file name", cmd, no_save ? "--save" : "--diff");
+    const char *html = args_value(&s.glibc.args, "--html", &no_html);
+    if (no_save || no_diff || no_html)
+        ngxmem_error("%s: %s needs a file name", cmd,
+                     no_save ? "--save" : no_diff ? "--diff" : "--html");
     args_require_done(&s.glibc.args, cmd);
     struct report_facts f = { 0 };
     pid_t pid = target_traced_pid();
@@ -283,6 +287,7 @@ static void ngx_report_command(const char *args, int from_tty)
         result_note(&r, "no RSS breakdown: %s", f.live ? rss_why
                     : "a core or remote target has no resident figures (the kernel's)");
     glibc_summary_facts(&r, "heap", "The glibc heap:", h, f.heap, -1);
+    glibc_free_by_size_table(&r, f.heap);
     heap_owners(&r, &f);
     zones_section(&r, &f);
     suggestions(&r, &f, &s.rss);
@@ -293,17 +298,22 @@ static void ngx_report_command(const char *args, int from_tty)
         if (diff && !report_diff(&r, diff, json.s, json.len, err, sizeof err))
             ngxmem_error("%s: --diff %s", cmd, err);
     }
+    if (html)
+        command_save_html(&r, html);
     command_emit(&r, &o);
+    if (html && !o.json)
+        ngxmem_printf("\nHTML report written to %s\n", html);
 }
 
 static const char report_help[] =
     "Where an nginx process's memory went, and what to do about it.\n"
-    "Usage: ngx-report [--save FILE] [--diff OLD] [--json] [--verbose]\n"
+    "Usage: ngx-report [--html FILE] [--save FILE] [--diff OLD] [--json] [--verbose]\n"
     "One command, one heap walk: the resident memory by what it is (live process;\n"
     "as ngx-mem-breakdown), the glibc heap (free, trapped, what malloc_trim\n"
     "returns), the heap in use by owner (cycle and old cycle pools, connection and\n"
     "request pools, not pooled), the shared zones (size, loaded), and suggestions\n"
     "naming the figure behind each. On a master after reloads or on a worker.\n"
+    "--html FILE writes one self-contained page with the charts (nothing fetched);\n"
     "--save FILE writes the report as JSON to FILE; --diff OLD adds what grew and\n"
     "shrank since the report saved in OLD (e.g. before and after a reload).\n"
     NGXMEM_HELP_TAIL

@@ -22,4 +22,8 @@ void render_text(const struct result *r, int width, struct out_buf *o);
 /* One JSON document, schema 1 (schema/ngxmem-v1.schema.json), one line. */
 void render_json(const struct result *r, struct out_buf *o);
 
+/* One self-contained HTML document (inline CSS and SVG, nothing fetched):
+ * facts, tables with their charts, heap maps as cell grids, paragraphs. */
+void render_html(const struct result *r, struct out_buf *o);
+
 #endif

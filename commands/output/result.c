@@ -241,3 +241,10 @@ void result_paragraph(struct result *r, const char *id, const char *fmt, ...)
     b->facts[b->nfacts++] = (struct fact){ id, NULL, (struct value){ .kind = VAL_TEXT, .s = text },
                                            NULL };
 }
+
+void result_chart(struct result *r, enum chart_kind kind, int label, int value, int whole)
+{
+    struct block *b = last_block(r);
+    if (b->kind == BLOCK_TABLE && label < b->ncols && value < b->ncols && whole < b->ncols)
+        b->chart = (struct chart){ kind, label, value, whole };
+}

@@ -84,8 +84,20 @@ struct column {
     enum column_medium medium;
 };
 
+/* How the HTML renderer draws a table (text and JSON ignore it):
+ * CHART_BARS: a bar per row, VALUE against the largest; CHART_SHARES: one
+ * bar split by the rows' VALUE; CHART_FILL: a bar per row, VALUE filled of
+ * WHOLE. LABEL names each row. */
+enum chart_kind { CHART_NONE, CHART_BARS, CHART_SHARES, CHART_FILL };
+
+struct chart {
+    enum chart_kind kind;
+    int label, value, whole;     /* column indexes */
+};
+
 struct block {
     enum block_kind kind;
+    struct chart chart;
     const char *key;      /* JSON name; NULL: facts go to the top level */
     const char *title;    /* text heading, or NULL */
     bool verbose;         /* text shows it only with --verbose */
@@ -142,6 +154,8 @@ struct block *result_table(struct result *r, const char *key, const char *title,
                            const struct column *cols, int ncols);
 struct block *result_map(struct result *r, const char *key, const char *title);
 struct block *result_paragraphs(struct result *r, const char *key, const char *title);
+/* The last table's chart (HTML). */
+void result_chart(struct result *r, enum chart_kind kind, int label, int value, int whole);
 /* A paragraph ID (a literal identifier) to the last paragraphs block. */
 void result_paragraph(struct result *r, const char *id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,0 +1,262 @@
+/* The HTML renderer: one self-contained page (inline CSS and SVG, nothing
+ * fetched) with the result's facts, tables, charts, heap maps, paragraphs,
+ * notes and warnings. Every text is escaped for HTML; inferior text is
+ * escaped for a terminal first (\xNN), so no byte of it reaches the page
+ * raw. */
+#include "render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { CHART_WIDTH = 640, BAR_HEIGHT = 18, LABEL_WIDTH = 200, MAP_CELL = 6, MAP_COLUMNS = 128 };
+
+static const char *const palette[] = {
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+};
+enum { PALETTE = sizeof palette / sizeof palette[0] };
+
+static void html_text(struct out_buf *o, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': out_puts(o, "&lt;"); break;
+        case '>': out_puts(o, "&gt;"); break;
+        case '&': out_puts(o, "&amp;"); break;
+        case '"': out_puts(o, "&quot;"); break;
+        case '\'': out_puts(o, "&#39;"); break;
+        default: out_putn(o, s, 1);
+        }
+    }
+}
+
+static void html_value(struct out_buf *o, const struct value *v)
+{
+    char buf[VALUE_TEXT_MAX];
+    html_text(o, value_text(v, buf, sizeof buf));
+}
+
+/* A value's size for a chart: bytes, counts, percentages; 0 otherwise. */
+static double magnitude(const struct value *v)
+{
+    switch (v->kind) {
+    case VAL_BYTES: case VAL_COUNT: return (double)v->u;
+    case VAL_INT: return v->i > 0 ? (double)v->i : 0;
+    case VAL_PERCENT: case VAL_MS: return v->pct > 0 ? v->pct : 0;
+    default: return 0;
+    }
+}
+
+static void facts(struct out_buf *o, const struct block *b)
+{
+    out_puts(o, "<table class=\"facts\">\n");
+    for (size_t i = 0; i < b->nfacts; i++) {
+        const struct fact *f = &b->facts[i];
+        out_puts(o, "<tr><th>");
+        html_text(o, f->label ? f->label : f->key);
+        out_puts(o, "</th><td>");
+        html_value(o, &f->v);
+        if (f->detail) {
+            out_puts(o, " <span class=\"detail\">(");
+            html_text(o, f->detail);
+            out_puts(o, ")</span>");
+        }
+        out_puts(o, "</td></tr>\n");
+    }
+    out_puts(o, "</table>\n");
+}
+
+static bool shown_in_html(const struct column *c)
+{
+    return c->medium != JSON_ONLY;
+}
+
+static void table(const struct result *r, struct out_buf *o, const struct block *b)
+{
+    out_puts(o, "<table class=\"data\">\n<tr>");
+    for (int c = 0; c < b->ncols; c++)
+        if (shown_in_html(&b->cols[c])) {
+            out_puts(o, "<th>");
+            html_text(o, b->cols[c].title);
+            out_puts(o, "</th>");
+        }
+    out_puts(o, "</tr>\n");
+    for (size_t i = 0; i < b->nrows + (b->has_total ? 1 : 0); i++) {
+        if (r->poll && i % 4096 == 4095)
+            r->poll();
+        const struct value *row = block_row(b, i);
+        out_puts(o, i == b->nrows ? "<tr class=\"total\">" : "<tr>");
+        for (int c = 0; c < b->ncols; c++)
+            if (shown_in_html(&b->cols[c])) {
+                out_puts(o, magnitude(&row[c]) > 0 || row[c].kind == VAL_BYTES ||
+                                    row[c].kind == VAL_COUNT || row[c].kind == VAL_PERCENT
+                                ? "<td class=\"n\">" : "<td>");
+                html_value(o, &row[c]);
+                out_puts(o, "</td>");
+            }
+        out_puts(o, "</tr>\n");
+    }
+    out_puts(o, "</table>\n");
+}
+
+static void svg_label(struct out_buf *o, double x, double y, const struct value *v,
+                      const char *anchor)
+{
+    out_printf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y, anchor);
+    html_value(o, v);
+    out_puts(o, "</text>");
+}
+
+/* A bar per row (BARS: against the largest value; FILL: value of whole). */
+static void chart_rows(struct out_buf *o, const struct block *b)
+{
+    const struct chart *ch = &b->chart;
+    double max = 0;
+    for (size_t i = 0; i < b->nrows; i++) {
+        const struct value *row = block_row(b, i);
+        double v = magnitude(&row[ch->kind == CHART_FILL ? ch->whole : ch->value]);
+        max = v > max ? v : max;
+    }
+    double span = CHART_WIDTH - LABEL_WIDTH - 90;
+    out_printf(o, "<svg class=\"chart\" width=\"%d\" height=\"%zu\" role=\"img\">\n", CHART_WIDTH,
+               b->nrows * (BAR_HEIGHT + 4) + 4);
+    for (size_t i = 0; i < b->nrows; i++) {
+        const struct value *row = block_row(b, i);
+        double y = 2 + (double)i * (BAR_HEIGHT + 4);
+        double v = magnitude(&row[ch->value]);
+        double whole = ch->kind == CHART_FILL ? magnitude(&row[ch->whole]) : max;
+        double w = whole > 0 ? span * v / whole : 0;
+        svg_label(o, LABEL_WIDTH - 6, y + BAR_HEIGHT - 5, &row[ch->label], "end");
+        if (ch->kind == CHART_FILL)
+            out_printf(o, "<rect class=\"whole\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" "
+                          "height=\"%d\"/>", LABEL_WIDTH, y,
+                       max > 0 ? span * whole / max : 0, BAR_HEIGHT);
+        out_printf(o, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>",
+                   LABEL_WIDTH, y, w > 0 && w < 1 ? 1 : w, BAR_HEIGHT, palette[i % PALETTE]);
+        svg_label(o, LABEL_WIDTH + (w > 0 && w < 1 ? 1 : w) + 4, y + BAR_HEIGHT - 5,
+                  &row[ch->value], "start");
+        out_puts(o, "\n");
+    }
+    out_puts(o, "</svg>\n");
+}
+
+/* One bar, split by the rows' values, with a legend. */
+static void chart_shares(struct out_buf *o, const struct block *b)
+{
+    const struct chart *ch = &b->chart;
+    double total = 0, x = 0, span = CHART_WIDTH - 4;
+    for (size_t i = 0; i < b->nrows; i++)
+        total += magnitude(&block_row(b, i)[ch->value]);
+    size_t legend_rows = (b->nrows + 2) / 3;
+    out_printf(o, "<svg class=\"chart\" width=\"%d\" height=\"%zu\" role=\"img\">\n", CHART_WIDTH,
+               BAR_HEIGHT * 2 + 8 + legend_rows * (BAR_HEIGHT + 2));
+    for (size_t i = 0; i < b->nrows; i++) {
+        const struct value *row = block_row(b, i);
+        double w = total > 0 ? span * magnitude(&row[ch->value]) / total : 0;
+        if (w > 0)
+            out_printf(o, "<rect x=\"%.1f\" y=\"2\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>",
+                       2 + x, w, BAR_HEIGHT * 2, palette[i % PALETTE]);
+        x += w;
+        double lx = 2 + (double)(i % 3) * (CHART_WIDTH / 3.0);
+        double ly = BAR_HEIGHT * 2 + 8 + (double)(i / 3) * (BAR_HEIGHT + 2);
+        out_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>", lx,
+                   ly + 3, palette[i % PALETTE]);
+        svg_label(o, lx + 14, ly + 12, &row[ch->label], "start");
+        out_puts(o, "\n");
+    }
+    out_puts(o, "</svg>\n");
+}
+
+/* A heap map: a cell per character, coloured by what the legend says. */
+static void map(const struct result *r, struct out_buf *o, const struct block *b)
+{
+    static const char kinds[] = "#.ft_|TCOo";
+    size_t rows = (b->map_len + MAP_COLUMNS - 1) / MAP_COLUMNS;
+    out_printf(o, "<svg class=\"map\" width=\"%d\" height=\"%zu\" role=\"img\">\n",
+               MAP_COLUMNS * MAP_CELL, rows * MAP_CELL);
+    for (size_t i = 0; i < b->map_len; i++) {
+        if (r->poll && i % 65536 == 65535)
+            r->poll();
+        const char *k = strchr(kinds, b->map[i]);
+        out_printf(o, "<rect x=\"%zu\" y=\"%zu\" width=\"%d\" height=\"%d\" class=\"c%d\"/>",
+                   (i % MAP_COLUMNS) * MAP_CELL, (i / MAP_COLUMNS) * MAP_CELL, MAP_CELL,
+                   MAP_CELL, k ? (int)(k - kinds) : 99);
+        if (i % MAP_COLUMNS == MAP_COLUMNS - 1)
+            out_puts(o, "\n");
+    }
+    out_puts(o, "</svg>\n");
+}
+
+static const char style[] =
+    "body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}"
+    "h1{font-size:20px}h2{font-size:16px;margin-top:28px}"
+    "table{border-collapse:collapse;margin:8px 0}td,th{padding:2px 10px;text-align:left;white-space:nowrap}"
+    "table.data th{border-bottom:1px solid #999}td.n{text-align:right}"
+    "tr.total td{border-top:1px solid #999;font-weight:bold}"
+    ".detail{color:#777}svg text{font-size:12px;fill:#222}"
+    "rect.whole{fill:#e4e4e4}.warning{color:#b00}"
+    ".c0{fill:#4e79a7}.c1{fill:#d8d8d8}.c2{fill:#9ecae9}.c3{fill:#9ecae9}.c4{fill:#f3f3f3}"
+    ".c5{fill:#333}.c6{fill:#e15759}.c7{fill:#f28e2b}.c8{fill:#b07aa1}.c9{fill:#b07aa1}"
+    ".c99{fill:#000}";
+
+void render_html(const struct result *r, struct out_buf *o)
+{
+    out_puts(o, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+    html_text(o, r->command);
+    out_printf(o, "</title><style>%s</style></head><body>\n<h1>", style);
+    html_text(o, r->command);
+    if (r->target_pid)
+        out_printf(o, " &mdash; process %d", r->target_pid);
+    else if (r->target_core) {
+        out_puts(o, " &mdash; core ");
+        html_text(o, r->target_core);
+    }
+    out_puts(o, "</h1>\n");
+    for (size_t i = 0; i < r->nblocks; i++) {
+        const struct block *b = &r->blocks[i];
+        if (b->verbose && !r->verbose)
+            continue;
+        out_printf(o, "<section id=\"%s\">\n", b->key ? b->key : "facts");
+        if (b->title) {
+            out_puts(o, "<h2>");
+            html_text(o, b->title);
+            out_puts(o, "</h2>\n");
+        }
+        if (b->kind == BLOCK_TABLE) {
+            if (b->chart.kind == CHART_SHARES)
+                chart_shares(o, b);
+            else if (b->chart.kind != CHART_NONE)
+                chart_rows(o, b);
+            table(r, o, b);
+        } else if (b->kind == BLOCK_MAP) {
+            if (r->legend) {
+                out_puts(o, "<p class=\"detail\">");
+                html_text(o, r->legend);
+                out_puts(o, "</p>\n");
+            }
+            map(r, o, b);
+        } else if (b->kind == BLOCK_PARAGRAPHS) {
+            out_puts(o, "<ul>\n");
+            for (size_t k = 0; k < b->nfacts; k++) {
+                out_puts(o, "<li>");
+                html_text(o, b->facts[k].v.s);
+                out_puts(o, "</li>\n");
+            }
+            out_puts(o, "</ul>\n");
+        } else {
+            facts(o, b);
+        }
+        out_puts(o, "</section>\n");
+    }
+    for (size_t i = 0; i < r->nnotes; i++) {
+        out_puts(o, "<p class=\"detail\">note: ");
+        html_text(o, r->notes[i]);
+        out_puts(o, "</p>\n");
+    }
+    for (size_t i = 0; i < r->nwarnings; i++) {
+        out_puts(o, "<p class=\"warning\">warning: ");
+        html_text(o, r->warnings[i]);
+        out_puts(o, "</p>\n");
+    }
+    out_puts(o, "</body></html>\n");
+}
