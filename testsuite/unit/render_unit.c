@@ -77,7 +77,7 @@ static void build(struct result *r)
     for (int i = 0; i < ROWS; i++) {
         struct inferior_text owner;
         char name[80];
-        snprintf(name, sizeof name, "ngx_http_lua_module_zone_with_a_long_name_%02d", i);
+        snprintf(name, sizeof name, i == 7 ? "<x>&\"zone" : "ngx_http_lua_module_zone_with_a_long_name_%02d", i);
         inferior_text_set(&owner, name, strlen(name));
         struct value row[] = {
             val_bytes(16ull << (i % 20)), val_bytes(32ull << (i % 20)),
@@ -211,6 +211,15 @@ int main(void)
               strstr(j.s, "\"range\"") == NULL,
           "JSON has the range as numbers, not the text column", 0);
     out_release(&j);
+    struct out_buf h = { 0 };
+    render_html(&r, &h);
+    check(h.len && strstr(h.s, "&lt;x&gt;&amp;&quot;zone") && !strstr(h.s, "<x>"),
+          "HTML escapes text from the inferior", 0);
+    check(h.len && strstr(h.s, "<section id=\"suggestions\">") &&
+              strstr(h.s, "<li>GLIBC_TUNABLES=") && strstr(h.s, "<svg class=\"map\"") &&
+              strstr(h.s, "</html>"),
+          "HTML has every block: facts, table, map, paragraphs", 0);
+    out_release(&h);
     report();
     return failures != 0;
 }
