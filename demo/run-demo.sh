@@ -60,7 +60,7 @@ report() {
     echo
     echo "==== ngx-report: $1 $2 ===="
     gdb -nx -q -batch -iex "set debuginfod enabled off" -p "$2" \
-        -x "$top/gdbinit" -x "$top/demo/report.gdb" 2>&1 |
+        -x "$top/gdbinit" -ex "ngx-report --html $dir/ngx-report-$1.html" 2>&1 |
         grep -v -E -e '^\[(Thread|Inferior|New)' -e '^Reading symbols' -e '^\(No debugging' \
             -e '^Using host libthread_db' -e '^0x[0-9a-f]+ in ' -e 'No such file or directory' \
             -e '^[0-9]+\s'
