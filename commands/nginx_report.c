@@ -67,8 +67,9 @@ static const struct column owner_columns[] = {
     { "in_use_percent", "% in use", VAL_PERCENT, 0, IN_BOTH },
 };
 
-/* The heap's in-use bytes by owner: each kind of nginx pool (blocks and
- * large allocations), and what no pool accounts for. */
+/* The heap's in-use bytes by owner, as glibc counts them (chunks, headers
+ * included): each kind of nginx pool (blocks and large allocations), and
+ * what no pool accounts for. */
 static void heap_owners(struct result *r, const struct report_facts *f)
 {
     uint64_t in_use = f->heap->cls[CH_IN_USE].bytes, pooled = 0;
@@ -77,9 +78,9 @@ static void heap_owners(struct result *r, const struct report_facts *f)
     result_chart(r, CHART_BARS, 0, 2, 0);
     for (int k = 0; k < PK_COUNT; k++) {
         const struct pool_kind_total *t = &f->census.kinds[k];
-        pooled += t->bytes;
+        pooled += t->chunk_bytes;
         struct value row[] = { val_id(pool_kind_names[k]), val_count(t->pools),
-                               val_bytes(t->bytes), val_percent(t->bytes, in_use) };
+                               val_bytes(t->chunk_bytes), val_percent(t->chunk_bytes, in_use) };
         result_row(r, row);
     }
     uint64_t unknown = in_use > pooled ? in_use - pooled : 0;
@@ -89,6 +90,41 @@ static void heap_owners(struct result *r, const struct report_facts *f)
     struct value total[] = { val_id("total"), val_none(), val_bytes(in_use),
                              val_percent(in_use, in_use) };
     result_total(r, total);
+}
+
+static const struct column size_columns[] = {
+    { "size", "size", VAL_TEXT, 0, TEXT_ONLY },
+    { "from_bytes", "from", VAL_BYTES, 0, JSON_ONLY },
+    { "to_bytes", "to", VAL_BYTES, 0, JSON_ONLY },
+    { "chunk_count", "chunks", VAL_COUNT, 0, IN_BOTH },
+    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
+    { "in_use_percent", "% in use", VAL_PERCENT, 0, IN_BOTH },
+};
+
+/* What no pool accounts for, by chunk size: every in-use chunk of the walk
+ * less the chunks of the pools' blocks and large allocations. */
+static void not_pooled_by_size(struct result *r, const struct report_facts *f)
+{
+    uint64_t in_use = f->heap->cls[CH_IN_USE].bytes;
+    char lo[32], hi[32];
+    result_table(r, "not_pooled_by_size", "In use outside nginx's pools, by chunk size:",
+                 size_columns, ARRAY_LEN(size_columns));
+    result_chart(r, CHART_BARS, 0, 4, 0);
+    for (int b = 0; b < SIZE_BUCKETS; b++) {
+        const struct count_bytes *all = &f->heap->bucket[CH_IN_USE][b];
+        const struct count_bytes *pooled = &f->census.pooled[b];
+        uint64_t n = all->count > pooled->count ? all->count - pooled->count : 0;
+        uint64_t bytes = all->bytes > pooled->bytes ? all->bytes - pooled->bytes : 0;
+        if (!n)
+            continue;
+        struct value row[] = {
+            val_text(r, "[%s, %s)", format_bytes(1ull << b, lo, sizeof lo),
+                     format_bytes(2ull << b, hi, sizeof hi)),
+            val_bytes(1ull << b), val_bytes(2ull << b), val_count(n), val_bytes(bytes),
+            val_percent(bytes, in_use),
+        };
+        result_row(r, row);
+    }
 }
 
 static const struct column zone_columns[] = {
@@ -289,6 +325,7 @@ static void ngx_report_command(const char *args, int from_tty)
     glibc_summary_facts(&r, "heap", "The glibc heap:", h, f.heap, -1);
     glibc_free_by_size_table(&r, f.heap);
     heap_owners(&r, &f);
+    not_pooled_by_size(&r, &f);
     zones_section(&r, &f);
     suggestions(&r, &f, &s.rss);
     if (save || diff) {

@@ -70,6 +70,28 @@ void pool_census_release(struct pool_census_walk *k)
     k->v = NULL;
 }
 
+struct pooled_chunks {
+    const struct mem_reader *m;
+    struct pool_census *out;
+    uint64_t bytes;              /* this pool's chunks */
+};
+
+/* A block or large allocation at ADDR (what malloc returned): its chunk's
+ * size, from the chunk header just below it. */
+static void count_pooled_chunk(void *arg, uint64_t addr, bool large)
+{
+    (void)large;
+    struct pooled_chunks *p = arg;
+    uint64_t size;
+    if (addr < 16 || !mem_read_u64(p->m, addr - 8, &size))
+        return;
+    size &= ~(uint64_t)7;
+    struct count_bytes *b = &p->out->pooled[size_bucket(size)];
+    b->count++;
+    b->bytes += size;
+    p->bytes += size;
+}
+
 bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cycles,
                         int ncycles, struct pool_census *out, char *err, size_t errlen)
 {
@@ -84,7 +106,9 @@ bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cyc
         struct nginx_pool_stats ps;
         char why[256];
         /* pool chains are scattered: the list cache's small windows */
-        if (!nginx_pool_walk(&h->lists, k->v[i], &ps, NULL, NULL, why, sizeof why)) {
+        struct pooled_chunks pc = { &h->lists, out, 0 };
+        if (!nginx_pool_walk(&h->lists, k->v[i], &ps, count_pooled_chunk, &pc, why,
+                             sizeof why)) {
             out->rejected++;
             continue;
         }
@@ -97,6 +121,7 @@ bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cyc
         kt->unused += ps.unused_bytes;
         kt->large += ps.large_count;
         kt->large_bytes += ps.large_bytes;
+        kt->chunk_bytes += pc.bytes;
         if ((i & 1023) == 1023 && h->raw->progress &&
             h->raw->progress(h->raw->ctx, i, k->n)) {
             snprintf(err, errlen, "interrupted");

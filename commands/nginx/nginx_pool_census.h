@@ -5,6 +5,7 @@
 #define NGXMEM_NGINX_POOL_CENSUS_H
 
 #include "glibc_heap.h"
+#include "glibc_stats.h"
 #include "nginx_cycles.h"
 
 enum pool_kind { PK_CYCLE, PK_OLD_CYCLE, PK_CONNECTION, PK_REQUEST, PK_CYCLE_SIZED, PK_OTHER,
@@ -15,11 +16,15 @@ extern const char *const pool_kind_evidence[PK_COUNT];
 
 struct pool_kind_total {
     uint64_t pools, blocks, bytes, used, unused, large, large_bytes;
+    uint64_t chunk_bytes;        /* the glibc chunks of those: headers included */
 };
 
 struct pool_census {
     struct pool_kind_total kinds[PK_COUNT];
     size_t candidates, rejected;
+    /* the chunks of every pool's blocks and large allocations, by
+     * power-of-two chunk size (glibc_stats' buckets) */
+    struct count_bytes pooled[SIZE_BUCKETS];
 };
 
 /* The census in steps, for a walk shared with other analyses: begin,
