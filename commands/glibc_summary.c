@@ -78,10 +78,16 @@ static const struct column bucket_columns[] = {
     { "top_count", "top", VAL_COUNT, 1, IN_BOTH },
 };
 
+struct value glibc_bucket_label(struct result *r, int b)
+{
+    char lo[32], hi[32];
+    return val_text(r, "[%s, %s)", format_bytes(1ull << b, lo, sizeof lo),
+                    format_bytes(2ull << b, hi, sizeof hi));
+}
+
 void glibc_free_by_size_table(struct result *r, const struct glibc_stats *t)
 {
     uint64_t fb = glibc_free_bytes(t, true);
-    char lo[32], hi[32];
     result_table(r, "free_by_size", "Free chunks by size:", bucket_columns,
                  ARRAY_LEN(bucket_columns));
     result_chart(r, CHART_BARS, 0, 4, 0);
@@ -90,9 +96,7 @@ void glibc_free_by_size_table(struct result *r, const struct glibc_stats *t)
         if (!sum.count)
             continue;
         struct value row[ARRAY_LEN(bucket_columns)] = {
-            val_text(r, "[%s, %s)", format_bytes(1ull << bk, lo, sizeof lo),
-                     format_bytes(2ull << bk, hi, sizeof hi)),
-            val_bytes(1ull << bk), val_bytes(2ull << bk), val_count(sum.count),
+            glibc_bucket_label(r, bk), val_bytes(1ull << bk), val_bytes(2ull << bk), val_count(sum.count),
             val_bytes(sum.bytes), val_percent(sum.bytes, fb),
         };
         for (int k = 0; k < GLIBC_FREE_CLASSES; k++)

@@ -20,6 +20,9 @@ void glibc_summary_facts(struct result *r, const char *key, const char *title,
 enum { GLIBC_FREE_CLASSES = 6 };
 extern const enum chunk_class glibc_free_classes[GLIBC_FREE_CLASSES];
 
+/* Size bucket B as a person reads it: "[64 B, 128 B)". */
+struct value glibc_bucket_label(struct result *r, int b);
+
 /* Free chunks by power-of-two size, with counts per class: the table
  * "free_by_size". */
 void glibc_free_by_size_table(struct result *r, const struct glibc_stats *t);

@@ -106,7 +106,6 @@ static const struct column size_columns[] = {
 static void not_pooled_by_size(struct result *r, const struct report_facts *f)
 {
     uint64_t in_use = f->heap->cls[CH_IN_USE].bytes;
-    char lo[32], hi[32];
     result_table(r, "not_pooled_by_size", "In use outside nginx's pools, by chunk size:",
                  size_columns, ARRAY_LEN(size_columns));
     result_chart(r, CHART_BARS, 0, 4, 0);
@@ -118,9 +117,7 @@ static void not_pooled_by_size(struct result *r, const struct report_facts *f)
         if (!n)
             continue;
         struct value row[] = {
-            val_text(r, "[%s, %s)", format_bytes(1ull << b, lo, sizeof lo),
-                     format_bytes(2ull << b, hi, sizeof hi)),
-            val_bytes(1ull << b), val_bytes(2ull << b), val_count(n), val_bytes(bytes),
+            glibc_bucket_label(r, b), val_bytes(1ull << b), val_bytes(2ull << b), val_count(n), val_bytes(bytes),
             val_percent(bytes, in_use),
         };
         result_row(r, row);
