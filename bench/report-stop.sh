@@ -1,0 +1,80 @@
+#!/bin/sh
+# Benchmark: how long ngx-report keeps an nginx master stopped, on a master
+# with VHOSTS virtual hosts after a HUP (the seeds' CDN case), with the
+# plugin loaded before attaching (gdb -ix gdbinit -p PID). The stop is
+# measured from outside: the master's /proc state sampled every 0.5 ms
+# while GDB runs ("t": stopped by the tracer). Prints one JSON line:
+# vhosts, RSS, heap, the raw read of its writable memory, GDB's whole run,
+# and the time the master was stopped.
+#   bench/report-stop.sh [VHOSTS]
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+vhosts=${1:-10000}
+dir=$(mktemp -d)
+port=${NGXMEM_BENCH_PORT:-18191}
+trap 'kill -QUIT $(cat "$dir/logs/nginx.pid" 2>/dev/null) 2>/dev/null; sleep 1; rm -rf "$dir"' EXIT
+"$top/demo/nginx-conf.sh" "$dir" "$vhosts" "$port"
+nginx -p "$dir" -c "$dir/nginx.conf"
+for _ in $(seq 1 600); do grep -qs '^[0-9]' "$dir/logs/nginx.pid" && break; sleep 0.1; done
+master=$(cat "$dir/logs/nginx.pid")
+kill -HUP "$master"
+while [ "$(grep -c 'start worker process' "$dir/logs/error.log")" -lt 4 ]; do sleep 0.5; done
+sleep 2
+python3 - "$master" "$top" "$vhosts" <<'PY'
+import json, os, re, subprocess, sys, threading, time
+pid, top, vhosts = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+
+def state():
+    try:
+        return open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "?"
+
+def raw_read():
+    """Every writable private mapping read once through /proc/PID/mem."""
+    t0, total = time.monotonic(), 0
+    with open("/proc/%d/mem" % pid, "rb", buffering=0) as mem:
+        for line in open("/proc/%d/maps" % pid):
+            m = re.match(r"([0-9a-f]+)-([0-9a-f]+) rw-p", line)
+            if not m:
+                continue
+            a, b = int(m.group(1), 16), int(m.group(2), 16)
+            for off in range(a, b, 1 << 20):
+                try:
+                    mem.seek(off)
+                    total += len(mem.read(min(1 << 20, b - off)))
+                except OSError:
+                    pass
+    return time.monotonic() - t0, total
+
+os.kill(pid, 19)                     # SIGSTOP: a still process to read
+raw_s, raw_bytes = raw_read()
+os.kill(pid, 18)
+rss = int(re.search(r"VmRSS:\s+(\d+)", open("/proc/%d/status" % pid).read()).group(1)) * 1024
+samples, done = [], threading.Event()
+
+def sample():
+    while not done.is_set():
+        samples.append((time.monotonic(), state()))
+        time.sleep(0.0005)
+
+th = threading.Thread(target=sample)
+th.start()
+t0 = time.monotonic()
+out = subprocess.run(["gdb", "-nx", "-q", "-batch", "-iex", "set debuginfod enabled off",
+                      "-ix", top + "/gdbinit", "-p", str(pid),
+                      "-ex", "ngx-report --json"], capture_output=True, text=True).stdout
+gdb_s = time.monotonic() - t0
+done.set()
+th.join()
+stopped = [t for t, s in samples if s == "t"]
+report = json.loads(next(l for l in out.splitlines() if l.startswith("{")))
+print(json.dumps({
+    "vhosts": vhosts, "rss_bytes": rss,
+    "heap_bytes": report["heap"]["system_bytes"],
+    "raw_read_bytes": raw_bytes, "raw_read_s": round(raw_s, 3),
+    "gdb_run_s": round(gdb_s, 3),
+    "stopped_s": round(stopped[-1] - stopped[0], 3) if stopped else None,
+    "stopped_vs_raw_read": round((stopped[-1] - stopped[0]) / raw_s, 2) if stopped else None,
+}))
+PY
