@@ -28,9 +28,9 @@ http {
         # what the Lua API says of the dogs zone: capacity free_space keys
         # (-1: this lua module has no such call; capacity() and
         # free_space() need lua-resty-core, absent from Debian 11)
-        # the demo fills the dict: /fill?n=N sets N keys of 64 bytes and
+        # the demo fills the dict: /demo-fill?n=N sets N keys of 64 bytes and
         # says how many keys there are and which worker set them
-        location /fill {
+        location /demo-fill {
             content_by_lua_block {
                 local d = ngx.shared.dogs
                 for i = 1, tonumber(ngx.var.arg_n) or 1000 do

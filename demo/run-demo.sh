@@ -47,7 +47,7 @@ for _ in $(seq 1 100); do
     [ "$(pgrep -c -P "$master")" -le 2 ] && break
     sleep 0.1
 done
-filled=$(curl -s "http://127.0.0.1:$port/fill?n=20000")
+filled=$(curl -s "http://127.0.0.1:$port/demo-fill?n=20000")
 worker=${filled#* }
 echo "demo: ${filled% *} keys in the dogs dict, set by worker $worker"
 i=0
