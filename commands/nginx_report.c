@@ -10,6 +10,7 @@
 #include "glibc_session.h"
 #include "glibc_summary.h"
 #include "nginx_describe.h"
+#include "nginx_lua.h"
 #include "nginx_pool_census.h"
 #include "nginx_zone_pages.h"
 #include "report_diff.h"
@@ -274,6 +275,9 @@ static void ngx_report_command(const char *args, int from_tty)
     if (f.ncycles < 0)
         ngxmem_error("%s: %s", cmd, err);
     f.cycles = cycles;
+    char lua_err[160];
+    struct nginx_lua_vm vm;
+    bool have_lua = nginx_lua_vm(&s.glibc.reader, &st, &vm, lua_err, sizeof lua_err);
 
     /* one walk: statistics, pool headers, free-but-resident pages */
     struct glibc_heap *h = &s.glibc.heap;
@@ -319,6 +323,14 @@ static void ngx_report_command(const char *args, int from_tty)
     else
         result_note(&r, "no RSS breakdown: %s", f.live ? rss_why
                     : "a core or remote target has no resident figures (the kernel's)");
+    if (have_lua) {
+        result_facts(&r, "lua", "The Lua VM (LuaJIT):");
+        result_fact(&r, "gc_bytes", "held by its GC", val_bytes(vm.gc_total),
+                    "collectgarbage(\"count\"); its pages count as other anonymous memory");
+        result_fact(&r, "lua_state", "lua_State", val_address(vm.state), NULL);
+    } else {
+        result_note(&r, "Lua VM: %s", lua_err);
+    }
     glibc_summary_facts(&r, "heap", "The glibc heap:", h, f.heap, -1);
     glibc_free_by_size_table(&r, f.heap);
     heap_owners(&r, &f);

@@ -1,0 +1,24 @@
+/* The Lua VM of an nginx with lua-nginx-module: how many bytes LuaJIT's
+ * garbage collector holds (what collectgarbage("count") says, in bytes).
+ * Analysis only: memory and symbols through a mem_reader. */
+#ifndef NGXMEM_NGINX_LUA_H
+#define NGXMEM_NGINX_LUA_H
+
+#include "nginx_state.h"
+
+struct nginx_lua_vm {
+    uint64_t main_conf;          /* ngx_http_lua_main_conf_t */
+    uint64_t state;              /* its lua_State (the main thread) */
+    uint64_t global;             /* LuaJIT's global_State */
+    uint64_t gc_total;           /* g->gc.total: bytes the GC holds */
+};
+
+/* Find the VM from the cycle: conf_ctx[ngx_http_module.index]->main_conf
+ * [ngx_http_lua_module.ctx_index]->lua. The layout is LuaJIT 2.1's GC64
+ * one (x86-64): accepted only if the global_State points back to the
+ * lua_State as its main thread. False + ERR (no lua module, no VM in this
+ * process yet, another layout). */
+bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
+                  struct nginx_lua_vm *vm, char *err, size_t errlen);
+
+#endif
