@@ -327,7 +327,7 @@ static void ngx_report_command(const char *args, int from_tty)
         result_facts(&r, "lua", "The Lua VM (LuaJIT):");
         result_fact(&r, "gc_bytes", "held by its GC", val_bytes(vm.gc_total),
                     "collectgarbage(\"count\"); its pages count as other anonymous memory");
-        result_fact(&r, "lua_state", "lua_State", val_address(vm.state), NULL);
+        result_fact(&r, "lua_state", "lua_State", val_address(vm.state), "%s", vm.layout);
     } else {
         result_note(&r, "Lua VM: %s", lua_err);
     }

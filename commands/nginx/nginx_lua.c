@@ -3,12 +3,39 @@
 #include <stdio.h>
 #include <string.h>
 
-/* LuaJIT 2.1, GC64 (x86-64; read off lua_gc in Debian's libluajit and
- * OpenResty's luajit2): lua_State.glref at 16, global_State.gc.total at
- * 16; the global_State holds its main thread (mainthref) within its first
- * 512 bytes. */
-enum { LJ_STATE_GLREF = 16, LJ_GLOBAL_GC_TOTAL = 16, LJ_GLOBAL_SCAN = 512,
-       NGX_MODULE_CTX_INDEX = 0, NGX_MODULE_INDEX = 8, MAX_MODULES = 4096 };
+/* LuaJIT 2.1's two layouts on x86-64, read off lua_gc (GCCOUNT returns
+ * gc.total >> 10) in Debian's libraries: GC64 (OpenResty's luajit2, Debian
+ * 12 on) with 64-bit references, lua_State.glref at 16 and
+ * global_State.gc.total at 16; the 2.1.0-beta3 default (Debian 11) with
+ * 32-bit references, glref at 8 and gc.total at 32 (after strhash,
+ * strmask, strnum, allocf and allocd). The one whose global_State holds
+ * the lua_State as its main thread (mainthref, within its first 512
+ * bytes) is taken. */
+static const struct lj_layout {
+    const char *name;
+    unsigned ref_bytes, glref, gc_total;
+} lj_layouts[] = {
+    { "LuaJIT 2.1 GC64", 8, 16, 16 },
+    { "LuaJIT 2.1 (32-bit references)", 4, 8, 32 },
+};
+enum { LJ_GLOBAL_SCAN = 512, NGX_MODULE_CTX_INDEX = 0, NGX_MODULE_INDEX = 8,
+       MAX_MODULES = 4096 };
+
+static uint64_t ref_at(const uint8_t *p, unsigned bytes)
+{
+    uint64_t v = 0;
+    memcpy(&v, p, bytes);    /* little-endian: the low bytes first */
+    return v;
+}
+
+/* Does the global state G (as bytes) hold the main thread STATE? */
+static bool holds_main_thread(const uint8_t *g, uint64_t state, unsigned ref_bytes)
+{
+    for (unsigned off = 0; off + ref_bytes <= LJ_GLOBAL_SCAN; off += ref_bytes)
+        if (ref_at(g + off, ref_bytes) == state)
+            return true;
+    return false;
+}
 
 static bool fail(char *err, size_t errlen, const char *why)
 {
@@ -36,17 +63,22 @@ bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
         return fail(err, errlen, "no http configuration with the lua module in the cycle");
     if (!mem_read_u64(m, vm->main_conf, &vm->state) || !vm->state)
         return fail(err, errlen, "no Lua VM in this process (yet)");
-    if (!mem_read_u64(m, vm->state + LJ_STATE_GLREF, &vm->global) || !vm->global)
-        return fail(err, errlen, "the Lua VM's global state is unreadable");
-    uint64_t g[LJ_GLOBAL_SCAN / 8];
-    if (mem_read(m, vm->global, g, sizeof g) != 0)
-        return fail(err, errlen, "the Lua VM's global state is unreadable");
-    bool back = false;
-    for (size_t i = 0; i < sizeof g / sizeof g[0] && !back; i++)
-        back = g[i] == vm->state;
-    if (!back)
-        return fail(err, errlen, "not LuaJIT 2.1 GC64's layout (no main thread in its global "
-                                 "state)");
-    vm->gc_total = g[LJ_GLOBAL_GC_TOTAL / 8];
-    return true;
+    for (size_t i = 0; i < sizeof lj_layouts / sizeof lj_layouts[0]; i++) {
+        const struct lj_layout *L = &lj_layouts[i];
+        uint8_t ref[8] = { 0 }, g[LJ_GLOBAL_SCAN];
+        if (L->ref_bytes == 4 && vm->state >> 32)
+            continue;   /* 32-bit references: every object below 4 GiB */
+        if (mem_read(m, vm->state + L->glref, ref, L->ref_bytes) != 0)
+            continue;
+        uint64_t global = ref_at(ref, L->ref_bytes);
+        if (!global || mem_read(m, global, g, sizeof g) != 0 ||
+            !holds_main_thread(g, vm->state, L->ref_bytes))
+            continue;
+        vm->global = global;
+        vm->gc_total = ref_at(g + L->gc_total, L->ref_bytes);
+        vm->layout = L->name;
+        return true;
+    }
+    return fail(err, errlen, "not a LuaJIT 2.1 layout known here (no main thread in its "
+                             "global state)");
 }

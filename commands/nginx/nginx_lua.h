@@ -11,13 +11,14 @@ struct nginx_lua_vm {
     uint64_t state;              /* its lua_State (the main thread) */
     uint64_t global;             /* LuaJIT's global_State */
     uint64_t gc_total;           /* g->gc.total: bytes the GC holds */
+    const char *layout;          /* which LuaJIT layout fitted */
 };
 
 /* Find the VM from the cycle: conf_ctx[ngx_http_module.index]->main_conf
- * [ngx_http_lua_module.ctx_index]->lua. The layout is LuaJIT 2.1's GC64
- * one (x86-64): accepted only if the global_State points back to the
- * lua_State as its main thread. False + ERR (no lua module, no VM in this
- * process yet, another layout). */
+ * [ngx_http_lua_module.ctx_index]->lua, then LuaJIT's global state in one
+ * of the layouts known (nginx_lua.c), accepted only if it points back to
+ * the lua_State as its main thread. False + ERR (no lua module, no VM in
+ * this process yet, another layout). */
 bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
                   struct nginx_lua_vm *vm, char *err, size_t errlen);
 
