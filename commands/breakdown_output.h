@@ -13,4 +13,8 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
                       const struct ngx_zone *zones, int nz, const char *facts_key,
                       const char *parts_key);
 
+/* Begin B for the target GDB has: a live process (PID) or the core GDB
+ * holds open; false + WHY otherwise (remote). */
+bool breakdown_begin_target(struct rss_breakdown *b, pid_t pid, char *why, size_t whylen);
+
 #endif

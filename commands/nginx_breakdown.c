@@ -14,6 +14,7 @@
 #include "shm_residency.h"
 #include "target_identity.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,11 +67,18 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
                       const struct ngx_zone *zones, int nz, const char *facts_key,
                       const char *parts_key)
 {
-    result_facts(r, facts_key, facts_key ? "Resident memory (RSS), by what it is:" : NULL);
-    result_fact(r, "rss_bytes", "RSS", val_bytes(b->rollup_rss), "/proc/%d/smaps_rollup",
-                (int)b->pid);
+    bool core = b->from_core;
+    result_facts(r, facts_key, !facts_key ? NULL
+                               : core ? "Memory the core holds, by what it is:"
+                                      : "Resident memory (RSS), by what it is:");
+    result_fact(r, "source", "from", val_id(core ? "core_segments" : "smaps"),
+                core ? "the bytes of each segment a core holds: what gcore read"
+                     : "the kernel's /proc/PID/smaps; no page read");
+    result_fact(r, "rss_bytes", core ? "in the core" : "RSS", val_bytes(b->rollup_rss),
+                core ? NULL : "/proc/%d/smaps_rollup", (int)b->pid);
     result_fact(r, "pss_bytes", "PSS", val_bytes(b->rollup_pss),
-                "shared pages divided among the processes mapping them");
+                core ? "a core knows no sharing: = the bytes held"
+                     : "shared pages divided among the processes mapping them");
     result_fact(r, "thread_count", "threads", val_count(b->thread_count), NULL);
     result_table(r, parts_key, NULL, part_columns, ARRAY_LEN(part_columns));
     result_chart(r, CHART_SHARES, 1, 3, 0);
@@ -104,6 +112,18 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
                        (unsigned long long)sum.rss, (unsigned long long)b->rollup_rss);
 }
 
+bool breakdown_begin_target(struct rss_breakdown *b, pid_t pid, char *why, size_t whylen)
+{
+    char core[PATH_MAX];
+    if (pid && residency_source_of(pid) == SOURCE_LIVE)
+        return rss_breakdown_begin(b, pid, why, whylen);
+    if (!pid && target_open_core(core, sizeof core))
+        return rss_breakdown_begin_core(b, core, why, whylen);
+    snprintf(why, whylen, "needs a live process on this machine or a core file (a remote "
+                          "target's memory is not the kernel's to tell)");
+    return false;
+}
+
 static void ngx_mem_breakdown_command(const char *args, int from_tty)
 {
     (void)from_tty;
@@ -117,13 +137,9 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     struct output_options o = output_options(&s.glibc.args);
     args_require_done(&s.glibc.args, cmd);
     pid_t pid = target_traced_pid();
-    if (!pid || residency_source_of(pid) != SOURCE_LIVE)
-        ngxmem_error("%s: needs a live process on this machine (resident memory is the "
-                     "kernel's figure: a core or a remote target has none)", cmd);
-
     /* the kernel's figures before any read of the inferior: reading maps
      * file pages into it (ELF headers, symbol tables) and would add them */
-    if (!rss_breakdown_begin(&s.rss, pid, err, sizeof err))
+    if (!breakdown_begin_target(&s.rss, pid, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     char glibc_err[512];
     bool have_glibc = glibc_session_try_heap(&s.glibc, 0, glibc_err, sizeof glibc_err);
@@ -157,15 +173,15 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
         result_note(&r, "glibc heap not analysed (%s): its mappings count as other "
                         "anonymous memory", glibc_err);
     else if (!b->pagemap_ok)
-        result_note(&r, "/proc/%d/pagemap could not be read: the heap's free-but-resident "
-                        "pages are counted as in use", (int)pid);
+        result_note(&r, "%s: the heap's free pages are counted as in use",
+                    b->from_core ? "a core has no pagemap" : "/proc/PID/pagemap unreadable");
     if (!nginx)
         result_note(&r, "not nginx, or nginx not found: no shared zones named");
     command_emit(&r, &o);
 }
 
 static const char breakdown_help[] =
-    "Resident memory of a live process, split by what it is.\n"
+    "Resident memory of a process, split by what it is.\n"
     "Usage: ngx-mem-breakdown [--json] [--verbose]\n"
     "RSS, PSS, private and shared bytes from the kernel (/proc/PID/smaps; no\n"
     "page is read) for: the glibc heap in use, free glibc heap pages still\n"
@@ -173,7 +189,8 @@ static const char breakdown_help[] =
     "zone as mapped by this process, other shared memory (nginx's accept mutex\n"
     "and counters), thread stacks, program and library code and data, other\n"
     "file mappings and other anonymous memory (LuaJIT, large mallocs). The\n"
-    "parts add up to /proc/PID/smaps_rollup's Rss. Works on a master or a worker.\n"
+    "parts add up to /proc/PID/smaps_rollup's Rss. Works on a master or a worker;\n"
+    "on a core, the bytes the core holds of each (no pagemap: no free split).\n"
     NGXMEM_HELP_TAIL
     "Example: ngx-mem-breakdown";
 

@@ -262,7 +262,7 @@ static void ngx_report_command(const char *args, int from_tty)
     f.live = pid && source == SOURCE_LIVE;
     /* the kernel's figures before any read of the inferior (see
      * ngx-mem-breakdown) */
-    f.have_rss = f.live && rss_breakdown_begin(&s.rss, pid, rss_why, sizeof rss_why);
+    f.have_rss = breakdown_begin_target(&s.rss, f.live ? pid : 0, rss_why, sizeof rss_why);
     if (!glibc_session_try_heap(&s.glibc, 0, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     struct nginx_state st;
@@ -321,8 +321,7 @@ static void ngx_report_command(const char *args, int from_tty)
     if (f.have_rss)
         breakdown_result(&r, &s.rss, zones, f.nzones, "memory", "memory_parts");
     else
-        result_note(&r, "no RSS breakdown: %s", f.live ? rss_why
-                    : "a core or remote target has no resident figures (the kernel's)");
+        result_note(&r, "no memory breakdown: %s", rss_why);
     if (have_lua) {
         result_facts(&r, "lua", "The Lua VM (LuaJIT):");
         result_fact(&r, "gc_bytes", "held by its GC", val_bytes(vm.gc_total),

@@ -19,6 +19,20 @@ static bool kb_field(const char *line, const char *name, uint64_t *out)
     return true;
 }
 
+struct smaps_mapping *smaps_add(struct smaps *s, const struct smaps_mapping *m)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        struct smaps_mapping *w = cap <= SMAPS_MAX_MAPPINGS ? realloc(s->m, cap * sizeof *w) : NULL;
+        if (!w)
+            return NULL;
+        s->m = w;
+        s->cap = cap;
+    }
+    s->m[s->n] = *m;
+    return &s->m[s->n++];
+}
+
 static struct smaps_mapping *new_mapping(struct smaps *s, const char *line)
 {
     struct smaps_mapping m = { 0 };
@@ -30,16 +44,7 @@ static struct smaps_mapping *new_mapping(struct smaps *s, const char *line)
         return NULL;
     snprintf(m.path, sizeof m.path, "%s", path_at ? line + path_at : "");
     m.path[strcspn(m.path, "\n")] = '\0';
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        struct smaps_mapping *w = cap <= SMAPS_MAX_MAPPINGS ? realloc(s->m, cap * sizeof *w) : NULL;
-        if (!w)
-            return NULL;
-        s->m = w;
-        s->cap = cap;
-    }
-    s->m[s->n] = m;
-    return &s->m[s->n++];
+    return smaps_add(s, &m);
 }
 
 bool smaps_read(pid_t pid, struct smaps *s, char *why, size_t whylen)

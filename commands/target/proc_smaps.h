@@ -26,6 +26,8 @@ struct smaps {
  * vm.max_map_count). False + WHY when smaps cannot be read. */
 bool smaps_read(pid_t pid, struct smaps *s, char *why, size_t whylen);
 void smaps_release(struct smaps *s);
+/* Append M (mappings in address order); NULL when there are too many. */
+struct smaps_mapping *smaps_add(struct smaps *s, const struct smaps_mapping *m);
 
 /* /proc/PID/smaps_rollup's Rss and Pss in bytes; false if unreadable. */
 bool smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss);

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "rss_breakdown.h"
 
+#include "core_file.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -70,19 +72,22 @@ static bool heap_candidate(const struct smaps_mapping *m)
            (m->path[0] == '\0' || strcmp(m->path, "[heap]") == 0);
 }
 
+/* With a pid, the pagemap of each candidate too. */
 static void read_candidate_pagemaps(struct rss_breakdown *b)
 {
     size_t n = 0;
     for (size_t i = 0; i < b->smaps.n; i++)
         n += heap_candidate(&b->smaps.m[i]);
     b->heap = calloc(n ? n : 1, sizeof *b->heap);
-    b->pagemap_ok = b->heap != NULL;
-    for (size_t i = 0; i < b->smaps.n && b->pagemap_ok; i++) {
+    b->pagemap_ok = b->heap != NULL && b->pid;
+    for (size_t i = 0; i < b->smaps.n && b->heap; i++) {
         const struct smaps_mapping *m = &b->smaps.m[i];
         if (!heap_candidate(m))
             continue;
         struct rss_heap_mapping *h = &b->heap[b->nheap++];
         *h = (struct rss_heap_mapping){ m->start, m->end, NULL, 0, false };
+        if (!b->pagemap_ok)
+            continue;
         /* the mapping's size is the kernel's, not the inferior's */
         h->present = calloc((m->end - m->start) / b->page_size, 1);
         b->pagemap_ok = h->present && read_pagemap(b, h);
@@ -94,6 +99,52 @@ void rss_breakdown_heap_segment(struct rss_breakdown *b, uint64_t start, uint64_
     for (size_t k = 0; k < b->nheap; k++)
         if (b->heap[k].start < end && start < b->heap[k].end)
             b->heap[k].is_heap = true;
+}
+
+static void core_segment_seen(void *arg, const struct core_segment *seg)
+{
+    struct rss_breakdown *b = arg;
+    struct smaps_mapping m = { .start = seg->start, .end = seg->end, .rss = seg->held,
+                               .pss = seg->held, .private_bytes = seg->held };
+    snprintf(m.perms, sizeof m.perms, "%c%c%cp", seg->readable ? 'r' : '-',
+             seg->writable ? 'w' : '-', seg->executable ? 'x' : '-');
+    if (seg->end > seg->start && !smaps_add(&b->smaps, &m))
+        b->core_truncated = true;
+}
+
+/* A file mapping of the core's NT_FILE note names the segments in it. */
+static void core_file_seen(void *arg, uint64_t start, uint64_t end, uint64_t offset,
+                           const char *name)
+{
+    (void)offset;
+    struct rss_breakdown *b = arg;
+    for (size_t i = 0; i < b->smaps.n; i++) {
+        struct smaps_mapping *m = &b->smaps.m[i];
+        if (m->start >= start && m->end <= end) {
+            snprintf(m->path, sizeof m->path, "%s", name);
+            m->inode = 1;   /* a file mapping */
+        }
+    }
+}
+
+bool rss_breakdown_begin_core(struct rss_breakdown *b, const char *core, char *why,
+                              size_t whylen)
+{
+    memset(b, 0, sizeof *b);
+    long ps = sysconf(_SC_PAGESIZE);
+    b->page_size = ps > 0 ? (uint64_t)ps : 4096;
+    b->from_core = true;
+    if (!core_file_read(core, core_segment_seen, NULL, b) ||
+        !core_file_read(core, NULL, core_file_seen, b) || !b->smaps.n) {
+        snprintf(why, whylen, "cannot read the segments of the core %s", core);
+        return false;
+    }
+    for (size_t i = 0; i < b->smaps.n; i++)
+        b->rollup_rss += b->smaps.m[i].rss;
+    b->rollup_pss = b->rollup_rss;
+    b->rollup_ok = true;
+    read_candidate_pagemaps(b);
+    return true;
 }
 
 bool rss_breakdown_begin(struct rss_breakdown *b, pid_t pid, char *why, size_t whylen)
@@ -191,6 +242,18 @@ static bool has_code(const struct smaps *s, const char *path)
     return false;
 }
 
+/* A core holds no code segments to tell programs and libraries from other
+ * files by: their files, when this machine has them, are ELF. */
+static bool elf_file(const char *path)
+{
+    unsigned char magic[4] = { 0 };
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    bool elf = fd >= 0 && pread(fd, magic, 4, 0) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+    if (fd >= 0)
+        close(fd);
+    return elf;
+}
+
 static enum rss_category category_of(const struct rss_breakdown *b,
                                      const struct smaps_mapping *m, const uint64_t *sp,
                                      int nsp, int *zone)
@@ -212,8 +275,9 @@ static enum rss_category category_of(const struct rss_breakdown *b,
         strncmp(m->path, "/SYSV", 5) == 0)
         return RSS_SHM_OTHER;
     if (!anonymous(m))
-        return m->perms[2] == 'x' ? RSS_CODE : has_code(&b->smaps, m->path) ? RSS_CODE_DATA
-                                                                          : RSS_OTHER_FILE;
+        return m->perms[2] == 'x' ? RSS_CODE
+               : has_code(&b->smaps, m->path) || (b->from_core && elf_file(m->path))
+                   ? RSS_CODE_DATA : RSS_OTHER_FILE;
     return RSS_OTHER_ANON;
 }
 

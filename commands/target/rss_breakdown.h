@@ -54,6 +54,8 @@ struct rss_breakdown {
     struct rss_part parts[RSS_COUNT];
     struct rss_part zones[RSS_MAX_ZONES];
     uint64_t thread_count;
+    bool from_core;              /* figures: the bytes a core holds */
+    bool core_truncated;         /* more segments than could be kept */
 };
 
 /* Read PID's mappings and the pagemap of its private anonymous memory,
@@ -62,6 +64,13 @@ struct rss_breakdown {
  * kernel will not say. */
 bool rss_breakdown_begin(struct rss_breakdown *b, pid_t pid, char *why, size_t whylen);
 void rss_breakdown_release(struct rss_breakdown *b);
+
+/* The same from a core file: each segment's "RSS" is the bytes the core
+ * holds of it (what gcore could read), file mappings named by its NT_FILE
+ * note; no pagemap (the heap's free pages are not told apart), no threads'
+ * stacks by name. */
+bool rss_breakdown_begin_core(struct rss_breakdown *b, const char *core, char *why,
+                              size_t whylen);
 
 /* A glibc heap segment: the mappings it lies in are the heap. */
 void rss_breakdown_heap_segment(struct rss_breakdown *b, uint64_t start, uint64_t end);

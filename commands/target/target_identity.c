@@ -1,11 +1,11 @@
 #define _GNU_SOURCE
 #include "target_identity.h"
 
+#include "core_file.h"
+
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,48 +68,28 @@ pid_t target_traced_pid(void)
 
 /* NT_FILE: the file mapped at offset 0 at the lowest address is the
  * executable (PIE or not, it is mapped below the libraries). */
+struct lowest_file {
+    uint64_t start;
+    char *out;
+    size_t len;
+};
+
+static void lowest_at_offset_0(void *arg, uint64_t start, uint64_t end, uint64_t offset,
+                               const char *name)
+{
+    (void)end;
+    struct lowest_file *l = arg;
+    size_t n = strlen(name);
+    if (offset == 0 && start < l->start && n < l->len) {
+        l->start = start;
+        memcpy(l->out, name, n + 1);
+    }
+}
+
 static void core_executable(const char *core, char *out, size_t len)
 {
-    int fd = open(core, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    elf_version(EV_CURRENT);
-    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-    size_t nph = 0;
-    if (e && elf_getphdrnum(e, &nph) == 0)
-        for (size_t i = 0; i < nph && !out[0]; i++) {
-            GElf_Phdr ph;
-            if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_NOTE)
-                continue;
-            Elf_Data *data = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz,
-                                                  ELF_T_NHDR);
-            GElf_Nhdr nh;
-            size_t off = 0, name_off, desc_off;
-            while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-                if (nh.n_type != NT_FILE || nh.n_descsz < 16)
-                    continue;
-                const uint64_t *d = (const uint64_t *)((const char *)data->d_buf + desc_off);
-                uint64_t count = d[0], max = (nh.n_descsz - 16) / 24;
-                if (count > max)
-                    break;
-                const char *names = (const char *)(d + 2 + 3 * count);
-                const char *end = (const char *)data->d_buf + desc_off + nh.n_descsz;
-                uint64_t lowest = UINT64_MAX;
-                for (uint64_t k = 0; k < count && names < end; k++) {
-                    size_t n = strnlen(names, (size_t)(end - names));
-                    if (d[2 + 3 * k + 2] == 0 && d[2 + 3 * k] < lowest && n < len) {
-                        lowest = d[2 + 3 * k];
-                        memcpy(out, names, n);
-                        out[n] = '\0';
-                    }
-                    names += n + 1;
-                }
-                break;
-            }
-        }
-    if (e)
-        elf_end(e);
-    close(fd);
+    struct lowest_file l = { UINT64_MAX, out, len };
+    core_file_read(core, NULL, lowest_at_offset_0, &l);
 }
 
 void target_identify(struct target_identity *t)

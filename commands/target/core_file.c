@@ -1,0 +1,61 @@
+#include "core_file.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <string.h>
+#include <unistd.h>
+
+/* NT_FILE: count, page size, count x {start, end, page offset}, names. */
+static void nt_file(const char *desc, size_t size, core_file_fn file, void *arg)
+{
+    if (size < 16)
+        return;
+    const uint64_t *d = (const uint64_t *)desc;
+    uint64_t count = d[0], page = d[1], max = (size - 16) / 24;
+    if (count > max)
+        return;
+    const char *names = (const char *)(d + 2 + 3 * count), *end = desc + size;
+    for (uint64_t k = 0; k < count && names < end; k++) {
+        size_t n = strnlen(names, (size_t)(end - names));
+        if (names + n == end)
+            break;   /* the last name unterminated: not a note to trust */
+        file(arg, d[2 + 3 * k], d[2 + 3 * k + 1], d[2 + 3 * k + 2] * page, names);
+        names += n + 1;
+    }
+}
+
+bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file, void *arg)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    elf_version(EV_CURRENT);
+    Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+    GElf_Ehdr eh;
+    size_t nph = 0;
+    bool ok = e && gelf_getehdr(e, &eh) && eh.e_type == ET_CORE && elf_getphdrnum(e, &nph) == 0;
+    for (size_t i = 0; ok && i < nph; i++) {
+        GElf_Phdr ph;
+        if (!gelf_getphdr(e, (int)i, &ph))
+            continue;
+        if (ph.p_type == PT_LOAD && segment) {
+            struct core_segment s = { ph.p_vaddr, ph.p_vaddr + ph.p_memsz, ph.p_filesz,
+                                      ph.p_flags & PF_R, ph.p_flags & PF_W, ph.p_flags & PF_X };
+            segment(arg, &s);
+        }
+        if (ph.p_type != PT_NOTE || !file)
+            continue;
+        Elf_Data *data = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+        GElf_Nhdr nh;
+        size_t off = 0, name_off, desc_off;
+        while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0)
+            if (nh.n_type == NT_FILE)
+                nt_file((const char *)data->d_buf + desc_off, nh.n_descsz, file, arg);
+    }
+    if (e)
+        elf_end(e);
+    close(fd);
+    return ok;
+}

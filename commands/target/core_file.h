@@ -1,0 +1,26 @@
+/* What a core file says of the process it was made from, read with
+ * libelf: its memory segments (PT_LOAD) and the files that were mapped
+ * (the NT_FILE note). Bounded by the file's own sizes. */
+#ifndef NGXMEM_CORE_FILE_H
+#define NGXMEM_CORE_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct core_segment {
+    uint64_t start, end;         /* p_vaddr .. + p_memsz */
+    uint64_t held;               /* p_filesz: the bytes the core holds */
+    bool readable, writable, executable;
+};
+
+typedef void (*core_segment_fn)(void *arg, const struct core_segment *s);
+/* NAME mapped at [START, END) from file OFFSET. */
+typedef void (*core_file_fn)(void *arg, uint64_t start, uint64_t end, uint64_t offset,
+                             const char *name);
+
+/* Call SEGMENT (may be NULL) for every PT_LOAD and FILE (may be NULL) for
+ * every NT_FILE entry of the core at PATH. False if it is not readable as
+ * a core. */
+bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file, void *arg);
+
+#endif
