@@ -3,6 +3,7 @@
 #ifndef NGXMEM_BREAKDOWN_OUTPUT_H
 #define NGXMEM_BREAKDOWN_OUTPUT_H
 
+#include "glibc_heap.h"
 #include "nginx_shm.h"
 #include "result.h"
 #include "rss_breakdown.h"
@@ -12,6 +13,11 @@
 void breakdown_result(struct result *r, const struct rss_breakdown *b,
                       const struct ngx_zone *zones, int nz, const char *facts_key,
                       const char *parts_key);
+
+/* B follows the walk of H: H's segments mark its heap mappings, and FAN
+ * gets the consumer that counts each free chunk's resident pages. */
+void breakdown_follow_walk(struct rss_breakdown *b, const struct glibc_heap *h,
+                           struct chunk_fanout *fan);
 
 /* Begin B for the target GDB has: a live process (PID) or the core GDB
  * holds open; false + WHY otherwise (remote). */

@@ -47,6 +47,14 @@ static void free_chunk_seen(void *arg, const struct glibc_chunk *c)
         rss_breakdown_free_chunk(arg, c->addr, c->size);
 }
 
+void breakdown_follow_walk(struct rss_breakdown *b, const struct glibc_heap *h,
+                           struct chunk_fanout *fan)
+{
+    for (int i = 0; i < h->nsegments; i++)
+        rss_breakdown_heap_segment(b, h->segments[i].start, h->segments[i].end);
+    chunk_fanout_add(fan, free_chunk_seen, b);
+}
+
 static void part_row(struct result *r, const struct rss_breakdown *b, enum rss_category c,
                      const struct rss_part *p, const struct inferior_text *zone)
 {
@@ -144,10 +152,9 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     char glibc_err[512];
     bool have_glibc = glibc_session_try_heap(&s.glibc, 0, glibc_err, sizeof glibc_err);
     if (have_glibc) {
-        for (int i = 0; i < s.glibc.heap.nsegments; i++)
-            rss_breakdown_heap_segment(&s.rss, s.glibc.heap.segments[i].start,
-                                       s.glibc.heap.segments[i].end);
-        if (!glibc_heap_walk(&s.glibc.heap, -1, free_chunk_seen, &s.rss, err, sizeof err))
+        struct chunk_fanout fan = { 0 };
+        breakdown_follow_walk(&s.rss, &s.glibc.heap, &fan);
+        if (!glibc_heap_walk(&s.glibc.heap, -1, chunk_fanout_chunk, &fan, err, sizeof err))
             ngxmem_error("%s: %s", cmd, err);
     }
     struct nginx_state st;
