@@ -44,22 +44,15 @@ struct zone_report {
 
 /* What the walk and the reads found, for the sections and suggestions. */
 struct report_facts {
-    bool live, have_rss;
+    bool have_rss;
     const struct glibc_stats *heap;
     struct pool_census census;
-    const struct named_pool *cycles;
     int ncycles;
     const struct ngx_zone *zones;
     const struct zone_report *zone_pages;
     int nzones;
     uint64_t page_size;
 };
-
-static void free_chunk_to_rss(void *arg, const struct glibc_chunk *c)
-{
-    if (c->cls != CH_IN_USE && c->cls != CH_FENCEPOST)
-        rss_breakdown_free_chunk(arg, c->addr, c->size);
-}
 
 static const struct column owner_columns[] = {
     { "owner", "owner", VAL_ID, 0, IN_BOTH },
@@ -259,10 +252,10 @@ static void ngx_report_command(const char *args, int from_tty)
     struct report_facts f = { 0 };
     pid_t pid = target_traced_pid();
     enum residency_source source = residency_source_of(pid);
-    f.live = pid && source == SOURCE_LIVE;
+    bool live = pid && source == SOURCE_LIVE;
     /* the kernel's figures before any read of the inferior (see
      * ngx-mem-breakdown) */
-    f.have_rss = breakdown_begin_target(&s.rss, f.live ? pid : 0, rss_why, sizeof rss_why);
+    f.have_rss = breakdown_begin_target(&s.rss, live ? pid : 0, rss_why, sizeof rss_why);
     if (!glibc_session_try_heap(&s.glibc, 0, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     struct nginx_state st;
@@ -274,7 +267,6 @@ static void ngx_report_command(const char *args, int from_tty)
                                   sizeof err);
     if (f.ncycles < 0)
         ngxmem_error("%s: %s", cmd, err);
-    f.cycles = cycles;
     char lua_err[160];
     struct nginx_lua_vm vm;
     bool have_lua = nginx_lua_vm(&s.glibc.reader, &st, &vm, lua_err, sizeof lua_err);
@@ -284,11 +276,8 @@ static void ngx_report_command(const char *args, int from_tty)
     pool_census_begin(&s.census, h, &st);
     struct chunk_fanout also = { 0 };
     chunk_fanout_add(&also, pool_census_chunk, &s.census);
-    if (f.have_rss) {
-        for (int i = 0; i < h->nsegments; i++)
-            rss_breakdown_heap_segment(&s.rss, h->segments[i].start, h->segments[i].end);
-        chunk_fanout_add(&also, free_chunk_to_rss, &s.rss);
-    }
+    if (f.have_rss)
+        breakdown_follow_walk(&s.rss, h, &also);
     glibc_session_walk_stats_with(&s.glibc, cmd, -1, &also);
     if (!pool_census_finish(&s.census, cycles, f.ncycles, &f.census, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
