@@ -111,18 +111,3 @@ bool smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss)
     fclose(f);
     return got_rss;
 }
-
-const struct smaps_mapping *smaps_find(const struct smaps *s, uint64_t addr)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (addr < s->m[mid].start)
-            hi = mid;
-        else if (addr >= s->m[mid].end)
-            lo = mid + 1;
-        else
-            return &s->m[mid];
-    }
-    return NULL;
-}

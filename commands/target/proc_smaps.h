@@ -32,7 +32,4 @@ struct smaps_mapping *smaps_add(struct smaps *s, const struct smaps_mapping *m);
 /* /proc/PID/smaps_rollup's Rss and Pss in bytes; false if unreadable. */
 bool smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss);
 
-/* The mapping containing ADDR, or NULL. */
-const struct smaps_mapping *smaps_find(const struct smaps *s, uint64_t addr);
-
 #endif

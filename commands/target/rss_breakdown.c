@@ -127,6 +127,12 @@ static void core_file_seen(void *arg, uint64_t start, uint64_t end, uint64_t off
     }
 }
 
+static int by_start(const void *x, const void *y)
+{
+    const struct smaps_mapping *a = x, *b = y;
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
 bool rss_breakdown_begin_core(struct rss_breakdown *b, const char *core, char *why,
                               size_t whylen)
 {
@@ -139,6 +145,8 @@ bool rss_breakdown_begin_core(struct rss_breakdown *b, const char *core, char *w
         snprintf(why, whylen, "cannot read the segments of the core %s", core);
         return false;
     }
+    /* in address order, as the kernel lists mappings (lookups rely on it) */
+    qsort(b->smaps.m, b->smaps.n, sizeof *b->smaps.m, by_start);
     for (size_t i = 0; i < b->smaps.n; i++)
         b->rollup_rss += b->smaps.m[i].rss;
     b->rollup_pss = b->rollup_rss;
@@ -160,13 +168,28 @@ bool rss_breakdown_begin(struct rss_breakdown *b, pid_t pid, char *why, size_t w
     return true;
 }
 
+/* The first of B's heap candidates (in address order, as the mappings
+ * are) that ends above ADDR: every free chunk of a walk asks, so no scan. */
+static size_t heap_mapping_from(const struct rss_breakdown *b, uint64_t addr)
+{
+    size_t lo = 0, hi = b->nheap;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->heap[mid].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t size)
 {
     if (size <= FREE_CHUNK_OVERHEAD || addr + size < addr)
         return;
     uint64_t ps = b->page_size;
     uint64_t from = (addr + FREE_CHUNK_OVERHEAD + ps - 1) / ps * ps, to = (addr + size) / ps * ps;
-    for (size_t k = 0; k < b->nheap && from < to; k++) {
+    for (size_t k = heap_mapping_from(b, from); k < b->nheap && b->heap[k].start < to; k++) {
         struct rss_heap_mapping *h = &b->heap[k];
         if (!h->is_heap || !h->present)
             continue;
@@ -290,10 +313,10 @@ void rss_breakdown_finish(struct rss_breakdown *b)
     memset(b->zones, 0, sizeof b->zones);
     for (size_t i = 0; i < b->smaps.n; i++) {
         const struct smaps_mapping *m = &b->smaps.m[i];
-        const struct rss_heap_mapping *h = NULL;
-        for (size_t k = 0; k < b->nheap && !h; k++)
-            if (b->heap[k].start == m->start && b->heap[k].is_heap)
-                h = &b->heap[k];
+        size_t k = heap_mapping_from(b, m->start);
+        const struct rss_heap_mapping *h =
+            k < b->nheap && b->heap[k].start == m->start && b->heap[k].is_heap ? &b->heap[k]
+                                                                              : NULL;
         if (h || (strcmp(m->path, "[heap]") == 0)) {
             uint64_t free_rss = h && b->pagemap_ok && h->free_resident <= m->rss
                                     ? h->free_resident : 0;
