@@ -8,6 +8,9 @@
 
 enum { VALUE_TEXT_MAX = TEXT_OUT + 32 };
 
+/* A column of numbers (right-aligned in text and HTML). */
+bool value_kind_is_number(enum value_kind k);
+
 /* V as a person reads it ("1.50 MiB", "1,234", "brk heap", "12.3%"). */
 const char *value_text(const struct value *v, char *buf, size_t len);
 

@@ -88,9 +88,8 @@ static void table(const struct result *r, struct out_buf *o, const struct block 
         out_puts(o, i == b->nrows ? "<tr class=\"total\">" : "<tr>");
         for (int c = 0; c < b->ncols; c++)
             if (shown_in_html(&b->cols[c])) {
-                out_puts(o, magnitude(&row[c]) > 0 || row[c].kind == VAL_BYTES ||
-                                    row[c].kind == VAL_COUNT || row[c].kind == VAL_PERCENT
-                                ? "<td class=\"n\">" : "<td>");
+                out_puts(o, value_kind_is_number(b->cols[c].kind) ? "<td class=\"n\">"
+                                                                   : "<td>");
                 html_value(o, &row[c]);
                 out_puts(o, "</td>");
             }

@@ -56,11 +56,6 @@ static void wrap(struct out_buf *o, const char *prefix, const char *text, int wi
     out_putn(o, "\n", 1);
 }
 
-static bool right_aligned(enum value_kind k)
-{
-    return k == VAL_BYTES || k == VAL_COUNT || k == VAL_INT || k == VAL_PERCENT || k == VAL_MS;
-}
-
 static bool shortenable(enum value_kind k)
 {
     return k == VAL_TEXT || k == VAL_INFERIOR || k == VAL_ID;
@@ -183,7 +178,7 @@ static void table_line(struct out_buf *o, const struct block *b, const size_t *w
         if (n > w[c]) {
             out_putn(o, s, w[c] - 3);
             out_puts(o, "...");
-        } else if (right_aligned(b->cols[c].kind)) {
+        } else if (value_kind_is_number(b->cols[c].kind)) {
             out_pad(o, ' ', w[c] - n);
             out_puts(o, s);
         } else {

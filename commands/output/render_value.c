@@ -20,6 +20,11 @@ static const char *thousands(uint64_t n, char *buf, size_t len)
     return buf;
 }
 
+bool value_kind_is_number(enum value_kind k)
+{
+    return k == VAL_BYTES || k == VAL_COUNT || k == VAL_INT || k == VAL_PERCENT || k == VAL_MS;
+}
+
 const char *value_text(const struct value *v, char *buf, size_t len)
 {
     switch (v->kind) {
