@@ -79,7 +79,10 @@ void glibc_session_walk_stats_with(struct glibc_session *s, const char *cmd, int
     chunk_fanout_add(&fan, glibc_stats_chunk, &s->stats);
     for (int i = 0; also && i < also->n; i++)
         chunk_fanout_add(&fan, also->fn[i], also->arg[i]);
-    if (!glibc_heap_walk(&s->heap, arena, chunk_fanout_chunk, &fan, err, sizeof err))
+    /* the statistics alone (every glibc command) skip the fan-out's call */
+    bool alone = fan.n == 1;
+    if (!glibc_heap_walk(&s->heap, arena, alone ? glibc_stats_chunk : chunk_fanout_chunk,
+                         alone ? (void *)&s->stats : (void *)&fan, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     glibc_stats_end(&s->stats);
     if (!glibc_heap_resolve_unsorted(&s->heap, glibc_stats_reclass, &s->stats, err, sizeof err))
