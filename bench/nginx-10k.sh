@@ -6,18 +6,14 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 vhosts=${1:-10000}
-dir=$(mktemp -d)
 port=${NGXMEM_BENCH_PORT:-18190}
-trap 'kill -QUIT $(cat "$dir/logs/nginx.pid" 2>/dev/null) 2>/dev/null; sleep 1; rm -rf "$dir"' EXIT
-"$top/demo/nginx-conf.sh" "$dir" "$vhosts" "$port"
+. "$top/bench/nginx-master.sh"
 now() { date +%s.%N; }
 t0=$(now)
-nginx -p "$dir" -c "$dir/nginx.conf"
+nginx_master_start
 t1=$(now)
-master=$(cat "$dir/logs/nginx.pid")
 rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$master/status")
-kill -HUP "$master"
-while [ "$(grep -c 'start worker process' "$dir/logs/error.log")" -lt 4 ]; do sleep 0.5; done
+nginx_master_reload
 rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$master/status")
 echo "nginx with $vhosts vhosts: start $(echo "$t1 - $t0" | bc)s; master RSS ${rss0} kB -> ${rss1} kB after HUP"
 

@@ -10,15 +10,10 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 vhosts=${1:-10000}
-dir=$(mktemp -d)
 port=${NGXMEM_BENCH_PORT:-18191}
-trap 'kill -QUIT $(cat "$dir/logs/nginx.pid" 2>/dev/null) 2>/dev/null; sleep 1; rm -rf "$dir"' EXIT
-"$top/demo/nginx-conf.sh" "$dir" "$vhosts" "$port"
-nginx -p "$dir" -c "$dir/nginx.conf"
-for _ in $(seq 1 600); do grep -qs '^[0-9]' "$dir/logs/nginx.pid" && break; sleep 0.1; done
-master=$(cat "$dir/logs/nginx.pid")
-kill -HUP "$master"
-while [ "$(grep -c 'start worker process' "$dir/logs/error.log")" -lt 4 ]; do sleep 0.5; done
+. "$top/bench/nginx-master.sh"
+nginx_master_start
+nginx_master_reload
 sleep 2
 python3 - "$master" "$top" "$vhosts" <<'PY'
 import json, os, re, subprocess, sys, threading, time
