@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char *const rss_category_ids[RSS_COUNT] = {
@@ -266,10 +267,15 @@ static bool has_code(const struct smaps *s, const char *path)
 }
 
 /* A core holds no code segments to tell programs and libraries from other
- * files by: their files, when this machine has them, are ELF. */
+ * files by: their files, when this machine has them, are ELF. The path
+ * comes from the core: only a regular file is opened (never a device or a
+ * FIFO it might name). */
 static bool elf_file(const char *path)
 {
     unsigned char magic[4] = { 0 };
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     bool elf = fd >= 0 && pread(fd, magic, 4, 0) == 4 && memcmp(magic, "\177ELF", 4) == 0;
     if (fd >= 0)
