@@ -7,6 +7,7 @@
 #include "breakdown_output.h"
 #include "command_output.h"
 #include "format.h"
+#include "glibc_placement.h"
 #include "glibc_session.h"
 #include "glibc_summary.h"
 #include "nginx_describe.h"
@@ -28,10 +29,12 @@ struct report_session {
     struct glibc_session glibc;
     struct rss_breakdown rss;
     struct pool_census_walk census;
+    struct glibc_placement placement;
 };
 
 static void report_session_release(struct report_session *s)
 {
+    glibc_placement_release(&s->placement);
     pool_census_release(&s->census);
     rss_breakdown_release(&s->rss);
     glibc_session_release(&s->glibc);
@@ -52,6 +55,10 @@ struct report_facts {
     const struct zone_report *zone_pages;
     int nzones;
     uint64_t page_size;
+    /* the next reload, in a master (have_reload) */
+    bool have_reload;
+    struct placement_prediction reload;
+    uint64_t heap_bytes;         /* the main arena's, now */
 };
 
 static const struct column owner_columns[] = {
@@ -149,6 +156,30 @@ static void zones_section(struct result *r, const struct report_facts *f)
     result_total(r, total);
 }
 
+/* A reload allocates the new configuration before it frees the old: in a
+ * master, the heap in use is that configuration, so placing it again
+ * (glibc's rules) in the heap as it is says what the next reload adds. */
+static void reload_section(struct result *r, const struct report_facts *f)
+{
+    const struct placement_prediction *p = &f->reload;
+    char a[32], b[32];
+    result_facts(r, "reload", "The next reload (a configuration as big as this one):");
+    result_fact(r, "allocated_bytes", "allocated again", val_bytes(p->demand_bytes),
+                "the main arena's heap in use, before the old one is freed");
+    result_fact(r, "allocated_chunks", "in chunks", val_count(p->demand_chunks), NULL);
+    result_fact(r, "into_free_bytes", "into free chunks", val_bytes(p->fit_bytes),
+                "best fit, split; %s free", format_bytes(p->free_bytes, a, sizeof a));
+    result_fact(r, "into_top_bytes", "into the top chunk", val_bytes(p->top_bytes), NULL);
+    result_fact(r, "mmapped_bytes", "mmapped instead", val_bytes(p->mmapped_bytes),
+                "requests at or above the mmap threshold");
+    result_fact(r, "growth_bytes", "heap growth", val_bytes(p->growth_bytes),
+                "from %s to %s, and the build's temporaries", format_bytes(f->heap_bytes, a, sizeof a),
+                format_bytes(f->heap_bytes + p->growth_bytes, b, sizeof b));
+    result_fact(r, "heap_after_bytes", "heap after the reload",
+                val_bytes(f->heap_bytes + p->growth_bytes),
+                "the old configuration's chunks then become free holes");
+}
+
 /* Each suggestion names the figure that triggered it. */
 static void suggestions(struct result *r, const struct report_facts *f,
                         const struct rss_breakdown *b)
@@ -180,6 +211,16 @@ static void suggestions(struct result *r, const struct report_facts *f,
                          "environment (measured in the seed article: 143 -> 86 MB on 2,000 "
                          "virtual hosts).",
                          format_bytes(cycle, a, sizeof a), format_bytes(trapped, c, sizeof c));
+    }
+    if (f->have_reload && f->reload.growth_bytes >= 8 * MiB) {
+        n++;
+        result_paragraph(r, "reload_grows_heap",
+                         "The next reload will grow the heap by %s: the free chunks hold %s of "
+                         "the %s it allocates again. Once the heap has room for two "
+                         "configurations, later reloads reuse it; RSS stays that high.",
+                         format_bytes(f->reload.growth_bytes, a, sizeof a),
+                         format_bytes(f->reload.fit_bytes, c, sizeof c),
+                         format_bytes(f->reload.demand_bytes, d, sizeof d));
     }
     if (cycle >= 64 * MiB) {
         n++;
@@ -278,10 +319,25 @@ static void ngx_report_command(const char *args, int from_tty)
     chunk_fanout_add(&also, pool_census_chunk, &s.census);
     if (f.have_rss)
         breakdown_follow_walk(&s.rss, h, &also);
+    /* reloads happen in the master; a worker never builds a cycle */
+    bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
+    if (master && h->narenas > 0) {
+        uint64_t threshold = h->st.mp ? h->st.mmap_threshold : 128 * 1024;
+        if (!glibc_placement_begin(&s.placement, 0, threshold))
+            ngxmem_error("%s: out of memory", cmd);
+        chunk_fanout_add(&also, glibc_placement_chunk, &s.placement);
+    }
     glibc_session_walk_stats_with(&s.glibc, cmd, -1, &also);
     if (!pool_census_finish(&s.census, cycles, f.ncycles, &f.census, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     f.heap = &s.glibc.stats.total;
+    if (master && h->narenas > 0) {
+        if (!glibc_placement_predict(&s.placement, h->st.mp ? h->st.top_pad : 128 * 1024,
+                                     st.pagesize, &f.reload))
+            ngxmem_error("%s: out of memory", cmd);
+        f.have_reload = true;
+        f.heap_bytes = h->arenas[0].system_mem;
+    }
 
     /* zones: headers read exactly, pages counted without touching them */
     static struct ngx_zone zones[RSS_MAX_ZONES];
@@ -324,6 +380,12 @@ static void ngx_report_command(const char *args, int from_tty)
     heap_owners(&r, &f);
     not_pooled_by_size(&r, &f);
     zones_section(&r, &f);
+    if (f.have_reload)
+        reload_section(&r, &f);
+    else
+        result_note(&r, "no reload prediction: %s", master ? "no main arena" :
+                    st.process < 0 ? "ngx_process unreadable" :
+                    "reloads build the new configuration in the master; this is not it");
     suggestions(&r, &f, &s.rss);
     if (save || diff) {
         /* the report as saved: without the comparison */

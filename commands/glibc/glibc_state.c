@@ -159,6 +159,8 @@ static bool read_mp(const struct mem_reader *m, struct glibc_state *st)
         return false;
     st->trim_threshold = u64_at(b + L->mp_trim_threshold);
     st->top_pad = u64_at(b + L->mp_top_pad);
+    /* mmap_threshold follows top_pad in every malloc_par */
+    st->mmap_threshold = u64_at(b + L->mp_top_pad + 8);
     int32_t n;
     memcpy(&n, b + L->mp_n_mmaps, 4);
     st->n_mmaps = n;

@@ -19,7 +19,7 @@ struct glibc_state {
     uint64_t tcache_max_chunk;   /* biggest chunk size tcaches hold */
     uint64_t heap_max;           /* alignment/size bound of thread heaps */
     /* mp_ values (valid when mp != 0) */
-    uint64_t sbrk_base, mmapped_mem, trim_threshold, top_pad;
+    uint64_t sbrk_base, mmapped_mem, trim_threshold, top_pad, mmap_threshold;
     uint64_t hp_pagesize, thp_pagesize;
     int n_mmaps;
     char found_by[160];          /* how main_arena/mp_ were found */

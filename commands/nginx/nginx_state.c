@@ -118,6 +118,9 @@ bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *
     if (!st->pagesize || st->pagesize & (st->pagesize - 1))
         st->pagesize = 4096;
     find_version(m, sym, st);
+    uint64_t proc, kind;
+    st->process = mem_symbol(m, "ngx_process", &proc) && mem_read_u64(m, proc, &kind) &&
+                          kind <= NGX_PROCESS_HELPER ? (int)kind : -1;
     uint64_t core, sig;
     if (mem_symbol(m, "ngx_core_module", &core) && mem_read_u64(m, core + 48, &sig))
         inferior_text_read(m, sig, INFERIOR_TEXT_MAX, true, &st->signature);

@@ -18,6 +18,7 @@ struct nginx_state {
     uint64_t cycle;              /* value of ngx_cycle */
     uint64_t old_cycles;         /* &ngx_old_cycles (ngx_array_t), 0 if absent */
     uint64_t pagesize;
+    int process;                 /* ngx_process (NGX_PROCESS_*), -1 unknown */
     struct inferior_text version;    /* "1.22.1", empty if not found */
     struct inferior_text signature;  /* ngx_core_module.signature */
     int compat;                  /* --with-compat: 1, 0, or -1 unknown */
@@ -26,6 +27,10 @@ struct nginx_state {
     uint32_t shm_zone_size;      /* 88 (>= 1.13.9) or 80 */
     char layout_check[256];      /* offsets from nginx's DWARF vs the table */
 };
+
+/* ngx_process's values (os/unix/ngx_process_cycle.h) */
+enum { NGX_PROCESS_SINGLE, NGX_PROCESS_MASTER, NGX_PROCESS_SIGNALLER, NGX_PROCESS_WORKER,
+       NGX_PROCESS_HELPER };
 
 enum {
     NGX_POOL_OFF = 8,            /* ngx_cycle_t.pool, every version */
