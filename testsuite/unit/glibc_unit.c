@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include "glibc_placement.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -176,8 +178,61 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
     waitpid(pid, NULL, 0);
 }
 
+/* The reload placement on hand-made arenas: SIZES of in-use chunks
+ * (positive) and free chunks (negative), then the top. */
+static void placement_case(const char *what, const long long *sizes, size_t n, uint64_t top,
+                           uint64_t threshold, const long long want[4])
+{
+    struct glibc_placement p;
+    struct placement_prediction out;
+    if (!glibc_placement_begin(&p, 0, threshold)) {
+        check(false, what, "placement", 0, 0);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct glibc_chunk c = { .size = (uint64_t)llabs(sizes[i]),
+                                 .cls = sizes[i] > 0 ? CH_IN_USE : CH_LARGE };
+        glibc_placement_chunk(&p, &c);
+    }
+    struct glibc_chunk t = { .size = top, .cls = CH_TOP };
+    glibc_placement_chunk(&p, &t);
+    bool ok = glibc_placement_predict(&p, 128 * 1024, 4096, &out);
+    long long got[4] = { (long long)out.fit_bytes, (long long)out.top_bytes,
+                         (long long)out.growth_bytes, (long long)out.mmapped_bytes };
+    for (int i = 0; i < 4; i++) {
+        static const char *const field[4] = { "into free", "into top", "growth", "mmapped" };
+        char name[160];
+        snprintf(name, sizeof name, "%s: %s", what, field[i]);
+        check(ok && got[i] == want[i], name, "placement", got[i], want[i]);
+    }
+    glibc_placement_release(&p);
+}
+
+static void placement_cases(void)
+{
+    /* six 16 KiB pool blocks fill one hole exactly, the seventh splits
+     * the other */
+    const long long blocks[] = { 16400, 16400, 16400, 16400, 16400, 16400, 16400, -98400, -20000 };
+    placement_case("pool blocks into holes", blocks, 9, 4096, 131072,
+                   (long long[]){ 7 * 16400, 0, 0, 0 });
+    /* nothing fits: the top gives all it can keeping a minimal chunk,
+     * sbrk the rest with top_pad, page-rounded */
+    const long long grow[] = { 16400, 16400, -64 };
+    placement_case("growth", grow, 3, 20000, 131072,
+                   (long long[]){ 0, 20000 - 32, (32800 - 19968 + 131072 + 4095) / 4096 * 4096, 0 });
+    /* tcache-sized exact fits, the rest from the top */
+    const long long exact[] = { 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48, 48,
+                                -48, -48, -48, -48, -48, -48, -48, -48, -48, -48 };
+    placement_case("exact fits", exact, 22, 1000, 131072, (long long[]){ 480, 96, 0, 0 });
+    /* best fit takes the biggest first; its remainder is too small for the next */
+    const long long big[] = { 2 << 20, 3 << 19, -(3 << 20), (4 << 20) + 16 };
+    placement_case("big chunks, one mmapped", big, 4, 4 << 20, 4 << 20,
+                   (long long[]){ 2 << 20, 3 << 19, 0, (4 << 20) + 16 });
+}
+
 int main(int argc, char **argv)
 {
+    placement_cases();
     if (argc < 2) {
         fprintf(stderr, "usage: glibc-unit HEAP-FIXTURE [SEED-DIR]\n");
         return 2;
