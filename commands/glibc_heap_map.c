@@ -6,24 +6,15 @@
 #include "render.h"
 #include "ngxmem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { DEFAULT_CELLS = 2048, MAX_CELLS = 1 << 18, PAGE = 4096 };
 
-/* What a cell shows, most bytes wins. */
-enum map_kind { MK_USED, MK_OWNED, MK_FREE, MK_FAST, MK_TCACHE, MK_TOP, MK_FENCE, MK_COUNT };
-static const char map_chars[MK_COUNT] = { '#', '?', '.', 'f', 't', '_', '|' };
-
-struct map_cells {
-    uint64_t start, cell;
-    size_t ncells;
-    uint64_t (*bytes)[MK_COUNT];
-    char *owner_char;              /* per cell: overlay char with most bytes */
-    uint64_t *owner_bytes;
-    const struct heap_map_overlay *overlay;
-    int segment;
-};
+/* What a cell shows, most bytes wins; the overlay's owners after these. */
+enum map_kind { MK_USED, MK_FREE, MK_FAST, MK_TCACHE, MK_TOP, MK_FENCE, MK_COUNT };
+static const char map_chars[MK_COUNT] = { '#', '.', 'f', 't', '_', '|' };
 
 static enum map_kind kind_of(enum chunk_class c)
 {
@@ -37,106 +28,160 @@ static enum map_kind kind_of(enum chunk_class c)
     }
 }
 
-static void map_chunk(void *arg, const struct glibc_chunk *c)
+/* Spread BYTES of [A, END) over the cells of segment SEG as kind K, or
+ * move them from in use to K (MOVE: an owner found after the walk). */
+static void add_bytes(struct heap_map *m, int seg, uint64_t a, uint64_t end, int k, bool move)
 {
-    struct map_cells *m = arg;
-    if (c->segment != m->segment)
+    if (seg < 0 || seg >= m->heap->nsegments || m->seg_first[seg] < 0)
         return;
-    enum map_kind k = kind_of(c->cls);
-    char owner = 0;
-    if (k == MK_USED && m->overlay && m->overlay->owner)
-        owner = m->overlay->owner(m->overlay->arg, c->addr, c->size);
-    if (owner)
-        k = MK_OWNED;
-    uint64_t a = c->addr, end = c->addr + c->size;
-    while (a < end) {
-        size_t i = (size_t)((a - m->start) / m->cell);
-        if (i >= m->ncells)
+    uint64_t start = m->heap->segments[seg].start & ~(m->cell - 1);
+    size_t first = (size_t)m->seg_first[seg], n = m->seg_cells[seg];
+    while (a < end && a >= start) {
+        size_t i = (size_t)((a - start) / m->cell);
+        if (i >= n)
             break;
-        uint64_t cell_end = m->start + (i + 1) * m->cell;
-        uint64_t n = (end < cell_end ? end : cell_end) - a;
-        m->bytes[i][k] += n;
-        if (owner && n > m->owner_bytes[i]) {
-            m->owner_bytes[i] = n;
-            m->owner_char[i] = owner;
-        }
-        a += n;
+        uint64_t cell_end = start + (i + 1) * m->cell;
+        uint64_t b = (end < cell_end ? end : cell_end) - a;
+        uint64_t *cell = m->bytes + (first + i) * HEAP_MAP_KINDS;
+        if (move)
+            cell[MK_USED] -= b < cell[MK_USED] ? b : cell[MK_USED];
+        cell[k] += b;
+        a += b;
     }
 }
 
-static char cell_char(const struct map_cells *m, size_t i)
+static int owner_slot(const struct heap_map *m, char owner)
+{
+    const char *at = owner && m->overlay ? strchr(m->overlay->chars, owner) : NULL;
+    return at && at - m->overlay->chars < HEAP_MAP_OWNERS ? MK_COUNT + (int)(at - m->overlay->chars)
+                                                          : -1;
+}
+
+void heap_map_chunk(void *arg, const struct glibc_chunk *c)
+{
+    struct heap_map *m = arg;
+    int k = kind_of(c->cls);
+    if (k == MK_USED && m->overlay && m->overlay->owner) {
+        int slot = owner_slot(m, m->overlay->owner(m->overlay->arg, c->addr, c->size));
+        if (slot >= 0)
+            k = slot;
+    }
+    add_bytes(m, c->segment, c->addr, c->addr + c->size, k, false);
+}
+
+void heap_map_own(struct heap_map *m, char owner, int segment, uint64_t chunk, uint64_t size)
+{
+    int slot = owner_slot(m, owner);
+    if (slot >= 0)
+        add_bytes(m, segment, chunk, chunk + size, slot, true);
+}
+
+static bool segment_holds(const struct heap_map *m, int i, uint64_t addr)
+{
+    return m->seg_first[i] >= 0 && addr >= m->heap->segments[i].start &&
+           addr < m->heap->segments[i].end;
+}
+
+int heap_map_segment_of(struct heap_map *m, uint64_t addr)
+{
+    /* a pool's chunks mostly lie in one segment: try the last one first */
+    if (m->last_segment >= 0 && m->last_segment < m->heap->nsegments &&
+        segment_holds(m, m->last_segment, addr))
+        return m->last_segment;
+    for (int i = 0; i < m->heap->nsegments; i++)
+        if (segment_holds(m, i, addr))
+            return m->last_segment = i;
+    return -1;
+}
+
+static char cell_char(const struct heap_map *m, size_t i)
 {
     int best = -1;
     uint64_t most = 0;
-    for (int k = 0; k < MK_COUNT; k++)
-        if (m->bytes[i][k] > most) {
-            most = m->bytes[i][k];
+    const uint64_t *cell = m->bytes + i * HEAP_MAP_KINDS;
+    for (int k = 0; k < HEAP_MAP_KINDS; k++)
+        if (cell[k] > most) {
+            most = cell[k];
             best = k;
         }
     if (best < 0)
         return ' ';
-    return best == MK_OWNED ? m->owner_char[i] : map_chars[best];
+    return best >= MK_COUNT ? m->overlay->chars[best - MK_COUNT] : map_chars[best];
 }
 
-static uint64_t choose_cell(const struct glibc_heap *h, int arena)
+static bool mapped(const struct glibc_heap *h, int arena, int i)
 {
-    uint64_t largest = 0;
+    return arena < 0 || h->segments[i].arena == arena;
+}
+
+static size_t cells_of(const struct glibc_segment *g, uint64_t cell)
+{
+    return (size_t)((g->end - (g->start & ~(cell - 1)) + cell - 1) / cell);
+}
+
+/* The smallest power of two >= a page giving at most MOST cells to the
+ * largest segment and a bounded number in all. */
+static uint64_t choose_cell(const struct glibc_heap *h, int arena, size_t most)
+{
+    uint64_t largest = 0, total = 0;
     for (int i = 0; i < h->nsegments; i++)
-        if (arena < 0 || h->segments[i].arena == arena)
-            if (h->segments[i].end - h->segments[i].start > largest)
-                largest = h->segments[i].end - h->segments[i].start;
+        if (mapped(h, arena, i)) {
+            uint64_t n = h->segments[i].end - h->segments[i].start;
+            largest = n > largest ? n : largest;
+            total += n;
+        }
     uint64_t cell = PAGE;
-    while (largest / cell > DEFAULT_CELLS)
+    while (largest / cell > most || total / cell > MAX_CELLS / 2)
         cell *= 2;
     return cell;
 }
 
-static void free_cells(struct map_cells *m)
+void heap_map_release(struct heap_map *m)
 {
     free(m->bytes);
-    free(m->owner_char);
-    free(m->owner_bytes);
+    free(m->seg_first);
+    free(m->seg_cells);
     m->bytes = NULL;
-    m->owner_char = NULL;
-    m->owner_bytes = NULL;
+    m->seg_first = NULL;
+    m->seg_cells = NULL;
 }
 
-static void map_segment(struct glibc_session *s, int si, struct map_cells *m, struct result *r,
-                        char *row)
+bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_t cell,
+                    size_t most, const struct heap_map_overlay *overlay, char *err,
+                    size_t errlen)
 {
-    const struct glibc_segment *g = &s->heap.segments[si];
-    const struct glibc_arena *a = &s->heap.arenas[g->arena];
-    char b[2][32], err[512];
-    m->segment = si;
-    m->start = g->start & ~(m->cell - 1);
-    m->ncells = (size_t)((g->end - m->start + m->cell - 1) / m->cell);
-    memset(m->bytes, 0, m->ncells * sizeof *m->bytes);
-    memset(m->owner_char, 0, m->ncells);
-    memset(m->owner_bytes, 0, m->ncells * sizeof *m->owner_bytes);
-    if (!glibc_heap_walk_segment(&s->heap, si, map_chunk, m, err, sizeof err))
-        ngxmem_error("%s: %s", r->command, err);
-    gdb_reader_done(&s->progress);
-    struct value kind = val_id(glibc_segment_kind_id(g->kind));
-    char kind_text[VALUE_TEXT_MAX];
-    struct value title = val_text(r, "segment %d: %s of arena %d, %s from 0x%llx, cell %s", si,
-                                  value_text(&kind, kind_text, sizeof kind_text), g->arena,
-                                  format_bytes(g->end - g->start, b[0], 32),
-                                  (unsigned long long)g->start, format_bytes(m->cell, b[1], 32));
-    struct block *blk = result_map(r, "segments", title.s);
-    if (g->kind == SEG_BRK && !a->noncontiguous)
-        blk->map_end_mark = "> brk";
-    result_fact(r, "index", "segment", val_int(si), NULL);
-    result_fact(r, "kind", "kind", kind, NULL);
-    result_fact(r, "arena", "arena", val_int(g->arena), NULL);
-    result_fact(r, "start", "start", val_address(g->start), NULL);
-    result_fact(r, "end", "end", val_address(g->end), NULL);
-    result_fact(r, "bytes", "size", val_bytes(g->end - g->start), NULL);
-    for (size_t i = 0; i < m->ncells; i++) {
-        uint64_t cell_addr = m->start + i * m->cell;
-        bool top_here = a->top >= cell_addr && a->top < cell_addr + m->cell;
-        row[i] = top_here ? 'T' : cell_char(m, i);
+    memset(m, 0, sizeof *m);
+    m->heap = h;
+    m->arena = arena;
+    m->overlay = overlay;
+    m->last_segment = -1;
+    m->cell = cell ? cell : choose_cell(h, arena, most ? most : DEFAULT_CELLS);
+    size_t nseg = h->nsegments ? (size_t)h->nsegments : 1;
+    m->seg_first = malloc(nseg * sizeof *m->seg_first);
+    m->seg_cells = calloc(nseg, sizeof *m->seg_cells);
+    if (!m->seg_first || !m->seg_cells) {
+        snprintf(err, errlen, "out of memory");
+        return false;
     }
-    result_map_cells(r, m->start, m->cell, row, m->ncells);
+    for (int i = 0; i < h->nsegments; i++) {
+        m->seg_first[i] = -1;
+        if (!mapped(h, arena, i))
+            continue;
+        size_t n = cells_of(&h->segments[i], m->cell);
+        if (n > MAX_CELLS || m->ncells + n > MAX_CELLS) {
+            snprintf(err, errlen, "more than %d cells; use a larger --cell", MAX_CELLS);
+            return false;
+        }
+        m->seg_first[i] = (int)m->ncells;
+        m->seg_cells[i] = n;
+        m->ncells += n;
+    }
+    m->bytes = calloc(m->ncells ? m->ncells * HEAP_MAP_KINDS : 1, sizeof *m->bytes);
+    if (!m->bytes) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    return true;
 }
 
 static void free_row(char **row)
@@ -144,30 +189,57 @@ static void free_row(char **row)
     free(*row);
 }
 
+void heap_map_emit(const struct heap_map *m, struct result *r)
+{
+    const struct glibc_heap *h = m->heap;
+    size_t most = 0;
+    for (int i = 0; i < h->nsegments; i++)
+        most = m->seg_cells[i] > most ? m->seg_cells[i] : most;
+    char *row __attribute__((cleanup(free_row))) = malloc(most ? most : 1);
+    if (!row)
+        ngxmem_error("%s: out of memory", r->command);
+    r->legend = m->overlay && m->overlay->legend ? m->overlay->legend : GLIBC_MAP_LEGEND;
+    for (int si = 0; si < h->nsegments; si++) {
+        if (m->seg_first[si] < 0)
+            continue;
+        const struct glibc_segment *g = &h->segments[si];
+        const struct glibc_arena *a = &h->arenas[g->arena];
+        char b[2][32];
+        uint64_t start = g->start & ~(m->cell - 1);
+        struct value kind = val_id(glibc_segment_kind_id(g->kind));
+        char kind_text[VALUE_TEXT_MAX];
+        struct value title = val_text(r, "segment %d: %s of arena %d, %s from 0x%llx, cell %s", si,
+                                      value_text(&kind, kind_text, sizeof kind_text), g->arena,
+                                      format_bytes(g->end - g->start, b[0], 32),
+                                      (unsigned long long)g->start, format_bytes(m->cell, b[1], 32));
+        struct block *blk = result_map(r, "segments", title.s);
+        if (g->kind == SEG_BRK && !a->noncontiguous)
+            blk->map_end_mark = "> brk";
+        result_fact(r, "index", "segment", val_int(si), NULL);
+        result_fact(r, "kind", "kind", kind, NULL);
+        result_fact(r, "arena", "arena", val_int(g->arena), NULL);
+        result_fact(r, "start", "start", val_address(g->start), NULL);
+        result_fact(r, "end", "end", val_address(g->end), NULL);
+        result_fact(r, "bytes", "size", val_bytes(g->end - g->start), NULL);
+        for (size_t i = 0; i < m->seg_cells[si]; i++) {
+            uint64_t cell_addr = start + i * m->cell;
+            bool top_here = a->top >= cell_addr && a->top < cell_addr + m->cell;
+            row[i] = top_here ? 'T' : cell_char(m, (size_t)m->seg_first[si] + i);
+        }
+        result_map_cells(r, start, m->cell, row, m->seg_cells[si]);
+    }
+}
+
 void glibc_heap_map_result(struct glibc_session *s, int arena, uint64_t cell,
                            const struct heap_map_overlay *overlay, struct result *r)
 {
-    struct map_cells m __attribute__((cleanup(free_cells))) = { .overlay = overlay };
-    m.cell = cell ? cell : choose_cell(&s->heap, arena);
-    size_t most = 0;
-    for (int i = 0; i < s->heap.nsegments; i++) {
-        const struct glibc_segment *g = &s->heap.segments[i];
-        size_t n = (size_t)((g->end - (g->start & ~(m.cell - 1)) + m.cell - 1) / m.cell);
-        if ((arena < 0 || g->arena == arena) && n > most)
-            most = n;
-    }
-    if (most > MAX_CELLS)
-        ngxmem_error("%s: %zu cells in one segment; use a larger --cell", r->command, most);
-    m.bytes = calloc(most ? most : 1, sizeof *m.bytes);
-    m.owner_char = calloc(most ? most : 1, 1);
-    m.owner_bytes = calloc(most ? most : 1, sizeof *m.owner_bytes);
-    char *row __attribute__((cleanup(free_row))) = malloc(most ? most : 1);
-    if (!m.bytes || !m.owner_char || !m.owner_bytes || !row)
-        ngxmem_error("%s: out of memory", r->command);
-    r->legend = overlay && overlay->legend ? overlay->legend : GLIBC_MAP_LEGEND;
-    for (int i = 0; i < s->heap.nsegments; i++)
-        if (arena < 0 || s->heap.segments[i].arena == arena)
-            map_segment(s, i, &m, r, row);
+    struct heap_map m __attribute__((cleanup(heap_map_release)));
+    char err[512];
+    if (!heap_map_begin(&m, &s->heap, arena, cell, 0, overlay, err, sizeof err) ||
+        !glibc_heap_walk(&s->heap, arena, heap_map_chunk, &m, err, sizeof err))
+        ngxmem_error("%s: %s", r->command, err);
+    gdb_reader_done(&s->progress);
+    heap_map_emit(&m, r);
 }
 
 static const char heap_map_help[] =

@@ -5,12 +5,42 @@
 #include "glibc_session.h"
 
 /* Ownership overlay: lets another analysis (the nginx pools) say who owns
- * an in-use chunk. OWNER returns a map character, or 0 for "not mine". */
+ * an in-use chunk, during the walk (OWNER: a character of CHARS, or 0 for
+ * "not mine") or after it (heap_map_own). */
+enum { HEAP_MAP_OWNERS = 4, HEAP_MAP_KINDS = 6 + HEAP_MAP_OWNERS };
 struct heap_map_overlay {
-    char (*owner)(void *arg, uint64_t chunk, uint64_t size);
+    char (*owner)(void *arg, uint64_t chunk, uint64_t size);   /* or NULL */
     void *arg;
+    const char *chars;       /* the owners' map characters, at most HEAP_MAP_OWNERS */
     const char *legend;      /* the whole legend, the overlay's characters too */
 };
+
+/* A map in steps, for a walk shared with other analyses: begin, then
+ * heap_map_chunk (a glibc_chunk_fn) for every chunk of the walk, owners
+ * found after it, emit; release in every case. */
+struct heap_map {
+    struct glibc_heap *heap;
+    int arena;
+    uint64_t cell;
+    const struct heap_map_overlay *overlay;
+    int *seg_first;          /* per segment: its first cell, -1 unmapped */
+    size_t *seg_cells;
+    size_t ncells;
+    uint64_t *bytes;         /* [ncells][HEAP_MAP_KINDS] */
+    int last_segment;
+};
+/* CELL 0: chosen, at most MOST cells (0: 2048) for the largest segment. */
+bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_t cell,
+                    size_t most, const struct heap_map_overlay *overlay, char *err,
+                    size_t errlen);
+void heap_map_chunk(void *m, const struct glibc_chunk *c);
+/* The in-use chunk at CHUNK (SIZE bytes, in SEGMENT) belongs to OWNER. */
+void heap_map_own(struct heap_map *m, char owner, int segment, uint64_t chunk, uint64_t size);
+/* The mapped segment holding ADDR, or -1. */
+int heap_map_segment_of(struct heap_map *m, uint64_t addr);
+/* One map block "segments" per mapped segment into R. */
+void heap_map_emit(const struct heap_map *m, struct result *r);
+void heap_map_release(struct heap_map *m);
 
 #define GLIBC_MAP_LEGEND "# in use, . free (bins), f fastbin, t tcache, _ top, | fencepost, " \
     "T top chunk starts"

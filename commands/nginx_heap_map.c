@@ -120,7 +120,7 @@ static void ngx_heap_map_command(const char *args, int from_tty)
         ngxmem_error("ngx-heap-map: %s", err);
     gdb_reader_done(&s.progress);
 
-    struct heap_map_overlay overlay = { owner_of, &o,
+    struct heap_map_overlay overlay = { owner_of, &o, "CO",
                                         GLIBC_MAP_LEGEND ", C current cycle pool, O old cycle pool" };
     result_init(&r, "ngx-heap-map");
     glibc_session_describe(&s, &r);

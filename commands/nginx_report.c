@@ -7,6 +7,7 @@
 #include "breakdown_output.h"
 #include "command_output.h"
 #include "format.h"
+#include "glibc_heap_map.h"
 #include "glibc_placement.h"
 #include "glibc_session.h"
 #include "glibc_summary.h"
@@ -30,10 +31,12 @@ struct report_session {
     struct rss_breakdown rss;
     struct pool_census_walk census;
     struct glibc_placement placement;
+    struct heap_map map;
 };
 
 static void report_session_release(struct report_session *s)
 {
+    heap_map_release(&s->map);
     glibc_placement_release(&s->placement);
     pool_census_release(&s->census);
     rss_breakdown_release(&s->rss);
@@ -43,6 +46,9 @@ static void report_session_release(struct report_session *s)
 struct zone_report {
     struct zone_pages pages;
     enum residency_method method;
+    bool have_slabs;
+    struct slab_report slabs;
+    char slab_err[160];          /* why not, for a zone with a slab pool */
 };
 
 /* What the walk and the reads found, for the sections and suggestions. */
@@ -156,6 +162,20 @@ static void zones_section(struct result *r, const struct report_facts *f)
     result_total(r, total);
 }
 
+/* The heap map's owners, known when the census has classified each pool. */
+static const struct heap_map_overlay owners_overlay = {
+    NULL, NULL, "COo",
+    "C current cycle pool, O old cycle pool, o other nginx pools, # other in use, "
+    ". free (bins), f fastbin, t tcache, _ top, | fencepost, T top chunk starts",
+};
+
+static void map_pool_chunk(void *arg, enum pool_kind kind, uint64_t chunk, uint64_t size)
+{
+    struct heap_map *m = arg;
+    char owner = kind == PK_CYCLE ? 'C' : kind == PK_OLD_CYCLE ? 'O' : 'o';
+    heap_map_own(m, owner, heap_map_segment_of(m, chunk), chunk, size);
+}
+
 /* A reload allocates the new configuration before it frees the old: in a
  * master, the heap in use is that configuration, so placing it again
  * (glibc's rules) in the heap as it is says what the next reload adds. */
@@ -178,6 +198,46 @@ static void reload_section(struct result *r, const struct report_facts *f)
     result_fact(r, "heap_after_bytes", "heap after the reload",
                 val_bytes(f->heap_bytes + p->growth_bytes),
                 "the old configuration's chunks then become free holes");
+}
+
+static const struct column slab_columns[] = {
+    { "slot", "zone, slot", VAL_TEXT, 0, TEXT_ONLY },
+    { "zone", "zone", VAL_INFERIOR, 0, JSON_ONLY },
+    { "slot_bytes", "slot", VAL_BYTES, 0, JSON_ONLY },
+    { "page_count", "pages", VAL_COUNT, 0, IN_BOTH },
+    { "used_count", "used slots", VAL_COUNT, 0, IN_BOTH },
+    { "free_count", "free slots", VAL_COUNT, 0, IN_BOTH },
+    { "used_bytes", "used bytes", VAL_BYTES, 0, IN_BOTH },
+};
+
+/* Each zone's slab allocations by slot size (as ngx-shm-slabs shows one
+ * zone): what fills it. */
+static void zone_slabs_section(struct result *r, const struct report_facts *f)
+{
+    result_table(r, "zone_slabs", "Zone allocations by slot size (slab allocator):",
+                 slab_columns, ARRAY_LEN(slab_columns));
+    result_chart(r, CHART_BARS, 0, 6, 0);
+    for (int i = 0; i < f->nzones; i++) {
+        const struct slab_report *sr = &f->zone_pages[i].slabs;
+        char name[TEXT_OUT], size[32];
+        text_terminal(&f->zones[i].name, name);
+        if (f->zones[i].slab_ok && !f->zone_pages[i].have_slabs)
+            result_warning(r, "zone %s: %s", name, f->zone_pages[i].slab_err);
+        if (!f->zone_pages[i].have_slabs)
+            continue;
+        if (sr->inconsistency[0])
+            result_warning(r, "zone %s: inconsistent: %s", name, sr->inconsistency);
+        for (int k = 0; k < sr->nslots; k++) {
+            const struct slab_slot *t = &sr->slots[k];
+            if (!t->pages)
+                continue;
+            struct value row[] = { val_text(r, "%s %s", name, format_bytes(t->size, size, sizeof size)),
+                                   val_inferior(r, &f->zones[i].name), val_bytes(t->size),
+                                   val_count(t->pages), val_count(t->used),
+                                   val_count(t->total - t->used), val_bytes(t->used * t->size) };
+            result_row(r, row);
+        }
+    }
 }
 
 /* Each suggestion names the figure that triggered it. */
@@ -259,6 +319,21 @@ static void suggestions(struct result *r, const struct report_facts *f,
                          text_terminal(&z->name, name), format_bytes(z->size, a, sizeof a),
                          format_bytes(l, c, sizeof c));
     }
+    for (int i = 0; i < f->nzones; i++) {
+        const struct slab_report *sr = &f->zone_pages[i].slabs;
+        uint64_t free_bytes = sr->free_pages * sr->pagesize, size = f->zones[i].size;
+        if (!f->zone_pages[i].have_slabs || free_bytes * 10 >= size)
+            continue;
+        char name[TEXT_OUT];
+        n++;
+        result_paragraph(r, "zone_near_full",
+                         "Zone %s has %s of free pages left of its %s: when no page is free, "
+                         "new entries evict old ones (lua_shared_dict: least recently used; "
+                         "limit_req and others: failed allocations). A bigger zone costs RAM "
+                         "only as it fills.",
+                         text_terminal(&f->zones[i].name, name),
+                         format_bytes(free_bytes, a, sizeof a), format_bytes(size, c, sizeof c));
+    }
     if (unloaded >= 64 * MiB) {
         n++;
         result_paragraph(r, "gcore_loads_zones",
@@ -319,6 +394,13 @@ static void ngx_report_command(const char *args, int from_tty)
     chunk_fanout_add(&also, pool_census_chunk, &s.census);
     if (f.have_rss)
         breakdown_follow_walk(&s.rss, h, &also);
+    /* the main arena's map, at most 512 cells a segment, owners after */
+    if (h->narenas > 0) {
+        if (!heap_map_begin(&s.map, h, 0, 0, 512, &owners_overlay, err, sizeof err))
+            ngxmem_error("%s: %s", cmd, err);
+        chunk_fanout_add(&also, heap_map_chunk, &s.map);
+        pool_census_follow(&s.census, map_pool_chunk, &s.map);
+    }
     /* reloads happen in the master; a worker never builds a cycle */
     bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
     if (master && h->narenas > 0) {
@@ -351,6 +433,10 @@ static void ngx_report_command(const char *args, int from_tty)
         zone_pages[i].method = zone_pages_count(&s.glibc.reader, pid, source, &zones[i],
                                                 st.pagesize, &zone_pages[i].pages, unbacked,
                                                 sizeof unbacked, why, sizeof why);
+        struct zone_report *zr = &zone_pages[i];
+        zr->have_slabs = zones[i].slab_ok &&
+            nginx_slab_report(&s.glibc.reader, &st, &zones[i], &zr->slabs, zr->slab_err,
+                              sizeof zr->slab_err);
         if (f.have_rss)
             rss_breakdown_zone(&s.rss, zones[i].addr, zones[i].addr + zones[i].size);
     }
@@ -378,8 +464,11 @@ static void ngx_report_command(const char *args, int from_tty)
     glibc_summary_facts(&r, "heap", "The glibc heap:", h, f.heap, -1);
     glibc_free_by_size_table(&r, f.heap);
     heap_owners(&r, &f);
+    if (h->narenas > 0)
+        heap_map_emit(&s.map, &r);
     not_pooled_by_size(&r, &f);
     zones_section(&r, &f);
+    zone_slabs_section(&r, &f);
     if (f.have_reload)
         reload_section(&r, &f);
     else

@@ -67,13 +67,22 @@ void pool_census_begin(struct pool_census_walk *k, struct glibc_heap *h,
 void pool_census_release(struct pool_census_walk *k)
 {
     free(k->v);
+    free(k->pool_chunks);
     k->v = NULL;
+    k->pool_chunks = NULL;
+}
+
+void pool_census_follow(struct pool_census_walk *k, pool_chunk_owner_fn fn, void *arg)
+{
+    k->owned = fn;
+    k->owned_arg = arg;
 }
 
 struct pooled_chunks {
     const struct mem_reader *m;
     struct pool_census *out;
     uint64_t bytes;              /* this pool's chunks */
+    struct pool_census_walk *keep;   /* when followed: the chunks kept */
 };
 
 /* A block or large allocation at ADDR (what malloc returned): its chunk's
@@ -90,6 +99,16 @@ static void count_pooled_chunk(void *arg, uint64_t addr, bool large)
     b->count++;
     b->bytes += size;
     p->bytes += size;
+    struct pool_census_walk *k = p->keep;
+    if (k && !k->oom) {
+        if (grow_array(&k->pool_chunks, &k->pool_chunks_cap, k->npool_chunks + 1,
+                       sizeof *k->pool_chunks, 1024)) {
+            k->pool_chunks[k->npool_chunks++] = addr - 16;
+            k->pool_chunks[k->npool_chunks++] = size;
+        } else {
+            k->oom = true;
+        }
+    }
 }
 
 bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cycles,
@@ -106,14 +125,17 @@ bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cyc
         struct nginx_pool_stats ps;
         char why[256];
         /* pool chains are scattered: the list cache's small windows */
-        struct pooled_chunks pc = { &h->lists, out, 0 };
+        struct pooled_chunks pc = { &h->lists, out, 0, k->owned ? k : NULL };
+        k->npool_chunks = 0;
         if (!nginx_pool_walk(&h->lists, k->v[i], &ps, count_pooled_chunk, &pc, why,
                              sizeof why)) {
             out->rejected++;
             continue;
         }
-        struct pool_kind_total *kt =
-            &out->kinds[classify(k->v[i], ps.first_block_size, cycles, ncycles)];
+        enum pool_kind kind = classify(k->v[i], ps.first_block_size, cycles, ncycles);
+        for (size_t c = 0; c + 1 < k->npool_chunks; c += 2)
+            k->owned(k->owned_arg, kind, k->pool_chunks[c], k->pool_chunks[c + 1]);
+        struct pool_kind_total *kt = &out->kinds[kind];
         kt->pools++;
         kt->blocks += ps.blocks;
         kt->bytes += ps.block_bytes + ps.large_bytes;
@@ -127,6 +149,10 @@ bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cyc
             snprintf(err, errlen, "interrupted");
             return false;
         }
+    }
+    if (k->oom) {
+        snprintf(err, errlen, "out of memory");
+        return false;
     }
     return true;
 }

@@ -30,12 +30,19 @@ struct pool_census {
 /* The census in steps, for a walk shared with other analyses: begin,
  * pool_census_chunk (a glibc_chunk_fn) for every chunk of one walk, then
  * finish; release in every case. */
+typedef void (*pool_chunk_owner_fn)(void *arg, enum pool_kind kind, uint64_t chunk,
+                                    uint64_t size);
 struct pool_census_walk {
     struct glibc_heap *heap;
     uint64_t pagesize;
     uint64_t *v;                 /* candidate pool addresses */
     size_t n, cap;
     bool oom;
+    /* finish tells OWNED the kind of every pool chunk (pool_census_follow) */
+    pool_chunk_owner_fn owned;
+    void *owned_arg;
+    uint64_t *pool_chunks;       /* one pool's chunks: address, size */
+    size_t npool_chunks, pool_chunks_cap;
 };
 void pool_census_begin(struct pool_census_walk *k, struct glibc_heap *h,
                        const struct nginx_state *st);
@@ -43,6 +50,8 @@ void pool_census_chunk(void *k, const struct glibc_chunk *c);
 bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cycles,
                         int ncycles, struct pool_census *out, char *err, size_t errlen);
 void pool_census_release(struct pool_census_walk *k);
+/* Before finish: FN gets each chunk of each valid pool, with its kind. */
+void pool_census_follow(struct pool_census_walk *k, pool_chunk_owner_fn fn, void *arg);
 
 /* All of it with a walk of its own. H must be open; CYCLES from
  * nginx_cycle_pools. False + ERR when the heap walk fails or memory runs

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { CHART_WIDTH = 640, BAR_HEIGHT = 18, LABEL_WIDTH = 200, MAP_CELL = 6, MAP_COLUMNS = 128 };
+enum { CHART_WIDTH = 640, BAR_HEIGHT = 18, LABEL_WIDTH = 200, MAP_CELL = 8, MAP_COLUMNS = 96 };
 
 static const char *const palette[] = {
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
@@ -166,22 +166,55 @@ static void chart_shares(struct out_buf *o, const struct block *b)
     out_puts(o, "</svg>\n");
 }
 
-/* A heap map: a cell per character, coloured by what the legend says. */
+static const char map_kinds[] = "#.ft_|TCOo";
+
+static int map_class(char c)
+{
+    const char *k = c ? strchr(map_kinds, c) : NULL;
+    return k ? (int)(k - map_kinds) : 99;
+}
+
+/* The legend ("C current cycle pool, . free, ...") as swatches: each item
+ * starts with the character it explains. */
+static void map_legend(struct out_buf *o, const char *legend)
+{
+    out_puts(o, "<p class=\"detail\">");
+    for (const char *p = legend; *p;) {
+        const char *end = strstr(p, ", ");
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char item[128];
+        snprintf(item, sizeof item, "%.*s", (int)(n < sizeof item ? n : sizeof item - 1), p);
+        if (n > 2 && item[1] == ' ' && strchr(map_kinds, item[0]))
+            out_printf(o, "<svg width=\"12\" height=\"10\"><rect width=\"10\" height=\"10\" "
+                          "class=\"c%d\"/></svg>", map_class(item[0]));
+        html_text(o, item);
+        out_puts(o, end ? " &nbsp; " : "");
+        p += n + (end ? 2 : 0);
+    }
+    out_puts(o, "</p>\n");
+}
+
+/* A heap map: a cell per character, coloured by what the legend says;
+ * the end of the brk heap marked where the map says it is. */
 static void map(const struct result *r, struct out_buf *o, const struct block *b)
 {
-    static const char kinds[] = "#.ft_|TCOo";
     size_t rows = (b->map_len + MAP_COLUMNS - 1) / MAP_COLUMNS;
     out_printf(o, "<svg class=\"map\" width=\"%d\" height=\"%zu\" role=\"img\">\n",
-               MAP_COLUMNS * MAP_CELL, rows * MAP_CELL);
+               MAP_COLUMNS * MAP_CELL + 40, rows * MAP_CELL);
     for (size_t i = 0; i < b->map_len; i++) {
         if (r->poll && i % 65536 == 65535)
             r->poll();
-        const char *k = strchr(kinds, b->map[i]);
         out_printf(o, "<rect x=\"%zu\" y=\"%zu\" width=\"%d\" height=\"%d\" class=\"c%d\"/>",
                    (i % MAP_COLUMNS) * MAP_CELL, (i / MAP_COLUMNS) * MAP_CELL, MAP_CELL,
-                   MAP_CELL, k ? (int)(k - kinds) : 99);
+                   MAP_CELL, map_class(b->map[i]));
         if (i % MAP_COLUMNS == MAP_COLUMNS - 1)
             out_puts(o, "\n");
+    }
+    if (b->map_end_mark && b->map_len) {
+        size_t x = (b->map_len - 1) % MAP_COLUMNS * MAP_CELL + MAP_CELL, y = (rows - 1) * MAP_CELL;
+        out_printf(o, "<rect class=\"brk\" x=\"%zu\" y=\"%zu\" width=\"2\" height=\"%d\"/>"
+                      "<text x=\"%zu\" y=\"%zu\">brk</text>", x, y, MAP_CELL, x + 4,
+                   y + MAP_CELL);
     }
     out_puts(o, "</svg>\n");
 }
@@ -195,7 +228,8 @@ static const char style[] =
     ".detail{color:#777}svg text{font-size:12px;fill:#222}"
     "rect.whole{fill:#e4e4e4}.warning{color:#b00}"
     ".c0{fill:#4e79a7}.c1{fill:#d8d8d8}.c2{fill:#9ecae9}.c3{fill:#9ecae9}.c4{fill:#f3f3f3}"
-    ".c5{fill:#333}.c6{fill:#e15759}.c7{fill:#f28e2b}.c8{fill:#b07aa1}.c9{fill:#b07aa1}"
+    ".c5{fill:#333}.c6{fill:#e15759}.c7{fill:#f28e2b}.c8{fill:#b07aa1}.c9{fill:#59a14f}"
+    "rect.brk{fill:#d00}"
     ".c99{fill:#000}";
 
 void render_html(const struct result *r, struct out_buf *o)
@@ -228,11 +262,8 @@ void render_html(const struct result *r, struct out_buf *o)
                 chart_rows(o, b);
             table(r, o, b);
         } else if (b->kind == BLOCK_MAP) {
-            if (r->legend) {
-                out_puts(o, "<p class=\"detail\">");
-                html_text(o, r->legend);
-                out_puts(o, "</p>\n");
-            }
+            if (r->legend)
+                map_legend(o, r->legend);
             map(r, o, b);
         } else if (b->kind == BLOCK_PARAGRAPHS) {
             out_puts(o, "<ul>\n");
