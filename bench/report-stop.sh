@@ -3,9 +3,11 @@
 # with VHOSTS virtual hosts after a HUP (the seeds' CDN case), with the
 # plugin loaded before attaching (gdb -ix gdbinit -p PID). The stop is
 # measured from outside: the master's /proc state sampled every 0.5 ms
-# while GDB runs ("t": stopped by the tracer). Prints one JSON line:
-# vhosts, RSS, heap, the raw read of its writable memory, GDB's whole run,
-# and the time the master was stopped.
+# while GDB runs ("t": stopped by the tracer), and split by the times GDB
+# writes (shell date, the process still stopped) after attaching and after
+# the report: attach, report, detach. Prints one JSON line: vhosts, RSS,
+# heap, the raw read of its writable memory, GDB's whole run, the time the
+# master was stopped and its three parts.
 #   bench/report-stop.sh [VHOSTS]
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,20 +52,28 @@ samples, done = [], threading.Event()
 
 def sample():
     while not done.is_set():
-        samples.append((time.monotonic(), state()))
+        samples.append((time.time(), state()))
         time.sleep(0.0005)
 
 th = threading.Thread(target=sample)
 th.start()
 t0 = time.monotonic()
+mark = "shell date +MARK=%s.%N"
 out = subprocess.run(["gdb", "-nx", "-q", "-batch", "-iex", "set debuginfod enabled off",
-                      "-ix", top + "/gdbinit", "-p", str(pid),
-                      "-ex", "ngx-report --json"], capture_output=True, text=True).stdout
+                      "-ix", top + "/gdbinit", "-p", str(pid), "-ex", mark,
+                      "-ex", "ngx-report --json", "-ex", mark],
+                     capture_output=True, text=True).stdout
 gdb_s = time.monotonic() - t0
 done.set()
 th.join()
 stopped = [t for t, s in samples if s == "t"]
 report = json.loads(next(l for l in out.splitlines() if l.startswith("{")))
+marks = [float(m) for m in re.findall(r"MARK=([0-9.]+)", out)]
+parts = {}
+if stopped and len(marks) == 2:
+    parts = {"attach_s": round(marks[0] - stopped[0], 3),
+             "report_s": round(marks[1] - marks[0], 3),
+             "detach_s": round(max(0.0, stopped[-1] - marks[1]), 3)}
 print(json.dumps({
     "vhosts": vhosts, "rss_bytes": rss,
     "heap_bytes": report["heap"]["system_bytes"],
@@ -71,5 +81,6 @@ print(json.dumps({
     "gdb_run_s": round(gdb_s, 3),
     "stopped_s": round(stopped[-1] - stopped[0], 3) if stopped else None,
     "stopped_vs_raw_read": round((stopped[-1] - stopped[0]) / raw_s, 2) if stopped else None,
+    **parts,
 }))
 PY

@@ -36,17 +36,23 @@ static void add_bytes(struct heap_map *m, int seg, uint64_t a, uint64_t end, int
         return;
     uint64_t start = m->heap->segments[seg].start & ~(m->cell - 1);
     size_t first = (size_t)m->seg_first[seg], n = m->seg_cells[seg];
-    while (a < end && a >= start) {
-        size_t i = (size_t)((a - start) / m->cell);
-        if (i >= n)
-            break;
-        uint64_t cell_end = start + (i + 1) * m->cell;
+    if (a < start)
+        return;
+    size_t i = (size_t)((a - start) >> m->cell_shift);
+    /* the common case, every chunk of a walk: one cell holds it all */
+    if (!move && i < n && ((end - 1 - start) >> m->cell_shift) == i) {
+        m->bytes[(first + i) * HEAP_MAP_KINDS + k] += end - a;
+        return;
+    }
+    while (a < end && i < n) {
+        uint64_t cell_end = start + ((uint64_t)(i + 1) << m->cell_shift);
         uint64_t b = (end < cell_end ? end : cell_end) - a;
         uint64_t *cell = m->bytes + (first + i) * HEAP_MAP_KINDS;
         if (move)
             cell[MK_USED] -= b < cell[MK_USED] ? b : cell[MK_USED];
         cell[k] += b;
         a += b;
+        i++;
     }
 }
 
@@ -156,6 +162,7 @@ bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_
     m->overlay = overlay;
     m->last_segment = -1;
     m->cell = cell ? cell : choose_cell(h, arena, most ? most : DEFAULT_CELLS);
+    m->cell_shift = (unsigned)__builtin_ctzll(m->cell);
     size_t nseg = h->nsegments ? (size_t)h->nsegments : 1;
     m->seg_first = malloc(nseg * sizeof *m->seg_first);
     m->seg_cells = calloc(nseg, sizeof *m->seg_cells);

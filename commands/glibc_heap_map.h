@@ -21,7 +21,8 @@ struct heap_map_overlay {
 struct heap_map {
     struct glibc_heap *heap;
     int arena;
-    uint64_t cell;
+    uint64_t cell;               /* a power of two: 1 << cell_shift */
+    unsigned cell_shift;
     const struct heap_map_overlay *overlay;
     int *seg_first;          /* per segment: its first cell, -1 unmapped */
     size_t *seg_cells;

@@ -496,13 +496,15 @@ static const char report_help[] =
     "One command, one heap walk: the resident memory by what it is (live process;\n"
     "as ngx-mem-breakdown), the glibc heap (free, trapped, what malloc_trim\n"
     "returns), the heap in use by owner (cycle and old cycle pools, connection and\n"
-    "request pools, not pooled), the shared zones (size, loaded), and suggestions\n"
-    "naming the figure behind each. On a master after reloads or on a worker.\n"
+    "request pools, not pooled) and its map coloured by owner, the shared zones\n"
+    "(size, loaded, slab slots), in a master the next reload (its heap in use\n"
+    "placed again by glibc's best fit before the old is freed: the heap's growth),\n"
+    "and suggestions naming the figure behind each. On a master or a worker.\n"
     "--html FILE writes one self-contained page with the charts (nothing fetched);\n"
     "--save FILE writes the report as JSON to FILE; --diff OLD adds what grew and\n"
     "shrank since the report saved in OLD (e.g. before and after a reload).\n"
     NGXMEM_HELP_TAIL
-    "Example: ngx-report";
+    "Example: ngx-report --html /tmp/report.html";
 
 void nginx_report_register(void)
 {
