@@ -226,8 +226,10 @@ bool glibc_placement_predict(struct glibc_placement *p, uint64_t top_pad, uint64
     }
     for (size_t i = 0; i < p->holes.nbig; i++)
         out->free_bytes += p->holes.big[i];
-    qsort(p->holes.big, p->holes.nbig, sizeof *p->holes.big, ascending);
-    qsort(p->demand.big, p->demand.nbig, sizeof *p->demand.big, descending);
+    if (p->holes.nbig)
+        qsort(p->holes.big, p->holes.nbig, sizeof *p->holes.big, ascending);
+    if (p->demand.nbig)
+        qsort(p->demand.big, p->demand.nbig, sizeof *p->demand.big, descending);
 
     uint64_t unplaced = 0;
     for (size_t i = 0; i < p->demand.nbig; i++) {
