@@ -4,6 +4,7 @@
 #define NGXMEM_BREAKDOWN_OUTPUT_H
 
 #include "glibc_heap.h"
+#include "nginx_lua.h"
 #include "nginx_shm.h"
 #include "result.h"
 #include "rss_breakdown.h"
@@ -18,6 +19,12 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
  * gets the consumer that counts each free chunk's resident pages. */
 void breakdown_follow_walk(struct rss_breakdown *b, const struct glibc_heap *h,
                            struct chunk_fanout *fan);
+
+/* The segments of VM's allocator into B (before rss_breakdown_finish);
+ * their mapped bytes into *BYTES. False + WHY when they are not known. */
+bool breakdown_lua_segments(struct rss_breakdown *b, const struct mem_reader *m,
+                            const struct nginx_lua_vm *vm, uint64_t *bytes, char *why,
+                            size_t whylen);
 
 /* Begin B for the target GDB has: a live process (PID) or the core GDB
  * holds open; false + WHY otherwise (remote). */

@@ -120,6 +120,21 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
                        (unsigned long long)sum.rss, (unsigned long long)b->rollup_rss);
 }
 
+bool breakdown_lua_segments(struct rss_breakdown *b, const struct mem_reader *m,
+                            const struct nginx_lua_vm *vm, uint64_t *bytes, char *why,
+                            size_t whylen)
+{
+    static struct lua_segments segs;
+    *bytes = 0;
+    if (!nginx_lua_segments(m, vm, &segs, why, whylen))
+        return false;
+    for (int i = 0; i < segs.n; i++) {
+        rss_breakdown_lua_segment(b, segs.start[i], segs.end[i]);
+        *bytes += segs.end[i] - segs.start[i];
+    }
+    return true;
+}
+
 bool breakdown_begin_target(struct rss_breakdown *b, pid_t pid, char *why, size_t whylen)
 {
     char core[PATH_MAX];
@@ -167,6 +182,12 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
         ngxmem_error("%s: %s", cmd, err);
     for (int z = 0; z < nz; z++)
         rss_breakdown_zone(&s.rss, zones[z].addr, zones[z].addr + zones[z].size);
+    struct nginx_lua_vm vm;
+    char lua_why[200] = "";
+    uint64_t lua_bytes;
+    if (nginx && nginx_lua_vm(&s.glibc.reader, &st, &vm, lua_why, sizeof lua_why))
+        breakdown_lua_segments(&s.rss, &s.glibc.reader, &vm, &lua_bytes, lua_why,
+                               sizeof lua_why);
     rss_breakdown_finish(&s.rss);
     gdb_reader_done(&s.glibc.progress);
 
@@ -184,6 +205,8 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
                     b->from_core ? "a core has no pagemap" : "/proc/PID/pagemap unreadable");
     if (!nginx)
         result_note(&r, "not nginx, or nginx not found: no shared zones named");
+    else if (lua_why[0])
+        result_note(&r, "no LuaJIT part: %s", lua_why);
     command_emit(&r, &o);
 }
 
@@ -195,7 +218,8 @@ static const char breakdown_help[] =
     "resident (pagemap: what malloc_trim could give back), each nginx shared\n"
     "zone as mapped by this process, other shared memory (nginx's accept mutex\n"
     "and counters), thread stacks, program and library code and data, other\n"
-    "file mappings and other anonymous memory (LuaJIT, large mallocs). The\n"
+    "file mappings, LuaJIT's allocator (its segments; allocations of 128 KiB and\n"
+    "more stay in other anonymous memory) and other anonymous memory. The\n"
     "parts add up to /proc/PID/smaps_rollup's Rss. Works on a master or a worker;\n"
     "on a core, the bytes the core holds of each (no pagemap: no free split).\n"
     NGXMEM_HELP_TAIL

@@ -386,6 +386,11 @@ static void ngx_report_command(const char *args, int from_tty)
     char lua_err[160];
     struct nginx_lua_vm vm;
     bool have_lua = nginx_lua_vm(&s.glibc.reader, &st, &vm, lua_err, sizeof lua_err);
+    char lua_seg_err[200] = "";
+    uint64_t lua_segment_bytes = 0;
+    bool have_lua_segments = have_lua && f.have_rss &&
+        breakdown_lua_segments(&s.rss, &s.glibc.reader, &vm, &lua_segment_bytes, lua_seg_err,
+                               sizeof lua_seg_err);
 
     /* one walk: statistics, pool headers, free-but-resident pages */
     struct glibc_heap *h = &s.glibc.heap;
@@ -456,8 +461,13 @@ static void ngx_report_command(const char *args, int from_tty)
     if (have_lua) {
         result_facts(&r, "lua", "The Lua VM (LuaJIT):");
         result_fact(&r, "gc_bytes", "held by its GC", val_bytes(vm.gc_total),
-                    "collectgarbage(\"count\"); its pages count as other anonymous memory");
+                    "collectgarbage(\"count\")");
         result_fact(&r, "lua_state", "lua_State", val_address(vm.state), "%s", vm.layout);
+        if (have_lua_segments)
+            result_fact(&r, "segment_bytes", "allocator segments", val_bytes(lua_segment_bytes),
+                        "mapped by LuaJIT's allocator; resident: LuaJIT's part of the memory");
+        else if (f.have_rss)
+            result_note(&r, "no LuaJIT memory part: %s", lua_seg_err);
     } else {
         result_note(&r, "Lua VM: %s", lua_err);
     }

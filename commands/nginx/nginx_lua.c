@@ -18,6 +18,13 @@ static const struct lj_layout {
     { "LuaJIT 2.1 GC64", 8, 16, 16 },
     { "LuaJIT 2.1 (32-bit references)", 4, 8, 32 },
 };
+/* allocd, a pointer, just before gc in both layouts */
+enum { LJ_ALLOCD_BEFORE_GC = 8 };
+/* lj_alloc.c's malloc_state: two binmaps, dvsize, topsize, dv, top,
+ * trim_check, release_checks, 66 small bins, 32 tree bins, then the
+ * segment list's head {base, size, next} */
+enum { LJ_MSTATE_SEG = 8 + 6 * 8 + 66 * 8 + 32 * 8, LJ_MIN_SEGMENT = 4096,
+       LJ_MAX_SEGMENT_BITS = 40 };
 enum { LJ_GLOBAL_SCAN = 512, NGX_MODULE_CTX_INDEX = 0, NGX_MODULE_INDEX = 8,
        MAX_MODULES = 4096 };
 
@@ -76,9 +83,40 @@ bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
             continue;
         vm->global = global;
         vm->gc_total = ref_at(g + L->gc_total, L->ref_bytes);
+        vm->allocd = ref_at(g + L->gc_total - LJ_ALLOCD_BEFORE_GC, 8);
         vm->layout = L->name;
         return true;
     }
     return fail(err, errlen, "not a LuaJIT 2.1 layout known here (no main thread in its "
                              "global state)");
+}
+
+bool nginx_lua_segments(const struct mem_reader *m, const struct nginx_lua_vm *vm,
+                        struct lua_segments *segs, char *err, size_t errlen)
+{
+    segs->n = 0;
+    uint64_t seg = vm->allocd + LJ_MSTATE_SEG;
+    bool holds_state = false;
+    /* bounded: a corrupt or cyclic list ends at LUA_MAX_SEGMENTS */
+    for (int i = 0; seg && i < LUA_MAX_SEGMENTS; i++) {
+        uint64_t f[3];
+        if (mem_read(m, seg, f, sizeof f) != 0)
+            return fail(err, errlen, "LuaJIT's allocator segment list is unreadable");
+        uint64_t base = f[0], size = f[1];
+        if (base % LJ_MIN_SEGMENT || size < LJ_MIN_SEGMENT || size >> LJ_MAX_SEGMENT_BITS ||
+            base + size < base)
+            return fail(err, errlen, "not LuaJIT's own allocator (its segment list does "
+                                     "not check out): the system malloc's memory is the "
+                                     "glibc heap's");
+        segs->start[segs->n] = base;
+        segs->end[segs->n++] = base + size;
+        holds_state |= vm->allocd >= base && vm->allocd < base + size;
+        seg = f[2];
+    }
+    if (seg || !holds_state) {
+        segs->n = 0;
+        return fail(err, errlen, seg ? "LuaJIT's allocator segment list does not end"
+                                     : "LuaJIT's allocator state lies in none of its segments");
+    }
+    return true;
 }

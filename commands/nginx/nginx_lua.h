@@ -11,7 +11,17 @@ struct nginx_lua_vm {
     uint64_t state;              /* its lua_State (the main thread) */
     uint64_t global;             /* LuaJIT's global_State */
     uint64_t gc_total;           /* g->gc.total: bytes the GC holds */
+    uint64_t allocd;             /* g->allocd: the allocator's state */
     const char *layout;          /* which LuaJIT layout fitted */
+};
+
+/* LuaJIT's own allocator (lj_alloc.c, a dlmalloc): the memory segments it
+ * mmapped, from its malloc_state's segment list. Allocations of 128 KiB
+ * and more are mapped one by one outside them and are not listed. */
+enum { LUA_MAX_SEGMENTS = 4096 };
+struct lua_segments {
+    uint64_t start[LUA_MAX_SEGMENTS], end[LUA_MAX_SEGMENTS];
+    int n;
 };
 
 /* Find the VM from the cycle: conf_ctx[ngx_http_module.index]->main_conf
@@ -21,5 +31,12 @@ struct nginx_lua_vm {
  * this process yet, another layout). */
 bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
                   struct nginx_lua_vm *vm, char *err, size_t errlen);
+
+/* VM's allocator segments into SEGS. False + ERR when the state is not
+ * LuaJIT's allocator (built with the system malloc: its memory is the glibc
+ * heap's) or the list does not check out (bounded, each segment sane, the
+ * state inside one of them). */
+bool nginx_lua_segments(const struct mem_reader *m, const struct nginx_lua_vm *vm,
+                        struct lua_segments *segs, char *err, size_t errlen);
 
 #endif

@@ -13,13 +13,14 @@
 #include <unistd.h>
 
 const char *const rss_category_ids[RSS_COUNT] = {
-    "glibc_in_use", "glibc_free_resident", "shm_zone", "shm_other", "stack",
+    "glibc_in_use", "glibc_free_resident", "luajit", "shm_zone", "shm_other", "stack",
     "code", "code_data", "other_file", "other_anonymous",
 };
 
 const char *const rss_category_labels[RSS_COUNT] = {
     "glibc heap in use",
     "glibc heap free, resident",
+    "LuaJIT's allocator",
     "shared zone",
     "other shared memory",
     "thread stacks",
@@ -86,7 +87,7 @@ static void read_candidate_pagemaps(struct rss_breakdown *b)
         if (!heap_candidate(m))
             continue;
         struct rss_heap_mapping *h = &b->heap[b->nheap++];
-        *h = (struct rss_heap_mapping){ m->start, m->end, NULL, 0, false };
+        *h = (struct rss_heap_mapping){ .start = m->start, .end = m->end };
         if (!b->pagemap_ok)
             continue;
         /* the mapping's size is the kernel's, not the inferior's */
@@ -197,6 +198,22 @@ void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t s
         uint64_t lo = from > h->start ? from : h->start, hi = to < h->end ? to : h->end;
         for (uint64_t p = lo; p < hi; p += ps)
             h->free_resident += h->present[(p - h->start) / ps] * ps;
+    }
+}
+
+void rss_breakdown_lua_segment(struct rss_breakdown *b, uint64_t start, uint64_t end)
+{
+    uint64_t ps = b->page_size;
+    if (end <= start)
+        return;
+    for (size_t k = heap_mapping_from(b, start); k < b->nheap && b->heap[k].start < end; k++) {
+        struct rss_heap_mapping *h = &b->heap[k];
+        if (h->is_heap)
+            continue;
+        uint64_t lo = start > h->start ? start : h->start, hi = end < h->end ? end : h->end;
+        h->lua_bytes += hi - lo;
+        for (uint64_t p = lo & ~(ps - 1); h->present && p < hi; p += ps)
+            h->lua_resident += h->present[(p - h->start) / ps] * ps;
     }
 }
 
@@ -332,6 +349,16 @@ void rss_breakdown_finish(struct rss_breakdown *b)
         }
         int zone;
         enum rss_category c = category_of(b, m, sp, nsp, &zone);
+        if (k < b->nheap && b->heap[k].start == m->start && b->heap[k].lua_bytes &&
+            c == RSS_OTHER_ANON) {
+            /* live: its present pages; a core: what it holds of them */
+            const struct rss_heap_mapping *l = &b->heap[k];
+            uint64_t lua = b->pagemap_ok ? l->lua_resident : l->lua_bytes;
+            lua = lua < m->rss ? lua : m->rss;
+            add(&b->parts[RSS_LUA], m, lua, false);
+            add(&b->parts[c], m, m->rss - lua, true);
+            continue;
+        }
         add(&b->parts[c], m, m->rss, true);
         if (zone >= 0)
             add(&b->zones[zone], m, m->rss, true);

@@ -13,6 +13,7 @@
 enum rss_category {
     RSS_GLIBC_IN_USE,
     RSS_GLIBC_FREE,
+    RSS_LUA,
     RSS_SHM_ZONE,
     RSS_SHM_OTHER,
     RSS_STACK,
@@ -38,6 +39,8 @@ struct rss_heap_mapping {
     unsigned char *present;      /* one byte per page, from pagemap */
     uint64_t free_resident;      /* bytes of present pages inside free chunks */
     bool is_heap;                /* a glibc heap segment lies in it */
+    uint64_t lua_bytes;          /* bytes of LuaJIT segments in it */
+    uint64_t lua_resident;       /* of those, present pages */
 };
 
 struct rss_breakdown {
@@ -77,6 +80,10 @@ void rss_breakdown_heap_segment(struct rss_breakdown *b, uint64_t start, uint64_
 
 /* A free chunk (binned, tcache, fastbin or top) of SIZE bytes at ADDR. */
 void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t size);
+
+/* A segment of LuaJIT's allocator spans [START, END): its pages in
+ * anonymous mappings count as the Lua VM's. */
+void rss_breakdown_lua_segment(struct rss_breakdown *b, uint64_t start, uint64_t end);
 
 /* Shared zone I of the caller's list spans [START, END). */
 void rss_breakdown_zone(struct rss_breakdown *b, uint64_t start, uint64_t end);
