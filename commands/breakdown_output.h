@@ -5,6 +5,7 @@
 
 #include "glibc_heap.h"
 #include "nginx_lua.h"
+#include "nginx_pool_census.h"
 #include "nginx_shm.h"
 #include "result.h"
 #include "rss_breakdown.h"
@@ -19,6 +20,10 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
  * gets the consumer that counts each free chunk's resident pages. */
 void breakdown_follow_walk(struct rss_breakdown *b, const struct glibc_heap *h,
                            struct chunk_fanout *fan);
+
+/* A pool_chunk_owner_fn for a struct rss_breakdown: the census's pool
+ * chunks become the pools' parts of the heap's RSS. */
+void breakdown_pool_chunk(void *b, enum pool_kind kind, uint64_t chunk, uint64_t size);
 
 /* The segments of VM's allocator into B (before rss_breakdown_finish);
  * their mapped bytes into *BYTES. False + WHY when they are not known. */

@@ -33,10 +33,12 @@ static const struct column part_columns[] = {
 struct breakdown_session {
     struct glibc_session glibc;
     struct rss_breakdown rss;
+    struct pool_census_walk census;
 };
 
 static void breakdown_session_release(struct breakdown_session *s)
 {
+    pool_census_release(&s->census);
     rss_breakdown_release(&s->rss);
     glibc_session_release(&s->glibc);
 }
@@ -120,6 +122,11 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
                        (unsigned long long)sum.rss, (unsigned long long)b->rollup_rss);
 }
 
+void breakdown_pool_chunk(void *b, enum pool_kind kind, uint64_t chunk, uint64_t size)
+{
+    rss_breakdown_pool_chunk(b, kind == PK_CYCLE || kind == PK_OLD_CYCLE, chunk, size);
+}
+
 bool breakdown_lua_segments(struct rss_breakdown *b, const struct mem_reader *m,
                             const struct nginx_lua_vm *vm, uint64_t *bytes, char *why,
                             size_t whylen)
@@ -166,16 +173,30 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
         ngxmem_error("%s: %s", cmd, err);
     char glibc_err[512];
     bool have_glibc = glibc_session_try_heap(&s.glibc, 0, glibc_err, sizeof glibc_err);
-    if (have_glibc) {
-        struct chunk_fanout fan = { 0 };
-        breakdown_follow_walk(&s.rss, &s.glibc.heap, &fan);
-        if (!glibc_heap_walk(&s.glibc.heap, -1, chunk_fanout_chunk, &fan, err, sizeof err))
-            ngxmem_error("%s: %s", cmd, err);
-    }
     struct nginx_state st;
     static struct ngx_zone zones[RSS_MAX_ZONES];
     int nz = 0;
     bool nginx = nginx_state_find(&s.glibc.reader, &st, err, sizeof err);
+    /* nginx's pools in the same walk: their chunks' resident bytes */
+    static struct named_pool cycles[MAX_OLD_CYCLES + 2];
+    int ncycles = nginx && have_glibc ? nginx_cycle_pools(&s.glibc.heap.lists, &st, cycles,
+                                                          MAX_OLD_CYCLES + 2, err, sizeof err)
+                                      : -1;
+    if (have_glibc) {
+        struct chunk_fanout fan = { 0 };
+        breakdown_follow_walk(&s.rss, &s.glibc.heap, &fan);
+        if (ncycles >= 0) {
+            pool_census_begin(&s.census, &s.glibc.heap, &st);
+            chunk_fanout_add(&fan, pool_census_chunk, &s.census);
+        }
+        if (!glibc_heap_walk(&s.glibc.heap, -1, chunk_fanout_chunk, &fan, err, sizeof err))
+            ngxmem_error("%s: %s", cmd, err);
+        struct pool_census census;
+        pool_census_follow(&s.census, breakdown_pool_chunk, &s.rss);
+        if (ncycles >= 0 &&
+            !pool_census_finish(&s.census, cycles, ncycles, &census, err, sizeof err))
+            ngxmem_error("%s: %s", cmd, err);
+    }
     /* zone headers are read exactly: see ngx-shm-zones */
     if (nginx && (nz = nginx_shm_zones(&s.glibc.reader, &st, zones, RSS_MAX_ZONES, err,
                                        sizeof err)) < 0)
@@ -214,7 +235,8 @@ static const char breakdown_help[] =
     "Resident memory of a process, split by what it is.\n"
     "Usage: ngx-mem-breakdown [--json] [--verbose]\n"
     "RSS, PSS, private and shared bytes from the kernel (/proc/PID/smaps; no\n"
-    "page is read) for: the glibc heap in use, free glibc heap pages still\n"
+    "page is read) for: nginx's cycle pools and other pools (their heap chunks'\n"
+    "resident bytes), the rest of the glibc heap in use, free glibc heap pages still\n"
     "resident (pagemap: what malloc_trim could give back), each nginx shared\n"
     "zone as mapped by this process, other shared memory (nginx's accept mutex\n"
     "and counters), thread stacks, program and library code and data, other\n"

@@ -169,11 +169,16 @@ static const struct heap_map_overlay owners_overlay = {
     ". free (bins), f fastbin, t tcache, _ top, | fencepost, T top chunk starts",
 };
 
-static void map_pool_chunk(void *arg, enum pool_kind kind, uint64_t chunk, uint64_t size)
+/* Each pool chunk the census found: its owner on the map, its resident
+ * bytes in the memory parts. */
+static void report_pool_chunk(void *arg, enum pool_kind kind, uint64_t chunk, uint64_t size)
 {
-    struct heap_map *m = arg;
+    struct report_session *s = arg;
     char owner = kind == PK_CYCLE ? 'C' : kind == PK_OLD_CYCLE ? 'O' : 'o';
-    heap_map_own(m, owner, heap_map_segment_of(m, chunk), chunk, size);
+    if (s->map.bytes)
+        heap_map_own(&s->map, owner, heap_map_segment_of(&s->map, chunk), chunk, size);
+    if (s->rss.page_size)
+        breakdown_pool_chunk(&s->rss, kind, chunk, size);
 }
 
 /* A reload allocates the new configuration before it frees the old: in a
@@ -404,8 +409,8 @@ static void ngx_report_command(const char *args, int from_tty)
         if (!heap_map_begin(&s.map, h, 0, 0, 512, &owners_overlay, err, sizeof err))
             ngxmem_error("%s: %s", cmd, err);
         chunk_fanout_add(&also, heap_map_chunk, &s.map);
-        pool_census_follow(&s.census, map_pool_chunk, &s.map);
     }
+    pool_census_follow(&s.census, report_pool_chunk, &s);
     /* reloads happen in the master; a worker never builds a cycle */
     bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
     if (master && h->narenas > 0) {

@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 const char *const rss_category_ids[RSS_COUNT] = {
-    "glibc_in_use", "glibc_free_resident", "luajit", "shm_zone", "shm_other", "stack",
+    "nginx_cycle_pools", "nginx_other_pools", "glibc_in_use", "glibc_free_resident", "luajit", "shm_zone", "shm_other", "stack",
     "code", "code_data", "other_file", "other_anonymous",
 };
 
 const char *const rss_category_labels[RSS_COUNT] = {
-    "glibc heap in use",
+    "nginx cycle pools (heap)",
+    "other nginx pools (heap)",
+    "glibc heap in use, other",
     "glibc heap free, resident",
     "LuaJIT's allocator",
     "shared zone",
@@ -201,6 +203,30 @@ void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t s
     }
 }
 
+void rss_breakdown_pool_chunk(struct rss_breakdown *b, bool cycle, uint64_t addr,
+                              uint64_t size)
+{
+    uint64_t ps = b->page_size, end = addr + size;
+    if (end <= addr)
+        return;
+    for (size_t k = heap_mapping_from(b, addr); k < b->nheap && b->heap[k].start < end; k++) {
+        struct rss_heap_mapping *h = &b->heap[k];
+        if (!h->is_heap)
+            continue;
+        uint64_t lo = addr > h->start ? addr : h->start, hi = end < h->end ? end : h->end;
+        if (!h->present) {
+            h->pool_resident[!cycle] += hi - lo;
+            continue;
+        }
+        /* the chunk's bytes in each present page */
+        for (uint64_t p = lo; p < hi;) {
+            uint64_t page_end = (p & ~(ps - 1)) + ps, n = (hi < page_end ? hi : page_end) - p;
+            h->pool_resident[!cycle] += h->present[(p - h->start) / ps] * n;
+            p += n;
+        }
+    }
+}
+
 void rss_breakdown_lua_segment(struct rss_breakdown *b, uint64_t start, uint64_t end)
 {
     uint64_t ps = b->page_size;
@@ -343,8 +369,15 @@ void rss_breakdown_finish(struct rss_breakdown *b)
         if (h || (strcmp(m->path, "[heap]") == 0)) {
             uint64_t free_rss = h && b->pagemap_ok && h->free_resident <= m->rss
                                     ? h->free_resident : 0;
+            /* pool chunks and whole free pages never share a page's bytes */
+            uint64_t left = m->rss - free_rss;
             add(&b->parts[RSS_GLIBC_FREE], m, free_rss, false);
-            add(&b->parts[RSS_GLIBC_IN_USE], m, m->rss - free_rss, true);
+            for (int kind = 0; h && kind < 2; kind++) {
+                uint64_t pools = h->pool_resident[kind] < left ? h->pool_resident[kind] : left;
+                add(&b->parts[kind ? RSS_OTHER_POOLS : RSS_CYCLE_POOLS], m, pools, false);
+                left -= pools;
+            }
+            add(&b->parts[RSS_GLIBC_IN_USE], m, left, true);
             continue;
         }
         int zone;

@@ -11,6 +11,8 @@
 #include "proc_smaps.h"
 
 enum rss_category {
+    RSS_CYCLE_POOLS,
+    RSS_OTHER_POOLS,
     RSS_GLIBC_IN_USE,
     RSS_GLIBC_FREE,
     RSS_LUA,
@@ -39,6 +41,8 @@ struct rss_heap_mapping {
     unsigned char *present;      /* one byte per page, from pagemap */
     uint64_t free_resident;      /* bytes of present pages inside free chunks */
     bool is_heap;                /* a glibc heap segment lies in it */
+    uint64_t pool_resident[2];   /* bytes of nginx pool chunks (cycle, other)
+                                  * in present pages (a core: held) */
     uint64_t lua_bytes;          /* bytes of LuaJIT segments in it */
     uint64_t lua_resident;       /* of those, present pages */
 };
@@ -80,6 +84,11 @@ void rss_breakdown_heap_segment(struct rss_breakdown *b, uint64_t start, uint64_
 
 /* A free chunk (binned, tcache, fastbin or top) of SIZE bytes at ADDR. */
 void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t size);
+
+/* An in-use chunk of SIZE bytes at ADDR belongs to an nginx pool (CYCLE:
+ * the current or an old cycle's): its resident bytes count as the pools'. */
+void rss_breakdown_pool_chunk(struct rss_breakdown *b, bool cycle, uint64_t addr,
+                              uint64_t size);
 
 /* A segment of LuaJIT's allocator spans [START, END): its pages in
  * anonymous mappings count as the Lua VM's. */
