@@ -45,6 +45,8 @@ void info_command(const char *args, int from_tty)
                 "NGXMEM_RESOLVER");
     result_fact(&out, "symbols", "symbols",
                 val_text(&out, "%s", r->symbols_from[0] ? r->symbols_from : "-"), NULL);
+    result_fact(&out, "resolution_cache", "cache", val_text(&out, "%s", r->cache),
+                "verified at load like a fresh resolution; NGXMEM_CACHE=off");
     result_fact(&out, "state", "state", val_id("ready"), "every internal found and verified");
     result_fact(&out, "completion", "TAB completion", val_bool(host_completion_available()),
                 r->optional_missing[0] ? r->optional_missing : NULL);

@@ -4,6 +4,7 @@
 #include "anchor_resolve.h"
 #include "candidate_check.h"
 #include "gdb_internals.h"
+#include "resolution_cache.h"
 #include "symbol_names.h"
 #include "symbol_sources.h"
 
@@ -180,6 +181,27 @@ static void verify_all(const struct elf_image *img)
     }
 }
 
+/* R's lists of what is missing after verification; the number of
+ * required internals among them. */
+static int list_missing(struct resolver_report *r)
+{
+    int missing = 0, optional = 0;
+    r->missing[0] = r->optional_missing[0] = '\0';
+    for (int id = 0; id < GI_COUNT; id++) {
+        if (gdb_internals[id].how != FOUND_NOT)
+            continue;
+        bool required = id < GI_REQUIRED_COUNT;
+        char *list = required ? r->missing : r->optional_missing;
+        size_t size = required ? sizeof r->missing : sizeof r->optional_missing;
+        size_t len = strlen(list);
+        snprintf(list + len, size - len, "%s%s",
+                 (required ? missing : optional) ? ", " : "", gdb_internals[id].name);
+        *(required ? &missing : &optional) += 1;
+    }
+    return missing;
+}
+
+
 int resolver_resolve_image(const struct elf_image *img,
                            struct resolver_report *r)
 {
@@ -205,20 +227,55 @@ int resolver_resolve_image(const struct elf_image *img,
         elf_image_close(&dbg);
     apply_forced_faults(img);
     verify_all(img);
+    return list_missing(r);
+}
 
-    int missing = 0, optional = 0;
-    r->missing[0] = r->optional_missing[0] = '\0';
-    for (int id = 0; id < GI_COUNT; id++) {
-        if (gdb_internals[id].how != FOUND_NOT)
-            continue;
-        bool required = id < GI_REQUIRED_COUNT;
-        char *list = required ? r->missing : r->optional_missing;
-        size_t size = required ? sizeof r->missing : sizeof r->optional_missing;
-        size_t len = strlen(list);
-        snprintf(list + len, size - len, "%s%s",
-                 (required ? missing : optional) ? ", " : "", gdb_internals[id].name);
-        *(required ? &missing : &optional) += 1;
+/* The cache's entries for this GDB, verified like a fresh resolution:
+ * every internal it found must pass again, or it is not used. */
+static bool resolve_from_cache(const struct elf_image *img, const char *path,
+                               struct resolver_report *r, char *why, size_t whylen)
+{
+    if (!resolution_cache_load(path, r, why, whylen))
+        return false;
+    bool found[GI_COUNT];
+    for (int id = 0; id < GI_COUNT; id++)
+        found[id] = gdb_internals[id].how != FOUND_NOT;
+    verify_all(img);
+    for (int id = 0; id < GI_COUNT; id++)
+        if (found[id] && gdb_internals[id].how == FOUND_NOT) {
+            snprintf(why, whylen, "%s failed verification", gdb_internals[id].name);
+            return false;
+        }
+    if (list_missing(r) != 0) {
+        snprintf(why, whylen, "incomplete");
+        return false;
     }
+    return true;
+}
+
+/* The anchor scan costs most of a load: in the default mode a verified
+ * cache entry for this GDB build replaces it, and a complete fresh
+ * resolution is cached. The test hooks always resolve afresh. */
+static int resolve_through_cache(const struct elf_image *img, struct resolver_report *r)
+{
+    char path[1024], why[160];
+    bool cacheable = r->mode == RESOLVE_AUTO && !getenv("NGXMEM_RESOLVER_FAIL") &&
+                     !getenv("NGXMEM_RESOLVER_WRONG") &&
+                     resolution_cache_path(img->build_id, path, sizeof path);
+    if (!cacheable) {
+        snprintf(r->cache, sizeof r->cache, "off");
+        return resolver_resolve_image(img, r);
+    }
+    snprintf(r->build_id, sizeof r->build_id, "%s", img->build_id);
+    if (resolve_from_cache(img, path, r, why, sizeof why)) {
+        snprintf(r->cache, sizeof r->cache, "loaded from %s", path);
+        return 0;
+    }
+    int missing = resolver_resolve_image(img, r);
+    if (missing == 0)
+        resolution_cache_save(path, r);
+    snprintf(r->cache, sizeof r->cache, "%s %s (cache: %s)",
+             missing == 0 ? "resolved and written to" : "resolved, not cached:", path, why);
     return missing;
 }
 
@@ -262,7 +319,7 @@ int resolver_run(struct resolver_report *r)
         elf_image_close(&img);
         return -1;
     }
-    int missing = resolver_resolve_image(&img, r);
+    int missing = resolve_through_cache(&img, r);
     elf_image_close(&img);
     for (int id = 0; id < GI_COUNT; id++)
         if (gdb_internals[id].how != FOUND_NOT)

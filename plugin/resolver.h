@@ -20,6 +20,7 @@ struct resolver_report {
     char missing[256];       /* comma-separated names, "" if complete */
     char optional_missing[128]; /* the same for GI_REQUIRED_COUNT.. */
     char failure[640];       /* why resolution could not even start */
+    char cache[1400];        /* the resolution cache: loaded, written, off */
 };
 
 /* Resolve every internal in IMG (a GDB executable) into gdb_internals[]
