@@ -386,6 +386,40 @@ static const char *printable(const char *s, char *buf, size_t n)
     return buf;
 }
 
+/* Is row A one of TARGET's for GDB_MAJOR? */
+static bool row_serves(const struct anchor *a, int target, int gdb_major)
+{
+    /* a stream-print row also gives the stream accessor */
+    bool serves = a->target == target || (target == GI_STDERR && a->rule == RULE_STREAM_PRINT);
+    return serves && (gdb_major ? gdb_major >= a->gdb_min && gdb_major <= a->gdb_max
+                                : a->gdb_min == 0);
+}
+
+bool anchor_confirm(const struct elf_image *img, int target, int gdb_major, uint64_t site,
+                    uint64_t value, int variant)
+{
+    struct insn in;
+    if (!value || decode_at(img, site, &in) != 7 || in.kind != INSN_LEA_RIP)
+        return false;
+    struct site s = { site, 0, 0 };
+    if (!elf_image_function_bounds(img, site, &s.fstart, &s.fend))
+        return false;
+    for (size_t i = 0; i < anchor_table_len; i++) {
+        const struct anchor *a = &anchor_table[i];
+        uint64_t strs[4];
+        if (!row_serves(a, target, gdb_major) || (a->string_reg && strcmp(in.reg, a->string_reg)))
+            continue;
+        size_t ns = find_strings(img, a->string, strs, 4);
+        for (size_t k = 0; k < ns; k++) {
+            int v = 0;
+            if (strs[k] == in.target && apply_rule(img, a, target, &s, &v) == value &&
+                (!v || v == variant))
+                return true;
+        }
+    }
+    return false;
+}
+
 bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
                     struct anchor_result *out)
 {
@@ -393,12 +427,7 @@ bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
     int rows = 0;
     for (size_t i = 0; i < anchor_table_len; i++) {
         const struct anchor *a = &anchor_table[i];
-        /* a stream-print row also gives the stream accessor */
-        bool serves = a->target == target ||
-                      (target == GI_STDERR && a->rule == RULE_STREAM_PRINT);
-        if (!serves ||
-            (gdb_major ? gdb_major < a->gdb_min || gdb_major > a->gdb_max
-                       : a->gdb_min != 0))
+        if (!row_serves(a, target, gdb_major))
             continue;
         rows++;
         uint64_t strs[4];
@@ -423,11 +452,13 @@ bool anchor_resolve(const struct elf_image *img, int target, int gdb_major,
                     return false;
                 }
                 char shown[48];
-                if (!out->value)
+                if (!out->value) {
+                    out->site = sites[j].lea;
                     snprintf(out->detail, sizeof out->detail,
                              "anchor \"%s\" (%s) at 0x%llx",
                              printable(a->string, shown, sizeof shown), a->origin,
                              (unsigned long long)sites[j].lea);
+                }
                 out->value = v;
                 out->variant = variant ? variant : out->variant;
                 out->sites++;

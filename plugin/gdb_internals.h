@@ -39,6 +39,7 @@ struct gdb_internal {
     enum found_how how;
     int variant;             /* GI_STDERR: enum stream_form */
     char where[280];         /* human-readable: which symbol table / anchor */
+    uint64_t anchor_site;    /* found by anchor: the lea of its first site (file address) */
     char rejected[160];      /* why a candidate failed verification, or "" */
 };
 

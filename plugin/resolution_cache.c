@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 enum { CACHE_MAX_BYTES = 64 * 1024, BUILD_ID_HEX = 41 };
-static const char cache_magic[] = "ngxmem-resolution 1";
+static const char cache_magic[] = "ngxmem-resolution 2";
 
 struct own_object {
     uintptr_t code;              /* an address inside this plugin */
@@ -122,15 +122,16 @@ static char *read_private_file(const char *path, char *why, size_t whylen)
     return text;
 }
 
-/* One internal's line: NAME, HOW (N/S/A), VARIANT, ADDRESS (hex), WHERE,
- * tab-separated; NAME must be internal ID's. */
+/* One internal's line: NAME, HOW (N/S/A), VARIANT, ADDRESS, ANCHOR SITE
+ * (hex), WHERE, tab-separated; NAME must be internal ID's. */
 static bool parse_internal(char *line, int id, struct gdb_internal *out)
 {
-    char *field[5];
-    for (int i = 0; i < 5; i++) {
+    enum { FIELDS = 6 };
+    char *field[FIELDS];
+    for (int i = 0; i < FIELDS; i++) {
         field[i] = line;
-        char *tab = i < 4 ? strchr(line, '\t') : NULL;
-        if (i < 4 && !tab)
+        char *tab = i < FIELDS - 1 ? strchr(line, '\t') : NULL;
+        if (i < FIELDS - 1 && !tab)
             return false;
         if (tab) {
             *tab = '\0';
@@ -143,6 +144,9 @@ static bool parse_internal(char *line, int id, struct gdb_internal *out)
     if (*end || variant < 0 || variant > 16)
         return false;
     unsigned long long addr = strtoull(field[3], &end, 16);
+    if (*end || errno)
+        return false;
+    unsigned long long site = strtoull(field[4], &end, 16);
     if (*end || errno || strcmp(field[0], gdb_internals[id].name) != 0 || field[1][1])
         return false;
     *out = gdb_internals[id];
@@ -151,9 +155,10 @@ static bool parse_internal(char *line, int id, struct gdb_internal *out)
     if (field[1][0] != 'S' && field[1][0] != 'A' && field[1][0] != 'N')
         return false;
     out->addr = out->how == FOUND_NOT ? 0 : addr;
+    out->anchor_site = site;
     out->variant = (int)variant;
     out->rejected[0] = '\0';
-    snprintf(out->where, sizeof out->where, "%s", field[4]);
+    snprintf(out->where, sizeof out->where, "%s", field[5]);
     return out->how == FOUND_NOT || out->addr != 0;
 }
 
@@ -249,9 +254,10 @@ void resolution_cache_save(const char *path, const struct resolver_report *r)
         char where[sizeof gi->where];
         snprintf(where, sizeof where, "%s", gi->where);
         where[strcspn(where, "\t\n")] = '\0';
-        fprintf(f, "%s\t%c\t%d\t%llx\t%s\n", gi->name,
+        fprintf(f, "%s\t%c\t%d\t%llx\t%llx\t%s\n", gi->name,
                 gi->how == FOUND_SYMBOL ? 'S' : gi->how == FOUND_ANCHOR ? 'A' : 'N',
-                gi->variant, (unsigned long long)gi->addr, where);
+                gi->variant, (unsigned long long)gi->addr,
+                (unsigned long long)gi->anchor_site, where);
     }
     bool ok = fclose(f) == 0;
     FILE *out = ok ? fdopen(fd, "w") : NULL;

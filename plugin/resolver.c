@@ -104,6 +104,7 @@ static void resolve_one(const struct elf_image *img,
 {
     struct gdb_internal *gi = &gdb_internals[id];
     gi->addr = 0;
+    gi->anchor_site = 0;
     gi->how = FOUND_NOT;
     gi->variant = STREAM_UNKNOWN;
     gi->rejected[0] = '\0';
@@ -118,6 +119,7 @@ static void resolve_one(const struct elf_image *img,
         struct anchor_result ar;
         if (anchor_resolve(img, id, r->major, &ar)) {
             gi->addr = ar.value;
+            gi->anchor_site = ar.site;
             gi->variant = ar.variant;
             gi->how = FOUND_ANCHOR;
             snprintf(gi->where, sizeof gi->where, "%s, %d site%s", ar.detail,
@@ -237,9 +239,19 @@ static bool resolve_from_cache(const struct elf_image *img, const char *path,
 {
     if (!resolution_cache_load(path, r, why, whylen))
         return false;
+    /* each address is what its anchor's rule gives at the recorded site:
+     * the scan for sites is what the cache saves, not the rule */
     bool found[GI_COUNT];
-    for (int id = 0; id < GI_COUNT; id++)
-        found[id] = gdb_internals[id].how != FOUND_NOT;
+    for (int id = 0; id < GI_COUNT; id++) {
+        struct gdb_internal *gi = &gdb_internals[id];
+        found[id] = gi->how != FOUND_NOT;
+        if (found[id] && (gi->how != FOUND_ANCHOR ||
+                          !anchor_confirm(img, id, r->major, gi->anchor_site, gi->addr,
+                                          gi->variant))) {
+            snprintf(why, whylen, "%s is not what its anchor gives", gi->name);
+            return false;
+        }
+    }
     verify_all(img);
     for (int id = 0; id < GI_COUNT; id++)
         if (found[id] && gdb_internals[id].how == FOUND_NOT) {
@@ -272,10 +284,15 @@ static int resolve_through_cache(const struct elf_image *img, struct resolver_re
         return 0;
     }
     int missing = resolver_resolve_image(img, r);
-    if (missing == 0)
+    bool anchors_only = true;
+    for (int id = 0; id < GI_COUNT; id++)
+        anchors_only &= gdb_internals[id].how != FOUND_SYMBOL;
+    if (missing == 0 && anchors_only)
         resolution_cache_save(path, r);
     snprintf(r->cache, sizeof r->cache, "%s %s (cache: %s)",
-             missing == 0 ? "resolved and written to" : "resolved, not cached:", path, why);
+             missing == 0 && anchors_only ? "resolved and written to"
+             : missing == 0 ? "resolved by symbols, not cached:" : "resolved, not cached:",
+             path, why);
     return missing;
 }
 
