@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+enum { RUN_PAGES = 64 };
+
 const char *const rss_category_ids[RSS_COUNT] = {
     "nginx_cycle_pools", "nginx_other_pools", "glibc_in_use", "glibc_free_resident", "luajit", "shm_zone", "shm_other", "stack",
     "code", "code_data", "other_file", "other_anonymous",
@@ -38,8 +40,10 @@ enum { FREE_CHUNK_OVERHEAD = 64, STACKS_MAX = 4096 };
 
 void rss_breakdown_release(struct rss_breakdown *b)
 {
-    for (size_t i = 0; i < b->nheap; i++)
+    for (size_t i = 0; i < b->nheap; i++) {
         free(b->heap[i].present);
+        free(b->heap[i].block_before);
+    }
     free(b->heap);
     smaps_release(&b->smaps);
     b->heap = NULL;
@@ -93,8 +97,16 @@ static void read_candidate_pagemaps(struct rss_breakdown *b)
         if (!b->pagemap_ok)
             continue;
         /* the mapping's size is the kernel's, not the inferior's */
-        h->present = calloc((m->end - m->start) / b->page_size, 1);
-        b->pagemap_ok = h->present && read_pagemap(b, h);
+        uint64_t pages = (m->end - m->start) / b->page_size;
+        h->present = calloc(pages ? pages : 1, 1);
+        h->block_before = calloc(pages / RUN_PAGES + 2, sizeof *h->block_before);
+        b->pagemap_ok = h->present && h->block_before && read_pagemap(b, h);
+        for (uint64_t i = 0; b->pagemap_ok && i < pages; i += RUN_PAGES) {
+            uint32_t n = 0;
+            for (uint64_t j = i; j < i + RUN_PAGES && j < pages; j++)
+                n += h->present[j];
+            h->block_before[i / RUN_PAGES + 1] = h->block_before[i / RUN_PAGES] + n;
+        }
     }
 }
 
@@ -187,6 +199,35 @@ static size_t heap_mapping_from(const struct rss_breakdown *b, uint64_t addr)
     return lo;
 }
 
+/* Present pages of H among its pages [I, J). */
+static uint64_t present_pages(const struct rss_heap_mapping *h, uint64_t i, uint64_t j)
+{
+    uint64_t n = 0;
+    while (i < j && i % RUN_PAGES)
+        n += h->present[i++];
+    for (; i + RUN_PAGES <= j; i += RUN_PAGES)
+        n += h->block_before[i / RUN_PAGES + 1] - h->block_before[i / RUN_PAGES];
+    while (i < j)
+        n += h->present[i++];
+    return n;
+}
+
+/* Bytes of [LO, HI) (inside H, which has a pagemap) lying in present
+ * pages. Bounded work whatever the range: sizes read from the inferior
+ * (a pool's chunk, a LuaJIT segment) may claim a whole mapping. */
+static uint64_t resident_bytes(const struct rss_heap_mapping *h, uint64_t ps, uint64_t lo,
+                               uint64_t hi)
+{
+    if (lo >= hi)
+        return 0;
+    uint64_t first = (lo - h->start) / ps, last = (hi - 1 - h->start) / ps;
+    if (first == last)
+        return h->present[first] * (hi - lo);
+    return h->present[first] * (h->start + (first + 1) * ps - lo) +
+           present_pages(h, first + 1, last) * ps +
+           h->present[last] * (hi - (h->start + last * ps));
+}
+
 void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t size)
 {
     if (size <= FREE_CHUNK_OVERHEAD || addr + size < addr)
@@ -198,15 +239,14 @@ void rss_breakdown_free_chunk(struct rss_breakdown *b, uint64_t addr, uint64_t s
         if (!h->is_heap || !h->present)
             continue;
         uint64_t lo = from > h->start ? from : h->start, hi = to < h->end ? to : h->end;
-        for (uint64_t p = lo; p < hi; p += ps)
-            h->free_resident += h->present[(p - h->start) / ps] * ps;
+        h->free_resident += resident_bytes(h, ps, lo, hi);
     }
 }
 
 void rss_breakdown_pool_chunk(struct rss_breakdown *b, bool cycle, uint64_t addr,
                               uint64_t size)
 {
-    uint64_t ps = b->page_size, end = addr + size;
+    uint64_t end = addr + size;
     if (end <= addr)
         return;
     for (size_t k = heap_mapping_from(b, addr); k < b->nheap && b->heap[k].start < end; k++) {
@@ -214,16 +254,8 @@ void rss_breakdown_pool_chunk(struct rss_breakdown *b, bool cycle, uint64_t addr
         if (!h->is_heap)
             continue;
         uint64_t lo = addr > h->start ? addr : h->start, hi = end < h->end ? end : h->end;
-        if (!h->present) {
-            h->pool_resident[!cycle] += hi - lo;
-            continue;
-        }
-        /* the chunk's bytes in each present page */
-        for (uint64_t p = lo; p < hi;) {
-            uint64_t page_end = (p & ~(ps - 1)) + ps, n = (hi < page_end ? hi : page_end) - p;
-            h->pool_resident[!cycle] += h->present[(p - h->start) / ps] * n;
-            p += n;
-        }
+        h->pool_resident[!cycle] += h->present ? resident_bytes(h, b->page_size, lo, hi)
+                                               : hi - lo;
     }
 }
 
@@ -238,8 +270,11 @@ void rss_breakdown_lua_segment(struct rss_breakdown *b, uint64_t start, uint64_t
             continue;
         uint64_t lo = start > h->start ? start : h->start, hi = end < h->end ? end : h->end;
         h->lua_bytes += hi - lo;
-        for (uint64_t p = lo & ~(ps - 1); h->present && p < hi; p += ps)
-            h->lua_resident += h->present[(p - h->start) / ps] * ps;
+        /* whole pages: those the segment touches */
+        uint64_t page_hi = (hi + ps - 1) / ps * ps;
+        if (h->present)
+            h->lua_resident += resident_bytes(h, ps, lo & ~(ps - 1),
+                                              page_hi < h->end ? page_hi : h->end);
     }
 }
 

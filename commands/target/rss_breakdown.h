@@ -39,6 +39,8 @@ enum { RSS_MAX_ZONES = 256 };
 struct rss_heap_mapping {
     uint64_t start, end;
     unsigned char *present;      /* one byte per page, from pagemap */
+    uint32_t *block_before;      /* present pages before each run of 64 pages:
+                                  * any range's count in at most 128 steps */
     uint64_t free_resident;      /* bytes of present pages inside free chunks */
     bool is_heap;                /* a glibc heap segment lies in it */
     uint64_t pool_resident[2];   /* bytes of nginx pool chunks (cycle, other)
