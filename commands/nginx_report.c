@@ -413,8 +413,9 @@ static void ngx_report_command(const char *args, int from_tty)
     pool_census_follow(&s.census, report_pool_chunk, &s);
     /* reloads happen in the master; a worker never builds a cycle */
     bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
-    if (master && h->narenas > 0) {
-        uint64_t threshold = h->st.mp ? h->st.mmap_threshold : 128 * 1024;
+    bool predict = master && h->narenas > 0;
+    if (predict) {
+        uint64_t threshold = h->st.mp ? h->st.mmap_threshold : GLIBC_DEFAULT_MMAP_THRESHOLD;
         if (!glibc_placement_begin(&s.placement, 0, threshold))
             ngxmem_error("%s: out of memory", cmd);
         chunk_fanout_add(&also, glibc_placement_chunk, &s.placement);
@@ -423,8 +424,9 @@ static void ngx_report_command(const char *args, int from_tty)
     if (!pool_census_finish(&s.census, cycles, f.ncycles, &f.census, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     f.heap = &s.glibc.stats.total;
-    if (master && h->narenas > 0) {
-        if (!glibc_placement_predict(&s.placement, h->st.mp ? h->st.top_pad : 128 * 1024,
+    if (predict) {
+        if (!glibc_placement_predict(&s.placement,
+                                     h->st.mp ? h->st.top_pad : GLIBC_DEFAULT_TOP_PAD,
                                      st.pagesize, &f.reload))
             ngxmem_error("%s: out of memory", cmd);
         f.have_reload = true;

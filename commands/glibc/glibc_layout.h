@@ -45,6 +45,8 @@ enum {
     GLIBC_MAX_TCACHE_STRUCT = 0x300,
     GLIBC_TCACHE_SMALL_MAX_CHUNK = 0x410,  /* chunks tcache'd by default */
     GLIBC_DEFAULT_MXFAST = 0x80,
+    GLIBC_DEFAULT_MMAP_THRESHOLD = 128 * 1024,   /* mp_'s defaults, when mp_ is unknown */
+    GLIBC_DEFAULT_TOP_PAD = 128 * 1024,
     GLIBC_HEAP_MAX_DEFAULT = 64 << 20,
     GLIBC_PREV_INUSE = 1,
     GLIBC_IS_MMAPPED = 2,

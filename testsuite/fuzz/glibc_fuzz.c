@@ -17,7 +17,7 @@ void fuzz_analyse(const struct mem_reader *r)
     struct placement_prediction out;
     struct chunk_fanout fan = { 0 };
     char err[512];
-    glibc_placement_begin(&p, 0, 128 * 1024);
+    glibc_placement_begin(&p, 0, GLIBC_DEFAULT_MMAP_THRESHOLD);
     chunk_fanout_add(&fan, glibc_stats_chunk, &w);
     chunk_fanout_add(&fan, glibc_placement_chunk, &p);
     if (glibc_heap_open(&h, r, GLIBC_EXACT_UNSORTED, err, sizeof err) &&
