@@ -82,22 +82,20 @@ void heap_map_own(struct heap_map *m, char owner, int segment, uint64_t chunk, u
         add_bytes(m, segment, chunk, chunk + size, slot, true);
 }
 
-static bool segment_holds(const struct heap_map *m, int i, uint64_t addr)
-{
-    return m->seg_first[i] >= 0 && addr >= m->heap->segments[i].start &&
-           addr < m->heap->segments[i].end;
-}
-
 int heap_map_segment_of(struct heap_map *m, uint64_t addr)
 {
-    /* a pool's chunks mostly lie in one segment: try the last one first */
-    if (m->last_segment >= 0 && m->last_segment < m->heap->nsegments &&
-        segment_holds(m, m->last_segment, addr))
-        return m->last_segment;
-    for (int i = 0; i < m->heap->nsegments; i++)
-        if (segment_holds(m, i, addr))
-            return m->last_segment = i;
-    return -1;
+    /* the mapped segments by start address (they never overlap) */
+    size_t lo = 0, hi = m->nby_start;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->heap->segments[m->by_start[mid]].end <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == m->nby_start || addr < m->heap->segments[m->by_start[lo]].start)
+        return -1;
+    return m->by_start[lo];
 }
 
 static char cell_char(const struct heap_map *m, size_t i)
@@ -147,9 +145,20 @@ void heap_map_release(struct heap_map *m)
     free(m->bytes);
     free(m->seg_first);
     free(m->seg_cells);
+    free(m->by_start);
     m->bytes = NULL;
     m->seg_first = NULL;
     m->seg_cells = NULL;
+    m->by_start = NULL;
+}
+
+static const struct glibc_heap *sort_heap;   /* for by_segment_start */
+
+static int by_segment_start(const void *x, const void *y)
+{
+    uint64_t a = sort_heap->segments[*(const int *)x].start;
+    uint64_t b = sort_heap->segments[*(const int *)y].start;
+    return a < b ? -1 : a > b;
 }
 
 bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_t cell,
@@ -160,13 +169,13 @@ bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_
     m->heap = h;
     m->arena = arena;
     m->overlay = overlay;
-    m->last_segment = -1;
     m->cell = cell ? cell : choose_cell(h, arena, most ? most : DEFAULT_CELLS);
     m->cell_shift = (unsigned)__builtin_ctzll(m->cell);
     size_t nseg = h->nsegments ? (size_t)h->nsegments : 1;
     m->seg_first = malloc(nseg * sizeof *m->seg_first);
     m->seg_cells = calloc(nseg, sizeof *m->seg_cells);
-    if (!m->seg_first || !m->seg_cells) {
+    m->by_start = malloc(nseg * sizeof *m->by_start);
+    if (!m->seg_first || !m->seg_cells || !m->by_start) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
@@ -182,7 +191,10 @@ bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_
         m->seg_first[i] = (int)m->ncells;
         m->seg_cells[i] = n;
         m->ncells += n;
+        m->by_start[m->nby_start++] = i;
     }
+    sort_heap = h;
+    qsort(m->by_start, m->nby_start, sizeof *m->by_start, by_segment_start);
     m->bytes = calloc(m->ncells ? m->ncells * HEAP_MAP_KINDS : 1, sizeof *m->bytes);
     if (!m->bytes) {
         snprintf(err, errlen, "out of memory");
