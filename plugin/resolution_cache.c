@@ -180,6 +180,13 @@ bool resolution_cache_load(const char *path, struct resolver_report *r, char *wh
         return false;
     }
     check[1] = '\0';
+    /* its texts reach the terminal (ngxmem-info): no control characters */
+    for (const char *c = text; *c; c++)
+        if (((unsigned char)*c < 0x20 && *c != '\t' && *c != '\n') || *c == 0x7f) {
+            free(text);
+            snprintf(why, whylen, "malformed");
+            return false;
+        }
     static struct gdb_internal loaded[GI_COUNT];
     char symbols[sizeof r->symbols_from] = "";
     char *save = NULL, *line = strtok_r(text, "\n", &save);
