@@ -119,6 +119,17 @@ static bool chains_to(struct glibc_heap *h, uint64_t s, uint64_t target, uint64_
     return p == target;
 }
 
+/* Do the two chunks below S form a double fencepost, the end of a
+ * segment? Then one starts at S: mmapped segments often lie side by side,
+ * and probing on below would test every page of the lower one. */
+static bool fencepost_below(struct glibc_heap *h, uint64_t s)
+{
+    enum { FENCEPOST = 0x10 | GLIBC_PREV_INUSE };
+    uint64_t a, b;
+    return s >= 32 && mem_read_u64(&h->mem, s - 24, &a) && mem_read_u64(&h->mem, s - 8, &b) &&
+           a == FENCEPOST && b == FENCEPOST;
+}
+
 /* Lowest page-aligned address from which the chunk chain reaches P.
  * Segments start page-aligned (glibc mmaps them); below the start lies
  * unmapped memory, other data (the chain breaks) or an older segment
@@ -137,6 +148,8 @@ static uint64_t probe_segment_start(struct glibc_heap *h, uint64_t p, uint64_t t
         if (chains_to(h, s, p, best, top)) {
             best = s;
             failed_run = 0;
+            if (fencepost_below(h, s))
+                break;
         } else if ((failed_run += PAGE) >= PROBE_FAIL_RUN) {
             break;
         }
@@ -177,13 +190,41 @@ static bool segment_end(struct glibc_heap *h, uint64_t start, const struct glibc
     }
 }
 
+/* Is P in a segment of ARENA? The main arena's are kept sorted by start
+ * while they are found (a non-contiguous one can have thousands). */
 static bool in_segments(const struct glibc_heap *h, int arena, uint64_t p)
 {
     const struct glibc_arena *a = &h->arenas[arena];
-    for (int i = a->first_segment; i < a->first_segment + a->nsegments; i++)
-        if (p >= h->segments[i].start && p < h->segments[i].end)
-            return true;
-    return false;
+    const struct glibc_segment *s = h->segments + a->first_segment;
+    int lo = 0, hi = a->nsegments;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (s[mid].start <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && p < s[lo - 1].end;
+}
+
+static int by_start(const void *a, const void *b);
+
+/* Add the main-arena segment [START, END). */
+static bool add_found_segment(struct glibc_heap *h, int ai, uint64_t start, uint64_t end,
+                              enum segment_kind kind, char *err, size_t errlen)
+{
+    if (add_segment(h, ai, kind, start, end, 0) < 0) {
+        snprintf(err, errlen, "too many heap segments");
+        return false;
+    }
+    /* into place by start (see in_segments) */
+    struct glibc_arena *a = &h->arenas[ai];
+    struct glibc_segment *s = h->segments + a->first_segment, added = s[a->nsegments];
+    int i = a->nsegments++;
+    for (; i > 0 && s[i - 1].start > added.start; i--)
+        s[i] = s[i - 1];
+    s[i] = added;
+    return true;
 }
 
 /* Add the main-arena segment starting at START, which must contain P. */
@@ -199,11 +240,64 @@ static bool add_main_segment(struct glibc_heap *h, int ai, uint64_t start, uint6
                  (unsigned long long)start, (unsigned long long)end);
         return false;
     }
-    if (add_segment(h, ai, kind, start, end, 0) < 0) {
-        snprintf(err, errlen, "too many heap segments");
-        return false;
+    return add_found_segment(h, ai, start, end, kind, err, errlen);
+}
+
+/* Is there a main-arena segment from START? A chunk chain from it to a
+ * double fencepost, whose end is returned. */
+static bool segment_from(struct glibc_heap *h, uint64_t start, uint64_t *end)
+{
+    uint64_t p = start, sz, prev = 0;
+    for (uint64_t walked = 0; walked < PROBE_LIMIT; walked += sz) {
+        if (!chunk_size(h, p, &sz))
+            return false;
+        sz = glibc_chunksize(sz);
+        if ((sz & 15) || sz < 0x10 || (sz == 0x10 && p == start))
+            return false;
+        if (sz == 0x10 && prev == 0x10) {
+            *end = p + sz;
+            return true;
+        }
+        prev = sz;
+        p += sz;
     }
-    h->arenas[ai].nsegments++;
+    return false;
+}
+
+/* The segment right above one ending at END: glibc's fenceposts may end
+ * a granule before or after the next mapping begins. */
+static bool segment_above(struct glibc_heap *h, uint64_t end, uint64_t *start,
+                          uint64_t *above_end)
+{
+    for (uint64_t s = end - 16; s <= end + 16; s += 16)
+        if (segment_from(h, s, above_end)) {
+            *start = s;
+            return true;
+        }
+    return false;
+}
+
+/* The segments side by side with the main arena's segment SI (mmapped
+ * ones are placed next to each other): below while a double fencepost
+ * ends the memory under a segment, above while a chunk chain from its end
+ * reaches one. */
+static bool neighbour_segments(struct glibc_heap *h, int ai, uint64_t start, uint64_t end,
+                               char *err, size_t errlen)
+{
+    const struct glibc_arena *a = &h->arenas[ai];
+    for (uint64_t s = start; a->nsegments < GLIBC_MAX_SEGMENTS && fencepost_below(h, s) &&
+                             !in_segments(h, ai, s - 32);) {
+        uint64_t below = probe_segment_start(h, s - 32, a->top);
+        if (!add_main_segment(h, ai, below, s - 32, SEG_MMAP, err, errlen))
+            return false;
+        s = below;
+    }
+    for (uint64_t e = end, s, above_end; a->nsegments < GLIBC_MAX_SEGMENTS &&
+                                         !in_segments(h, ai, e + 16) &&
+                                         segment_above(h, e, &s, &above_end);
+         e = above_end)
+        if (!add_found_segment(h, ai, s, above_end, SEG_MMAP, err, errlen))
+            return false;
     return true;
 }
 
@@ -224,6 +318,14 @@ static bool main_arena_segments(struct glibc_heap *h, int ai, char *err, size_t 
     qsort(h->segments + a->first_segment, (size_t)a->nsegments, sizeof *h->segments,
           by_start);
     return true;
+}
+
+/* Do the segments found cover the arena's memory from the OS? Each may
+ * end up to 16 bytes short of its mapping (the fenceposts' alignment), and
+ * a segment missing would be at least a page. */
+static bool all_segments_found(const struct glibc_heap *h, int ai)
+{
+    return glibc_heap_total_segment_bytes(h, ai) + PAGE > h->arenas[ai].system_mem;
 }
 
 static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, size_t errlen)
@@ -248,19 +350,33 @@ static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, si
         return false;
     /* mmap'ed segments (brk unavailable): the one holding top, found by
      * probing down from top; others through free chunks inside them. */
-    if (!in_segments(h, ai, a->top) &&
-        !add_main_segment(h, ai, probe_segment_start(h, a->top, a->top), a->top, SEG_MMAP, err,
-                          errlen))
-        return false;
+    if (!in_segments(h, ai, a->top)) {
+        uint64_t start = probe_segment_start(h, a->top, a->top);
+        if (!add_main_segment(h, ai, start, a->top, SEG_MMAP, err, errlen) ||
+            !neighbour_segments(h, ai, start, a->top + a->top_size, err, errlen))
+            return false;
+    }
+    if (all_segments_found(h, ai))
+        return true;
     const struct glibc_layout *L = h->st.L;
     for (int bin = 1; bin < GLIBC_NBINS; bin++) {
         uint64_t pseudo = a->addr + L->ms_bins + (uint64_t)(bin - 1) * 16 - 16, p;
         if (!mem_read_u64(&h->mem, pseudo + 16, &p))
             break;
         for (uint64_t n = 0; p != pseudo && p && n < LIST_LIMIT; n++) {
-            if (!in_segments(h, ai, p) &&
-                !add_main_segment(h, ai, probe_segment_start(h, p, a->top), p, SEG_MMAP, err, errlen))
-                return false;
+            if (!in_segments(h, ai, p)) {
+                uint64_t start = probe_segment_start(h, p, a->top), end;
+                if (!add_main_segment(h, ai, start, p, SEG_MMAP, err, errlen))
+                    return false;
+                end = h->segments[a->first_segment + a->nsegments - 1].end;
+                for (int i = 0; i < a->nsegments; i++)
+                    if (h->segments[a->first_segment + i].start == start)
+                        end = h->segments[a->first_segment + i].end;
+                if (!neighbour_segments(h, ai, start, end, err, errlen))
+                    return false;
+                if (all_segments_found(h, ai))
+                    return true;
+            }
             if (!mem_read_u64(&h->mem, p + 16, &p))
                 break;
         }
@@ -376,12 +492,18 @@ static bool collect_fastbins(struct glibc_heap *h, const struct glibc_arena *a,
     return true;
 }
 
-enum { UNSORTED_DIRECT = 256 };   /* longer lists are resolved from a walk */
+static uint64_t unsorted_head(const struct glibc_heap *h, int arena)
+{
+    return h->arenas[arena].addr + h->st.L->ms_bins - 16;
+}
+
+enum { UNSORTED_DIRECT = 256,   /* longer lists are resolved from a walk */
+       TCACHE_CHECKED = 64 };   /* entries of a keyed tcache list read */
 
 static bool collect_unsorted(struct glibc_heap *h, int ai, char *err, size_t errlen)
 {
     struct glibc_arena *a = &h->arenas[ai];
-    uint64_t pseudo = a->addr + h->st.L->ms_bins - 16, p = a->unsorted_fd;
+    uint64_t pseudo = unsorted_head(h, ai), p = a->unsorted_fd;
     size_t tagged_before = h->tags.n;
     struct cycle_check cc;
     cycle_check_init(&cc, p);
@@ -446,8 +568,13 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
          * is as long as its count, or (2.42+, free slots left) at most
          * what a uint16_t count can allow. */
         uint32_t bound = L->tcache_slots_left ? UINT16_MAX : count;
+        /* Where freed chunks carry the key the walk recognises them by it:
+         * a long list (tcache_count raised) is only checked at its start
+         * instead of read chunk by chunk in the order it was freed. */
+        bool keyed = L->tcache_key == TCACHE_KEY_STRUCT ||
+                     (L->tcache_key == TCACHE_KEY_RANDOM && h->st.have_tcache_key);
         uint64_t n = 0;
-        for (uint64_t p = e; p && n <= bound; n++) {
+        for (uint64_t p = e; p && n <= bound && !(keyed && n == TCACHE_CHECKED); n++) {
             if (p & 15) {
                 snprintf(err, errlen, "corrupt tcache list at 0x%llx (thread tcache 0x%llx)",
                          (unsigned long long)p, (unsigned long long)s);
@@ -581,19 +708,74 @@ static bool resolve_unsorted_now(struct glibc_heap *h, char *err, size_t errlen)
     return sort_tags(h, err, errlen);
 }
 
+int glibc_heap_segment_at(const struct glibc_heap *h, uint64_t addr)
+{
+    if (!h->by_start) {                 /* still finding them */
+        for (int i = 0; i < h->nsegments; i++)
+            if (addr >= h->segments[i].start && addr < h->segments[i].end)
+                return i;
+        return -1;
+    }
+    int lo = 0, hi = h->nsegments;      /* first segment starting above ADDR */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (h->segments[h->by_start[mid]].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return -1;
+    int i = h->by_start[lo - 1];
+    return addr < h->segments[i].end ? i : -1;
+}
+
 /* Windows stay inside the heap segment being read: beyond it may lie
  * anything, e.g. an nginx shared zone whose untouched pages a read would
- * load. */
+ * load. Outside every known segment (while they are being found) a window
+ * is the one page the read touches anyway. */
 static bool segment_bounds(void *arg, uint64_t addr, uint64_t *lo, uint64_t *hi)
 {
     const struct glibc_heap *h = arg;
-    for (int i = 0; i < h->nsegments; i++)
-        if (addr >= h->segments[i].start && addr < h->segments[i].end) {
-            *lo = h->segments[i].start & ~(uint64_t)(PAGE - 1);
-            *hi = h->segments[i].end;
-            return true;
-        }
-    return false;
+    int i = glibc_heap_segment_at(h, addr);
+    if (i < 0) {
+        *lo = addr & ~(uint64_t)(PAGE - 1);
+        *hi = *lo + PAGE;
+        return true;
+    }
+    *lo = h->segments[i].start & ~(uint64_t)(PAGE - 1);
+    *hi = h->segments[i].end;
+    return true;
+}
+
+static const struct glibc_heap *sorting_heap;   /* qsort has no argument */
+
+static int by_segment_start(const void *a, const void *b)
+{
+    uint64_t x = sorting_heap->segments[*(const int *)a].start;
+    uint64_t y = sorting_heap->segments[*(const int *)b].start;
+    return x < y ? -1 : x > y;
+}
+
+/* Index the segments by start and number their granules. */
+static bool index_segments(struct glibc_heap *h, char *err, size_t errlen)
+{
+    int *order = malloc(((size_t)h->nsegments + 1) * sizeof *order);
+    if (!order) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    uint64_t granules = 0;
+    for (int i = 0; i < h->nsegments; i++) {
+        order[i] = i;
+        h->segments[i].granule_base = granules;
+        granules += (h->segments[i].end - h->segments[i].start) / 16;
+    }
+    h->granules_fit = granules < BINNED_FD_ELSEWHERE;
+    sorting_heap = h;
+    qsort(order, (size_t)h->nsegments, sizeof *order, by_segment_start);
+    h->by_start = order;
+    return true;
 }
 
 bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigned flags,
@@ -652,6 +834,8 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigne
     if (h->unwalked_bytes)
         warn(h, "%llu bytes of arena memory lie in segments that could not be located",
              (unsigned long long)h->unwalked_bytes);
+    if (!index_segments(h, err, errlen))
+        return false;
 
     for (int i = 0; i < h->narenas; i++) {
         struct glibc_arena *a = &h->arenas[i];
@@ -687,10 +871,11 @@ void glibc_heap_close(struct glibc_heap *h)
     chunk_tags_free(&h->tags);
     free(h->arenas);
     free(h->segments);
-    free(h->binned);
+    free(h->by_start);
+    binned_chunks_free(&h->binned);
     h->arenas = NULL;
     h->segments = NULL;
-    h->binned = NULL;
+    h->by_start = NULL;
 }
 
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena)
@@ -736,20 +921,47 @@ static enum chunk_class classify(struct glibc_heap *h, size_t *cursor, uint64_t 
     return CH_IN_USE;
 }
 
-static bool remember_binned(struct glibc_heap *h, const struct glibc_chunk *c,
-                            char *err, size_t errlen)
+static uint32_t granule_of(const struct glibc_heap *h, int segment, uint64_t addr)
 {
-    if (!grow_array(&h->binned, &h->binned_cap, h->nbinned, sizeof *h->binned, 4096)) {
-        snprintf(err, errlen, "out of memory recording free chunks");
-        return false;
+    const struct glibc_segment *s = &h->segments[segment];
+    return (uint32_t)(s->granule_base + (addr - s->start) / 16);
+}
+
+static uint64_t granule_address(const struct glibc_heap *h, uint32_t g)
+{
+    int lo = 0, hi = h->nsegments;      /* segments number granules in index order */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (h->segments[mid].granule_base <= g)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    struct binned_chunk *b = &h->binned[h->nbinned++];
-    b->addr = c->addr;
-    b->size = c->size;
-    b->arena = c->arena;
-    if (!mem_read_u64(&h->mem, c->addr + 16, &b->fd))
-        b->fd = 0;
-    return true;
+    const struct glibc_segment *s = &h->segments[lo - 1];
+    return s->start + (g - s->granule_base) * 16;
+}
+
+/* A binned chunk of an arena whose unsorted list is resolved after the
+ * walk; past the record's limit the list is followed through memory. */
+static void remember_binned(struct glibc_heap *h, const struct glibc_chunk *c)
+{
+    if (!h->granules_fit || h->binned.overflow)
+        return;
+    uint64_t fd;
+    uint32_t fd_granule = BINNED_FD_ELSEWHERE;
+    if (!block_cache_u64(&h->cache, c->addr + 16, &fd))
+        fd = 0;
+    if (fd == unsorted_head(h, c->arena)) {
+        fd_granule = BINNED_FD_HEAD;
+    } else if (!(fd & 15)) {
+        int si = glibc_heap_segment_at(h, fd);
+        if (si >= 0)
+            fd_granule = granule_of(h, si, fd);
+    }
+    if (!binned_chunks_add(&h->binned, granule_of(h, c->segment, c->addr), fd_granule,
+                           (uint32_t)(c->size / 16)))
+        warn(h, "more than %d binned free chunks: long unsorted lists are followed "
+             "through memory", BINNED_MAX);
 }
 
 static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *arg,
@@ -801,9 +1013,8 @@ static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *
         }
         c.size = size;
         c.cls = classify(h, &cursor, p, size, next_sz);
-        if (a->unsorted_deferred && (c.cls == CH_SMALL || c.cls == CH_LARGE) &&
-            !remember_binned(h, &c, err, errlen))
-            return false;
+        if (a->unsorted_deferred && (c.cls == CH_SMALL || c.cls == CH_LARGE))
+            remember_binned(h, &c);
         fn(arg, &c);
         prev = p;
         prev_sz = sz;
@@ -823,43 +1034,59 @@ unreadable:
     return false;
 }
 
-static int by_binned_addr(const void *a, const void *b)
+static bool corrupt_unsorted(const struct glibc_heap *h, int ai, uint64_t p, char *err,
+                             size_t errlen)
 {
-    const struct binned_chunk *x = a, *y = b;
-    return x->addr < y->addr ? -1 : x->addr > y->addr;
+    snprintf(err, errlen, "corrupt unsorted bin of arena 0x%llx at chunk 0x%llx",
+             (unsigned long long)h->arenas[ai].addr, (unsigned long long)p);
+    return false;
+}
+
+/* Follow arena AI's unsorted list through the walk's record of its binned
+ * chunks, or (record partial) through memory. */
+static bool follow_unsorted(struct glibc_heap *h, int ai, glibc_reclass_fn fn, void *arg,
+                            char *err, size_t errlen)
+{
+    bool recorded = h->granules_fit && !h->binned.overflow;
+    uint64_t head = unsorted_head(h, ai), p = h->arenas[ai].unsorted_fd;
+    struct cycle_check cc;
+    cycle_check_init(&cc, p);
+    for (uint64_t k = 0; p != head; k++) {
+        int si = glibc_heap_segment_at(h, p);
+        if (si < 0 || h->segments[si].arena != ai || (p & 15) || k >= LIST_LIMIT ||
+            (k && cycle_check_step(&cc, p)))
+            return corrupt_unsorted(h, ai, p, err, errlen);
+        struct glibc_chunk c = { .addr = p, .cls = CH_UNSORTED, .arena = ai, .segment = si };
+        uint64_t next;
+        if (recorded) {
+            const struct binned_chunk *b = binned_chunks_find(&h->binned, granule_of(h, si, p));
+            if (!b || b->fd == BINNED_FD_ELSEWHERE)
+                return corrupt_unsorted(h, ai, p, err, errlen);
+            c.size = (uint64_t)b->size16 * 16;
+            next = b->fd == BINNED_FD_HEAD ? head : granule_address(h, b->fd);
+        } else {
+            uint64_t sz;
+            if (!mem_read_u64(&h->lists, p + 8, &sz) || !mem_read_u64(&h->lists, p + 16, &next))
+                return corrupt_unsorted(h, ai, p, err, errlen);
+            c.size = glibc_chunksize(sz);
+        }
+        fn(arg, &c, c.size < 0x400 ? CH_SMALL : CH_LARGE);
+        p = next;
+    }
+    return true;
 }
 
 bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void *arg,
                                  char *err, size_t errlen)
 {
-    bool sorted = true;
-    for (size_t i = 1; i < h->nbinned && sorted; i++)
-        sorted = h->binned[i - 1].addr < h->binned[i].addr;
-    if (!sorted)
-        qsort(h->binned, h->nbinned, sizeof *h->binned, by_binned_addr);
-    for (int ai = 0; ai < h->narenas; ai++) {
-        const struct glibc_arena *a = &h->arenas[ai];
-        if (!a->unsorted_deferred)
-            continue;
-        uint64_t pseudo = a->addr + h->st.L->ms_bins - 16, p = a->unsorted_fd;
-        struct cycle_check cc;
-        cycle_check_init(&cc, p);
-        for (uint64_t k = 0; p != pseudo; k++) {
-            struct binned_chunk key = { .addr = p };
-            const struct binned_chunk *b =
-                bsearch(&key, h->binned, h->nbinned, sizeof key, by_binned_addr);
-            if (!b || b->arena != ai || (k && cycle_check_step(&cc, p))) {
-                snprintf(err, errlen, "corrupt unsorted bin of arena 0x%llx at chunk 0x%llx",
-                         (unsigned long long)a->addr, (unsigned long long)p);
-                return false;
-            }
-            struct glibc_chunk c = { .addr = b->addr, .size = b->size, .cls = CH_UNSORTED,
-                                     .arena = ai, .segment = -1 };
-            fn(arg, &c, b->size < 0x400 ? CH_SMALL : CH_LARGE);
-            p = b->fd;
-        }
+    if (!binned_chunks_index(&h->binned)) {
+        snprintf(err, errlen, "out of memory indexing free chunks");
+        return false;
     }
-    h->nbinned = 0;
+    for (int ai = 0; ai < h->narenas; ai++)
+        if (h->arenas[ai].unsorted_deferred && !follow_unsorted(h, ai, fn, arg, err, errlen))
+            return false;
+    binned_chunks_clear(&h->binned);
     return true;
 }
 

@@ -6,6 +6,7 @@
 #ifndef NGXMEM_GLIBC_HEAP_H
 #define NGXMEM_GLIBC_HEAP_H
 
+#include "binned_chunks.h"
 #include "chunk_tags.h"
 #include "block_cache.h"
 #include "glibc_state.h"
@@ -39,6 +40,7 @@ struct glibc_segment {
     int arena;
     enum segment_kind kind;
     uint64_t heap_info;        /* thread heaps: the heap_info address */
+    uint64_t granule_base;     /* 16-byte granules in the segments before it */
 };
 
 struct glibc_chunk {
@@ -48,13 +50,6 @@ struct glibc_chunk {
 };
 
 enum { GLIBC_MAX_ARENAS = 1024, GLIBC_MAX_SEGMENTS = 65536, GLIBC_MAX_TCACHES = 4096 };
-
-/* A binned free chunk seen by the walk of an arena whose unsorted list is
- * resolved afterwards. */
-struct binned_chunk {
-    uint64_t addr, fd, size;
-    int arena;
-};
 
 enum glibc_open_flags {
     /* Resolve long unsorted lists before any walk (one extra pass), so
@@ -67,8 +62,8 @@ enum glibc_open_flags {
 struct glibc_heap {
     const struct mem_reader *raw;
     unsigned flags;
-    struct binned_chunk *binned;    /* deferred arenas' binned chunks */
-    size_t nbinned, binned_cap;
+    struct binned_chunks binned;    /* deferred arenas' binned chunks */
+    bool granules_fit;              /* the segments' granules fit binned's 32 bits */
     struct block_cache cache;
     struct mem_reader mem;          /* cached view of raw, for walks */
     struct block_cache list_cache;
@@ -79,6 +74,7 @@ struct glibc_heap {
     struct glibc_segment *segments;
     int nsegments;
     size_t segments_cap;
+    int *by_start;                  /* segment indexes sorted by start, once all are found */
     uint64_t unwalked_bytes;        /* system_mem not covered by segments */
     struct chunk_tags tags;         /* chunks on the short free lists */
     uint64_t tcache_structs[GLIBC_MAX_TCACHES];
@@ -121,6 +117,9 @@ typedef void (*glibc_reclass_fn)(void *arg, const struct glibc_chunk *c,
                                  enum chunk_class from);
 bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void *arg,
                                  char *err, size_t errlen);
+
+/* The segment holding ADDR, or -1. */
+int glibc_heap_segment_at(const struct glibc_heap *h, uint64_t addr);
 
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena);
 

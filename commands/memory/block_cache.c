@@ -56,6 +56,11 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
 {
     uint64_t base = addr & ~(uint64_t)(PAGE - 1);
     uint64_t min_end = addr + need;
+    /* keep a page behind: walks read the next chunk's header, then peek
+     * back at the chunk they are on (without it every window boundary
+     * costs a second window read) */
+    if (!c->centered && base >= PAGE && c->len && addr >= c->base + c->len)
+        base -= PAGE;
     if (c->bounds) {
         uint64_t b = base, len = c->window_size;
         if (!clamp(c, addr, &b, &len) || b > addr || b + len < min_end ||
@@ -78,9 +83,6 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
             return true;
         }
     }
-    /* keep a page behind: walks peek back at the chunk they just passed */
-    if (!c->centered && base >= PAGE && c->len && addr >= c->base + c->len)
-        base -= PAGE;
     for (uint64_t len = c->window_size; len >= PAGE; len /= 2) {
         if (base + len < min_end)
             break;

@@ -1,0 +1,78 @@
+#include "binned_chunks.h"
+
+#include "grow_array.h"
+
+#include <stdlib.h>
+
+enum { DIR_SHIFT = 12 };   /* 4,096 granules: 64 KiB of heap per entry */
+
+void binned_chunks_free(struct binned_chunks *b)
+{
+    free(b->v);
+    free(b->dir);
+    *b = (struct binned_chunks){ 0 };
+}
+
+bool binned_chunks_add(struct binned_chunks *b, uint32_t granule, uint32_t fd, uint32_t size16)
+{
+    if (b->n >= BINNED_MAX || !grow_array(&b->v, &b->cap, b->n, sizeof *b->v, 4096)) {
+        b->overflow = true;
+        return false;
+    }
+    b->v[b->n++] = (struct binned_chunk){ .granule = granule, .fd = fd, .size16 = size16 };
+    return true;
+}
+
+static int by_granule(const void *x, const void *y)
+{
+    const struct binned_chunk *a = x, *b = y;
+    return a->granule < b->granule ? -1 : a->granule > b->granule;
+}
+
+bool binned_chunks_index(struct binned_chunks *b)
+{
+    bool sorted = true;
+    for (size_t i = 1; i < b->n && sorted; i++)
+        sorted = b->v[i - 1].granule < b->v[i].granule;
+    if (!sorted)
+        qsort(b->v, b->n, sizeof *b->v, by_granule);
+    free(b->dir);
+    b->dir = NULL;
+    b->ndir = b->n ? ((size_t)b->v[b->n - 1].granule >> DIR_SHIFT) + 2 : 0;
+    if (!b->ndir)
+        return true;
+    b->dir = malloc(b->ndir * sizeof *b->dir);
+    if (!b->dir) {
+        b->ndir = 0;
+        return false;
+    }
+    size_t i = 0;
+    for (size_t d = 0; d < b->ndir; d++) {
+        while (i < b->n && (b->v[i].granule >> DIR_SHIFT) < d)
+            i++;
+        b->dir[d] = (uint32_t)i;
+    }
+    return true;
+}
+
+const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uint32_t granule)
+{
+    size_t d = granule >> DIR_SHIFT;
+    if (d + 1 >= b->ndir)
+        return NULL;
+    size_t lo = b->dir[d], hi = b->dir[d + 1];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->v[mid].granule < granule)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->n && b->v[lo].granule == granule ? &b->v[lo] : NULL;
+}
+
+void binned_chunks_clear(struct binned_chunks *b)
+{
+    b->n = 0;
+    b->overflow = false;
+}

@@ -1,0 +1,47 @@
+/* The binned (small and large) free chunks of arenas whose unsorted list
+ * is too long to follow before the walk: the walk records each one with
+ * its fd, and the unsorted lists are then followed through the record
+ * instead of through the inferior's memory (a list freed in random order
+ * would cost a random read per chunk). 12 bytes a chunk: addresses are
+ * heap granules (16 bytes) counted over the heap segments. At most
+ * BINNED_MAX chunks are kept; past that the caller follows the lists
+ * through memory, slower but in bounded memory. */
+#ifndef NGXMEM_BINNED_CHUNKS_H
+#define NGXMEM_BINNED_CHUNKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    BINNED_MAX = 2 << 20,          /* 24 MiB of records */
+};
+
+/* fd values that are not granules */
+#define BINNED_FD_HEAD UINT32_MAX            /* the arena's unsorted list head */
+#define BINNED_FD_ELSEWHERE (UINT32_MAX - 1) /* outside every heap segment */
+
+struct binned_chunk {
+    uint32_t granule, fd, size16;
+};
+
+struct binned_chunks {
+    struct binned_chunk *v;
+    size_t n, cap;
+    bool overflow;                 /* BINNED_MAX reached: the record is partial */
+    uint32_t *dir;                 /* first record of each 64 KiB of granules */
+    size_t ndir;
+};
+
+void binned_chunks_free(struct binned_chunks *b);
+/* False (and overflow set) once BINNED_MAX chunks are kept or memory runs out. */
+bool binned_chunks_add(struct binned_chunks *b, uint32_t granule, uint32_t fd, uint32_t size16);
+/* Sort (the walk records in address order unless walked twice) and index.
+ * False if memory runs out. */
+bool binned_chunks_index(struct binned_chunks *b);
+/* The record of the chunk at GRANULE, or NULL. */
+const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uint32_t granule);
+/* Forget the records (the index stays allocated). */
+void binned_chunks_clear(struct binned_chunks *b);
+
+#endif
