@@ -20,9 +20,28 @@ void result_init(struct result *r, const char *command)
     r->command = command;
 }
 
+struct row_spill {
+    FILE *f;
+    struct value *buf;        /* rows first .. first + n - 1 of the file */
+    size_t first, n;
+};
+
+enum { SPILL_READ_ROWS = 4096 };
+
+static void spill_free(struct row_spill *s)
+{
+    if (!s)
+        return;
+    if (s->f)
+        fclose(s->f);
+    free(s->buf);
+    free(s);
+}
+
 void result_release(struct result *r)
 {
     for (size_t i = 0; i < r->nblocks; i++) {
+        spill_free(r->blocks[i].spill);
         free(r->blocks[i].facts);
         free(r->blocks[i].cells);
         free(r->blocks[i].map);
@@ -144,11 +163,33 @@ void result_fact(struct result *r, const char *key, const char *label, struct va
     b->facts[b->nfacts++] = (struct fact){ key, label, v, d };
 }
 
+static bool spill_row(struct block *b, const struct value *row)
+{
+    if (!b->spill) {
+        b->spill = calloc(1, sizeof *b->spill);
+        if (!b->spill || !(b->spill->f = tmpfile()))
+            return false;
+    }
+    return fwrite(row, sizeof *row, (size_t)b->ncols, b->spill->f) == (size_t)b->ncols;
+}
+
 static void add_row(struct result *r, const struct value *row, bool total)
 {
     struct block *b = last_block(r);
     if (b->kind != BLOCK_TABLE || b->has_total) {
         r->out_of_memory = true;   /* a programming error: no table open */
+        return;
+    }
+    if (total) {
+        memcpy(b->total, row, (size_t)b->ncols * sizeof *row);
+        b->has_total = true;
+        return;
+    }
+    if (b->nrows >= ROW_SPILL_AFTER) {
+        if (!spill_row(b, row))
+            r->out_of_memory = true;
+        else
+            b->nrows++;
         return;
     }
     size_t need = (b->nrows + 1) * (size_t)b->ncols;
@@ -163,10 +204,29 @@ static void add_row(struct result *r, const struct value *row, bool total)
         b->cells_cap = cap;
     }
     memcpy(&b->cells[b->nrows * (size_t)b->ncols], row, (size_t)b->ncols * sizeof *row);
-    if (total)
-        b->has_total = true;
-    else
-        b->nrows++;
+    b->nrows++;
+}
+
+const struct value *block_row(const struct block *b, size_t i)
+{
+    static const struct value none[TABLE_MAX_COLUMNS];
+    if (i >= b->nrows)
+        return b->total;
+    if (i < ROW_SPILL_AFTER)
+        return &b->cells[i * (size_t)b->ncols];
+    struct row_spill *s = b->spill;
+    size_t k = i - ROW_SPILL_AFTER, width = (size_t)b->ncols * sizeof *s->buf;
+    if (!s->buf && !(s->buf = malloc(SPILL_READ_ROWS * width)))
+        return none;
+    if (k < s->first || k >= s->first + s->n) {
+        s->first = k;
+        s->n = 0;
+        if (fseeko(s->f, (off_t)(k * width), SEEK_SET) == 0)
+            s->n = fread(s->buf, width, SPILL_READ_ROWS, s->f);
+        if (!s->n)
+            return none;
+    }
+    return &s->buf[(k - s->first) * (size_t)b->ncols];
 }
 
 void result_row(struct result *r, const struct value *row)

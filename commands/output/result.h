@@ -107,9 +107,11 @@ struct block {
     /* table */
     struct column cols[TABLE_MAX_COLUMNS];
     int ncols;
-    struct value *cells;  /* nrows * ncols, then the total row if any */
+    struct value *cells;  /* the first rows (all unless spilled) */
     size_t nrows, cells_cap;
     bool has_total;
+    struct value total[TABLE_MAX_COLUMNS];
+    struct row_spill *spill;   /* rows past ROW_SPILL_AFTER, in a temporary file */
     /* map: one character per cell of CELL bytes from START */
     uint64_t map_start, map_cell;
     char *map;
@@ -177,10 +179,13 @@ void result_warning(struct result *r, const char *fmt, ...)
 void result_note(struct result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Row I of table B, and its total row. */
-static inline const struct value *block_row(const struct block *b, size_t i)
-{
-    return &b->cells[i * (size_t)b->ncols];
-}
+/* A table keeps ROW_SPILL_AFTER rows in memory and writes the rest to a
+ * temporary file, read back in order by the renderers: a listing of
+ * millions of chunks costs GDB disk, not memory. */
+enum { ROW_SPILL_AFTER = 16384 };
+
+/* Row I of table B (I == nrows: its total row). Valid until the next call;
+ * renderers read rows in order, each pass once. */
+const struct value *block_row(const struct block *b, size_t i);
 
 #endif

@@ -183,8 +183,49 @@ static void text_at(const struct result *r, int width)
     out_release(&o);
 }
 
+/* A table longer than ROW_SPILL_AFTER: the rows past it live in a
+ * temporary file; every renderer reads them all back, in order. */
+static void spilled_table(void)
+{
+    static const struct column cols[] = {
+        { "n", "n", VAL_COUNT, 0, IN_BOTH },
+        { "address", "address", VAL_ADDRESS, 0, IN_BOTH },
+    };
+    RESULT(r);
+    result_init(&r, "glibc-chunks");
+    result_table(&r, "chunks", NULL, cols, ARRAY_LEN(cols));
+    size_t n = ROW_SPILL_AFTER + 3 * 4096 + 17;
+    for (size_t i = 0; i < n; i++) {
+        struct value row[] = { val_count(i), val_address(0x1000 + 16 * i) };
+        result_row(&r, row);
+    }
+    struct value total[] = { val_count(n), val_none() };
+    result_total(&r, total);
+    struct out_buf j = { 0 };
+    render_json(&r, &j);
+    char last[64];
+    snprintf(last, sizeof last, "{\"n\":%zu,\"address\":\"0x%zx\"}]", n - 1,
+             (size_t)0x1000 + 16 * (n - 1));
+    size_t rows = 0;
+    for (const char *p = j.s; (p = strstr(p, "{\"n\":")); p++)
+        rows++;
+    check(!r.out_of_memory && rows == n + 1 && strstr(j.s, last) != NULL,   /* + total */
+          "a spilled table's rows all come back, in order (JSON)", 0);
+    out_release(&j);
+    struct out_buf t = { 0 };
+    render_text(&r, 0, &t);
+    size_t lines = 0;
+    for (const char *p = t.s; p && (p = strchr(p, '\n')); p++)
+        lines++;
+    snprintf(last, sizeof last, "0x%zx", (size_t)0x1000 + 16 * (n - 1));
+    check(lines >= n + 2 && strstr(t.s, last) != NULL,
+          "a spilled table's rows all come back, in order (text)", 0);
+    out_release(&t);
+}
+
 int main(void)
 {
+    spilled_table();
     RESULT(r);
     build(&r);
     if (getenv("RENDER_UNIT_SHOW")) {
