@@ -61,8 +61,13 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
      * costs a second window read) */
     if (!c->centered && base >= PAGE && c->len && addr >= c->base + c->len)
         base -= PAGE;
+    /* a list freed in random order jumps around the heap: a miss far from
+     * the last window reads the one page it needs, not a whole window */
+    bool scattered = c->centered && c->len &&
+                     (addr + c->window_size < c->base ||
+                      addr > c->base + c->len + c->window_size);
     if (c->bounds) {
-        uint64_t b = base, len = c->window_size;
+        uint64_t b = base, len = scattered && min_end <= base + PAGE ? PAGE : c->window_size;
         if (!clamp(c, addr, &b, &len) || b > addr || b + len < min_end ||
             backing_read(c, b, c->window, len) != 0) {
             c->len = 0;
