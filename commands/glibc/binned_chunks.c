@@ -4,7 +4,11 @@
 
 #include <stdlib.h>
 
-enum { DIR_SHIFT = 12 };   /* 4,096 granules: 64 KiB of heap per entry */
+/* The directory has an entry per 2^dir_shift granules: 4 KiB of heap, or
+ * coarser so that it never has many more entries than there are records
+ * (a random lookup then costs one or two cache misses, not a bsearch's
+ * twenty). */
+enum { DIR_SHIFT_MIN = 8 };
 
 void binned_chunks_free(struct binned_chunks *b)
 {
@@ -38,7 +42,10 @@ bool binned_chunks_index(struct binned_chunks *b)
         qsort(b->v, b->n, sizeof *b->v, by_granule);
     free(b->dir);
     b->dir = NULL;
-    b->ndir = b->n ? ((size_t)b->v[b->n - 1].granule >> DIR_SHIFT) + 2 : 0;
+    b->dir_shift = DIR_SHIFT_MIN;
+    while (b->n && ((size_t)b->v[b->n - 1].granule >> b->dir_shift) > 2 * b->n + 1024)
+        b->dir_shift++;
+    b->ndir = b->n ? ((size_t)b->v[b->n - 1].granule >> b->dir_shift) + 2 : 0;
     if (!b->ndir)
         return true;
     b->dir = malloc(b->ndir * sizeof *b->dir);
@@ -48,7 +55,7 @@ bool binned_chunks_index(struct binned_chunks *b)
     }
     size_t i = 0;
     for (size_t d = 0; d < b->ndir; d++) {
-        while (i < b->n && (b->v[i].granule >> DIR_SHIFT) < d)
+        while (i < b->n && (b->v[i].granule >> b->dir_shift) < d)
             i++;
         b->dir[d] = (uint32_t)i;
     }
@@ -57,7 +64,7 @@ bool binned_chunks_index(struct binned_chunks *b)
 
 const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uint32_t granule)
 {
-    size_t d = granule >> DIR_SHIFT;
+    size_t d = granule >> b->dir_shift;
     if (d + 1 >= b->ndir)
         return NULL;
     size_t lo = b->dir[d], hi = b->dir[d + 1];

@@ -29,8 +29,9 @@ struct binned_chunks {
     struct binned_chunk *v;
     size_t n, cap;
     bool overflow;                 /* BINNED_MAX reached: the record is partial */
-    uint32_t *dir;                 /* first record of each 64 KiB of granules */
+    uint32_t *dir;                 /* first record of each 2^dir_shift granules */
     size_t ndir;
+    unsigned dir_shift;
 };
 
 void binned_chunks_free(struct binned_chunks *b);
