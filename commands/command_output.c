@@ -65,6 +65,13 @@ void command_save_html(struct result *r, const char *path)
     write_rendered(r, path, &html);
 }
 
+static void print_piece(void *arg, const char *s, size_t n)
+{
+    (void)arg;
+    ngxmem_check_quit();
+    ngxmem_printf("%.*s", (int)n, s);
+}
+
 void command_emit(struct result *r, const struct output_options *o)
 {
     /* only JSON names the target: text spares the scan of /proc */
@@ -72,18 +79,16 @@ void command_emit(struct result *r, const struct output_options *o)
         command_name_target(r);
     r->verbose = o->verbose;
     r->poll = ngxmem_check_quit;
-    OUT_BUF out = { 0 };
+    if (r->out_of_memory)
+        ngxmem_error("%s: out of memory", r->command);
+    /* streamed in pieces: a listing of millions of chunks stays
+     * interruptible and never sits whole in GDB's memory */
+    OUT_BUF out = { .sink = print_piece };
     if (o->json)
         render_json(r, &out);
     else
         render_text(r, text_width(), &out);
-    if (r->out_of_memory || out.failed)
+    if (out.failed)
         ngxmem_error("%s: out of memory", r->command);
-    /* in pieces: a listing of millions of chunks stays interruptible */
-    enum { PIECE = 1 << 16 };
-    for (size_t off = 0; off < out.len; off += PIECE) {
-        ngxmem_check_quit();
-        size_t n = out.len - off < PIECE ? out.len - off : PIECE;
-        ngxmem_printf("%.*s", (int)n, out.s + off);
-    }
+    out_flush(&out);
 }

@@ -43,8 +43,10 @@ static void list_block(void *arg, uint64_t block, bool large)
     }
 }
 
+/* LIST_BLOCKS: the table of every block (JSON and --verbose only: it is a
+ * second walk of every pool's chain) */
 static void cycle_pools_result(const struct mem_reader *m, const struct named_pool *pools,
-                               int n, struct result *r)
+                               int n, bool list_blocks, struct result *r)
 {
     result_table(r, "pools", NULL, pool_columns, ARRAY_LEN(pool_columns));
     for (int i = 0; i < n; i++) {
@@ -60,6 +62,8 @@ static void cycle_pools_result(const struct mem_reader *m, const struct named_po
     }
     /* every block's address: the truth tests compare them with nginx's
      * debug_alloc log; text shows them with --verbose */
+    if (!list_blocks)
+        return;
     result_table(r, "pool_blocks", "Pool blocks:", block_columns, ARRAY_LEN(block_columns))
         ->verbose = true;
     char err[256];
@@ -84,15 +88,15 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-cycle-pools: %s", err);
 
-    /* The glibc heap first: its cached reader keeps read-ahead inside heap
-     * segments (never into a shared zone), which suits pool blocks; and
-     * its in-use total is the share this command reports. */
+    /* The glibc heap's in-use total is the share this command reports.
+     * Pool chains are read a page at a time: a cycle's blocks are 16 KiB
+     * apart, and a wider window would read whole blocks. */
     bool have_glibc = glibc_session_try_heap(&s, 0, err, sizeof err);
     if (have_glibc)
         glibc_session_walk_stats(&s, "ngx-cycle-pools", -1);
-    const struct mem_reader *cached = have_glibc ? &s.heap.mem : &s.reader;
     static struct named_pool pools[MAX_OLD_CYCLES + 2];
-    int n = nginx_cycle_pools(cached, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    const struct mem_reader *chains = have_glibc ? &s.heap.headers : &s.reader;
+    int n = nginx_cycle_pools(chains, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
     if (n < 0)
         ngxmem_error("ngx-cycle-pools: %s", err);
 
@@ -102,7 +106,7 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
 
     result_init(&r, "ngx-cycle-pools");
     nginx_describe(&st, &r);
-    cycle_pools_result(cached, pools, n, &r);
+    cycle_pools_result(chains, pools, n, o.json || o.verbose, &r);
     result_facts(&r, NULL, NULL);
     result_fact(&r, "configuration_bytes", "configuration pools", val_bytes(cfg), NULL);
     if (have_glibc) {

@@ -6,6 +6,7 @@
 #include "command_output.h"
 #include "glibc_heap_map.h"
 #include "grow_array.h"
+#include "lower_bound.h"
 #include "nginx_cycles.h"
 #include "ngxmem.h"
 
@@ -22,6 +23,7 @@ struct ownership {
     size_t n, cap;
     char owner;              /* for the pool being collected */
     bool oom;
+    size_t cursor;           /* the walk asks in address order: no search */
 };
 
 static void own(void *arg, uint64_t addr, bool large)
@@ -46,10 +48,14 @@ static int by_chunk(const void *a, const void *b)
 static char owner_of(void *arg, uint64_t chunk, uint64_t size)
 {
     (void)size;
-    const struct ownership *o = arg;
-    struct owned_chunk key = { chunk, 0 };
-    const struct owned_chunk *hit = bsearch(&key, o->v, o->n, sizeof key, by_chunk);
-    return hit ? hit->owner : 0;
+    struct ownership *o = arg;
+    size_t i = o->cursor;
+    if (i > o->n || (i > 0 && o->v[i - 1].chunk >= chunk))   /* moved back: search */
+        i = LOWER_BOUND(o->v, o->n, chunk, chunk);
+    while (i < o->n && o->v[i].chunk < chunk)
+        i++;
+    o->cursor = i;
+    return i < o->n && o->v[i].chunk == chunk ? o->v[i].owner : 0;
 }
 
 static void free_ownership(struct ownership *o)
@@ -60,7 +66,7 @@ static void free_ownership(struct ownership *o)
 
 /* Free bytes below the highest chunk owned by the current cycle, per segment. */
 struct pinned {
-    const struct ownership *o;
+    struct ownership *o;
     int segment;
     uint64_t pending, below, highest;
 };
@@ -73,7 +79,7 @@ static void pinned_chunk(void *arg, const struct glibc_chunk *c)
         p->pending = 0;
     }
     if (c->cls == CH_IN_USE) {
-        if (owner_of((void *)p->o, c->addr, c->size) == 'C') {
+        if (owner_of(p->o, c->addr, c->size) == 'C') {
             p->below += p->pending;
             p->pending = 0;
             if (c->addr > p->highest)
@@ -102,29 +108,37 @@ static void ngx_heap_map_command(const char *args, int from_tty)
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-heap-map: %s", err);
     static struct named_pool pools[MAX_OLD_CYCLES + 2];
-    int n = nginx_cycle_pools(&s.heap.mem, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    /* pool chains a page at a time: a cycle's blocks are 16 KiB apart */
+    int n = nginx_cycle_pools(&s.heap.headers, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
     if (n < 0)
         ngxmem_error("ngx-heap-map: %s", err);
     for (int i = 0; i < n; i++) {
         struct nginx_pool_stats again;
         o.owner = i == 0 ? 'C' : 'O';
-        if (!nginx_pool_walk(&s.heap.mem, pools[i].pool, &again, own, &o, err, sizeof err))
+        if (!nginx_pool_walk(&s.heap.headers, pools[i].pool, &again, own, &o, err, sizeof err))
             ngxmem_error("ngx-heap-map: %s", err);
     }
     if (o.oom)
         ngxmem_error("ngx-heap-map: out of memory");
     qsort(o.v, o.n, sizeof *o.v, by_chunk);
 
+    /* one walk: the pinned bytes and the map together */
+    struct heap_map_overlay overlay = { owner_of, &o, "CO",
+                                        GLIBC_MAP_LEGEND ", C current cycle pool, O old cycle pool" };
+    struct heap_map m __attribute__((cleanup(heap_map_release)));
+    if (!heap_map_begin(&m, &s.heap, arena, cell, 0, &overlay, err, sizeof err))
+        ngxmem_error("ngx-heap-map: %s", err);
     struct pinned p = { .o = &o, .segment = -1 };
-    if (!glibc_heap_walk(&s.heap, arena, pinned_chunk, &p, err, sizeof err))
+    struct chunk_fanout fan = { 0 };
+    chunk_fanout_add(&fan, pinned_chunk, &p);
+    chunk_fanout_add(&fan, heap_map_chunk, &m);
+    if (!glibc_heap_walk(&s.heap, arena, chunk_fanout_chunk, &fan, err, sizeof err))
         ngxmem_error("ngx-heap-map: %s", err);
     gdb_reader_done(&s.progress);
 
-    struct heap_map_overlay overlay = { owner_of, &o, "CO",
-                                        GLIBC_MAP_LEGEND ", C current cycle pool, O old cycle pool" };
     result_init(&r, "ngx-heap-map");
     glibc_session_describe(&s, &r);
-    glibc_heap_map_result(&s, arena, cell, &overlay, &r);
+    heap_map_emit(&m, &r);
     result_facts(&r, "cycle", NULL);
     result_fact(&r, "chunk_count", "chunks of cycle pools", val_count(o.n), NULL);
     result_fact(&r, "free_below_highest_bytes", "free below the highest cycle chunk",

@@ -1,6 +1,7 @@
 #include "binned_chunks.h"
 
 #include "grow_array.h"
+#include "lower_bound.h"
 
 #include <stdlib.h>
 
@@ -67,15 +68,9 @@ const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uin
     size_t d = granule >> b->dir_shift;
     if (d + 1 >= b->ndir)
         return NULL;
-    size_t lo = b->dir[d], hi = b->dir[d + 1];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (b->v[mid].granule < granule)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < b->n && b->v[lo].granule == granule ? &b->v[lo] : NULL;
+    const struct binned_chunk *bucket = b->v + b->dir[d];
+    size_t i = LOWER_BOUND(bucket, b->dir[d + 1] - b->dir[d], granule, granule);
+    return bucket + i < b->v + b->n && bucket[i].granule == granule ? &bucket[i] : NULL;
 }
 
 void binned_chunks_clear(struct binned_chunks *b)

@@ -1,5 +1,7 @@
 #include "chunk_tags.h"
 
+#include "lower_bound.h"
+
 #include "grow_array.h"
 
 #include <stdlib.h>
@@ -54,13 +56,5 @@ size_t chunk_tags_sort(struct chunk_tags *t, uint64_t *first_duplicate)
 
 size_t chunk_tags_lower_bound(const struct chunk_tags *t, uint64_t addr)
 {
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t->v[mid].addr < addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return LOWER_BOUND(t->v, t->n, addr, addr);
 }

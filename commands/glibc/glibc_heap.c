@@ -785,7 +785,8 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigne
     h->raw = raw;
     h->flags = flags;
     chunk_tags_init(&h->tags, 64u << 20);
-    if (!block_cache_init(&h->cache, raw) || !block_cache_init(&h->list_cache, raw)) {
+    if (!block_cache_init(&h->cache, raw) || !block_cache_init(&h->list_cache, raw) ||
+        !block_cache_init(&h->header_cache, raw)) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
@@ -795,6 +796,10 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigne
     h->list_cache.centered = true;
     block_cache_set_window(&h->list_cache, 64 << 10);
     h->lists = block_cache_reader(&h->list_cache);
+    h->header_cache.bounds = segment_bounds;
+    h->header_cache.bounds_arg = h;
+    block_cache_set_window(&h->header_cache, PAGE);
+    h->headers = block_cache_reader(&h->header_cache);
     if (!glibc_state_find(raw, &h->st, err, errlen))
         return false;
     h->arenas = calloc(GLIBC_MAX_ARENAS, sizeof *h->arenas);
@@ -868,6 +873,7 @@ void glibc_heap_close(struct glibc_heap *h)
 {
     block_cache_free(&h->cache);
     block_cache_free(&h->list_cache);
+    block_cache_free(&h->header_cache);
     chunk_tags_free(&h->tags);
     free(h->arenas);
     free(h->segments);

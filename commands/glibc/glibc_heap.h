@@ -68,6 +68,9 @@ struct glibc_heap {
     struct mem_reader mem;          /* cached view of raw, for walks */
     struct block_cache list_cache;
     struct mem_reader lists;        /* cached view of raw, for free lists */
+    struct block_cache header_cache;
+    struct mem_reader headers;      /* one page at a time: for chains of headers
+                                     * far apart (nginx pool blocks, 16 KiB) */
     struct glibc_state st;
     struct glibc_arena *arenas;
     int narenas;

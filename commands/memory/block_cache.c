@@ -144,7 +144,7 @@ struct mem_reader block_cache_reader(struct block_cache *c)
 
 void block_cache_set_window(struct block_cache *c, uint64_t size)
 {
-    if (size >= 4 * PAGE && size <= BLOCK_CACHE_WINDOW && !(size & (size - 1)))
+    if (size >= PAGE && size <= BLOCK_CACHE_WINDOW && !(size & (size - 1)))
         c->window_size = size;
     c->len = 0;
 }

@@ -27,7 +27,7 @@ struct block_cache {
 bool block_cache_init(struct block_cache *c, const struct mem_reader *backing);
 void block_cache_free(struct block_cache *c);
 
-/* Use smaller windows (a power of two >= 16 KiB): for scattered reads. */
+/* Use smaller windows (a power of two >= 4 KiB): for scattered reads. */
 void block_cache_set_window(struct block_cache *c, uint64_t size);
 
 struct mem_reader block_cache_reader(struct block_cache *c);

@@ -124,10 +124,11 @@ bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cyc
     for (size_t i = 0; i < k->n; i++) {
         struct nginx_pool_stats ps;
         char why[256];
-        /* pool chains are scattered: the list cache's small windows */
-        struct pooled_chunks pc = { &h->lists, out, 0, k->owned ? k : NULL };
+        /* pool chains a page at a time: a cycle's blocks are 16 KiB
+         * apart, and a wider window would read whole blocks */
+        struct pooled_chunks pc = { &h->headers, out, 0, k->owned ? k : NULL };
         k->npool_chunks = 0;
-        if (!nginx_pool_walk(&h->lists, k->v[i], &ps, count_pooled_chunk, &pc, why,
+        if (!nginx_pool_walk(&h->headers, k->v[i], &ps, count_pooled_chunk, &pc, why,
                              sizeof why)) {
             out->rejected++;
             continue;

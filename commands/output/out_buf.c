@@ -5,10 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+void out_flush(struct out_buf *o)
+{
+    if (o->sink && o->len) {
+        o->sink(o->sink_arg, o->s, o->len);
+        o->len = 0;
+    }
+}
+
 static bool reserve(struct out_buf *o, size_t more)
 {
     if (o->failed)
         return false;
+    if (o->sink && o->len + more >= OUT_SINK_PIECE)
+        out_flush(o);
     if (o->len + more + 1 <= o->cap)
         return true;
     size_t cap = o->cap ? o->cap : 4096;
