@@ -179,7 +179,7 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     bool nginx = nginx_state_find(&s.glibc.reader, &st, err, sizeof err);
     /* nginx's pools in the same walk: their chunks' resident bytes */
     static struct named_pool cycles[MAX_OLD_CYCLES + 2];
-    int ncycles = nginx && have_glibc ? nginx_cycle_pools(&s.glibc.heap.lists, &st, cycles,
+    int ncycles = nginx && have_glibc ? nginx_cycle_pools(&s.glibc.heap.headers, &st, cycles,
                                                           MAX_OLD_CYCLES + 2, err, sizeof err)
                                       : -1;
     if (have_glibc) {

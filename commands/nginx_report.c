@@ -383,8 +383,8 @@ static void ngx_report_command(const char *args, int from_tty)
     if (!nginx_state_find(&s.glibc.reader, &st, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     static struct named_pool cycles[MAX_OLD_CYCLES + 2];
-    /* pool chains are scattered reads: the small windows of the list cache */
-    f.ncycles = nginx_cycle_pools(&s.glibc.heap.lists, &st, cycles, MAX_OLD_CYCLES + 2, err,
+    /* pool chains a page at a time: a cycle's blocks are 16 KiB apart */
+    f.ncycles = nginx_cycle_pools(&s.glibc.heap.headers, &st, cycles, MAX_OLD_CYCLES + 2, err,
                                   sizeof err);
     if (f.ncycles < 0)
         ngxmem_error("%s: %s", cmd, err);

@@ -708,18 +708,43 @@ static bool resolve_unsorted_now(struct glibc_heap *h, char *err, size_t errlen)
     return sort_tags(h, err, errlen);
 }
 
+static bool segment_holds(const struct glibc_heap *h, int i, uint64_t addr)
+{
+    return i >= 0 && i < h->nsegments && addr >= h->segments[i].start &&
+           addr < h->segments[i].end;
+}
+
 int glibc_heap_segment_at(const struct glibc_heap *h, uint64_t addr)
 {
-    if (!h->by_start) {                 /* still finding them */
-        for (int i = 0; i < h->nsegments; i++)
-            if (addr >= h->segments[i].start && addr < h->segments[i].end)
-                return i;
+    if (!h->by_start) {
+        /* still finding them: reads mostly stay in the segment just
+         * found or step to its neighbour (side-by-side mmapped ones) */
+        struct glibc_heap *m = (struct glibc_heap *)h;
+        for (int d = 0; d < 3; d++) {
+            int i = m->segment_hint + (d == 2 ? -1 : d);
+            if (segment_holds(h, i, addr))
+                return m->segment_hint = i;
+        }
+        /* the main arena's come first, kept sorted by start */
+        int nmain = h->narenas ? h->arenas[0].nsegments : 0, lo = 0, hi = nmain;
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (h->segments[mid].start <= addr)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (segment_holds(h, lo - 1, addr))
+            return m->segment_hint = lo - 1;
+        for (int i = nmain; i < h->nsegments; i++)
+            if (segment_holds(h, i, addr))
+                return m->segment_hint = i;
         return -1;
     }
     int lo = 0, hi = h->nsegments;      /* first segment starting above ADDR */
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
-        if (h->segments[h->by_start[mid]].start <= addr)
+        if (h->starts[mid] <= addr)     /* one small array: few cache misses */
             lo = mid + 1;
         else
             hi = mid;
@@ -774,6 +799,14 @@ static bool index_segments(struct glibc_heap *h, char *err, size_t errlen)
     h->granules_fit = granules < BINNED_FD_ELSEWHERE;
     sorting_heap = h;
     qsort(order, (size_t)h->nsegments, sizeof *order, by_segment_start);
+    h->starts = malloc(((size_t)h->nsegments + 1) * sizeof *h->starts);
+    if (!h->starts) {
+        free(order);
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    for (int i = 0; i < h->nsegments; i++)
+        h->starts[i] = h->segments[order[i]].start;
     h->by_start = order;
     return true;
 }
@@ -878,10 +911,12 @@ void glibc_heap_close(struct glibc_heap *h)
     free(h->arenas);
     free(h->segments);
     free(h->by_start);
+    free(h->starts);
     binned_chunks_free(&h->binned);
     h->arenas = NULL;
     h->segments = NULL;
     h->by_start = NULL;
+    h->starts = NULL;
 }
 
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena)
@@ -1004,6 +1039,7 @@ static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *
             return false;
         }
         next_sz = GLIBC_PREV_INUSE;
+        block_cache_cover(&h->cache, p, size + 16);
         if (p + size < s->end && !chunk_size(h, p + size, &next_sz)) {
             p += size;
             goto unreadable;

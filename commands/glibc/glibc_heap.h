@@ -78,6 +78,8 @@ struct glibc_heap {
     int nsegments;
     size_t segments_cap;
     int *by_start;                  /* segment indexes sorted by start, once all are found */
+    uint64_t *starts;               /* their starts, in that order */
+    int segment_hint;               /* until then: the segment last looked up */
     uint64_t unwalked_bytes;        /* system_mem not covered by segments */
     struct chunk_tags tags;         /* chunks on the short free lists */
     uint64_t tcache_structs[GLIBC_MAX_TCACHES];

@@ -107,6 +107,13 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
     return false;
 }
 
+bool block_cache_cover(struct block_cache *c, uint64_t addr, size_t need)
+{
+    if (c->len && addr >= c->base && addr + need <= c->base + c->len)
+        return true;
+    return need <= c->window_size / 2 && fill_window(c, addr, need);
+}
+
 static int cached_read(void *ctx, uint64_t addr, void *buf, size_t n)
 {
     struct block_cache *c = ctx;

@@ -44,6 +44,20 @@ static inline bool block_cache_u64(struct block_cache *c, uint64_t addr, uint64_
     return mem_read(&r, addr, v, 8) == 0;
 }
 
+/* The N bytes at ADDR where they are already in the window, else NULL
+ * (then read them through the reader): for hot loops. */
+static inline const uint8_t *block_cache_peek(const struct block_cache *c, uint64_t addr,
+                                              size_t n)
+{
+    return c->len && addr >= c->base && addr - c->base + n <= c->len
+               ? c->window + (addr - c->base) : NULL;
+}
+
+/* Make the window cover [ADDR, ADDR + NEED) when it is at most half a
+ * window: a walk stepping over a chunk keeps the chunk (which the
+ * analyses then read) in the window with the next chunk's header. */
+bool block_cache_cover(struct block_cache *c, uint64_t addr, size_t need);
+
 /* A mem_reader that reads through C (symbol/progress pass through). */
 struct mem_reader block_cache_reader(struct block_cache *c);
 

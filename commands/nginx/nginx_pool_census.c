@@ -16,7 +16,10 @@ void pool_census_chunk(void *arg, const struct glibc_chunk *c)
     if (c->cls != CH_IN_USE || c->size < 16 + POOL_HEADER)
         return;
     uint64_t u = c->addr + 16, h[5];
-    if (mem_read(&k->heap->mem, u, h, sizeof h) != 0)
+    const uint8_t *in_window = block_cache_peek(&k->heap->cache, u, sizeof h);
+    if (in_window)
+        memcpy(h, in_window, sizeof h);
+    else if (mem_read(&k->heap->mem, u, h, sizeof h) != 0)
         return;
     uint64_t last = h[0], end = h[1], max = h[4], size = end - u;
     uint64_t want_max = size - POOL_HEADER < k->pagesize - 1 ? size - POOL_HEADER
