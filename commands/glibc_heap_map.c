@@ -1,6 +1,7 @@
 #include "glibc_heap_map.h"
 
 #include "command_output.h"
+#include "lower_bound.h"
 #include "commands.h"
 #include "format.h"
 #include "render.h"
@@ -85,14 +86,7 @@ void heap_map_own(struct heap_map *m, char owner, int segment, uint64_t chunk, u
 int heap_map_segment_of(struct heap_map *m, uint64_t addr)
 {
     /* the mapped segments by start address (they never overlap) */
-    size_t lo = 0, hi = m->nby_start;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->heap->segments[m->by_start[mid]].end <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = FIRST_WHERE(m->nby_start, i, m->heap->segments[m->by_start[i]].end > addr);
     if (lo == m->nby_start || addr < m->heap->segments[m->by_start[lo]].start)
         return -1;
     return m->by_start[lo];

@@ -1,6 +1,7 @@
 #include "glibc_heap.h"
 
 #include "grow_array.h"
+#include "lower_bound.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -196,15 +197,8 @@ static bool in_segments(const struct glibc_heap *h, int arena, uint64_t p)
 {
     const struct glibc_arena *a = &h->arenas[arena];
     const struct glibc_segment *s = h->segments + a->first_segment;
-    int lo = 0, hi = a->nsegments;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (s[mid].start <= p)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo > 0 && p < s[lo - 1].end;
+    size_t above = FIRST_WHERE(a->nsegments, i, s[i].start > p);
+    return above > 0 && p < s[above - 1].end;
 }
 
 static int by_start(const void *a, const void *b);
@@ -726,32 +720,20 @@ int glibc_heap_segment_at(const struct glibc_heap *h, uint64_t addr)
                 return m->segment_hint = i;
         }
         /* the main arena's come first, kept sorted by start */
-        int nmain = h->narenas ? h->arenas[0].nsegments : 0, lo = 0, hi = nmain;
-        while (lo < hi) {
-            int mid = lo + (hi - lo) / 2;
-            if (h->segments[mid].start <= addr)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (segment_holds(h, lo - 1, addr))
-            return m->segment_hint = lo - 1;
+        int nmain = h->narenas ? h->arenas[0].nsegments : 0;
+        int i = (int)FIRST_WHERE(nmain, j, h->segments[j].start > addr) - 1;
+        if (segment_holds(h, i, addr))
+            return m->segment_hint = i;
         for (int i = nmain; i < h->nsegments; i++)
             if (segment_holds(h, i, addr))
                 return m->segment_hint = i;
         return -1;
     }
-    int lo = 0, hi = h->nsegments;      /* first segment starting above ADDR */
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (h->starts[mid] <= addr)     /* one small array: few cache misses */
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == 0)
+    /* the first segment starting above ADDR, in one small array */
+    size_t above = FIRST_WHERE(h->nsegments, i, h->starts[i] > addr);
+    if (above == 0)
         return -1;
-    int i = h->by_start[lo - 1];
+    int i = h->by_start[above - 1];
     return addr < h->segments[i].end ? i : -1;
 }
 
@@ -970,15 +952,9 @@ static uint32_t granule_of(const struct glibc_heap *h, int segment, uint64_t add
 
 static uint64_t granule_address(const struct glibc_heap *h, uint32_t g)
 {
-    int lo = 0, hi = h->nsegments;      /* segments number granules in index order */
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (h->segments[mid].granule_base <= g)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    const struct glibc_segment *s = &h->segments[lo - 1];
+    /* segments number granules in index order */
+    size_t above = FIRST_WHERE(h->nsegments, i, h->segments[i].granule_base > g);
+    const struct glibc_segment *s = &h->segments[above - 1];
     return s->start + (g - s->granule_base) * 16;
 }
 

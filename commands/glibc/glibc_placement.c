@@ -1,6 +1,7 @@
 #include "glibc_placement.h"
 
 #include "grow_array.h"
+#include "lower_bound.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -126,15 +127,7 @@ static int ascending(const void *a, const void *b)
 /* The index of the first big hole >= SIZE (nbig: none). */
 static size_t big_at_least(const struct placement_sizes *s, uint64_t size)
 {
-    size_t lo = 0, hi = s->nbig;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->big[mid] < size)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return FIRST_WHERE(s->nbig, i, s->big[i] >= size);
 }
 
 static void hole_add(struct hole_index *x, uint64_t size)

@@ -2,6 +2,7 @@
 #include "rss_breakdown.h"
 
 #include "core_file.h"
+#include "lower_bound.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -188,15 +189,7 @@ bool rss_breakdown_begin(struct rss_breakdown *b, pid_t pid, char *why, size_t w
  * are) that ends above ADDR: every free chunk of a walk asks, so no scan. */
 static size_t heap_mapping_from(const struct rss_breakdown *b, uint64_t addr)
 {
-    size_t lo = 0, hi = b->nheap;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (b->heap[mid].end <= addr)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return FIRST_WHERE(b->nheap, i, b->heap[i].end > addr);
 }
 
 /* Present pages of H among its pages [I, J). */
