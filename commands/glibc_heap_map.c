@@ -1,7 +1,6 @@
 #include "glibc_heap_map.h"
 
 #include "command_output.h"
-#include "lower_bound.h"
 #include "commands.h"
 #include "format.h"
 #include "render.h"
@@ -85,11 +84,8 @@ void heap_map_own(struct heap_map *m, char owner, int segment, uint64_t chunk, u
 
 int heap_map_segment_of(struct heap_map *m, uint64_t addr)
 {
-    /* the mapped segments by start address (they never overlap) */
-    size_t lo = FIRST_WHERE(m->nby_start, i, m->heap->segments[m->by_start[i]].end > addr);
-    if (lo == m->nby_start || addr < m->heap->segments[m->by_start[lo]].start)
-        return -1;
-    return m->by_start[lo];
+    int i = glibc_heap_segment_at(m->heap, addr);
+    return i >= 0 && m->seg_first[i] >= 0 ? i : -1;
 }
 
 static char cell_char(const struct heap_map *m, size_t i)
@@ -139,20 +135,9 @@ void heap_map_release(struct heap_map *m)
     free(m->bytes);
     free(m->seg_first);
     free(m->seg_cells);
-    free(m->by_start);
     m->bytes = NULL;
     m->seg_first = NULL;
     m->seg_cells = NULL;
-    m->by_start = NULL;
-}
-
-static const struct glibc_heap *sort_heap;   /* for by_segment_start */
-
-static int by_segment_start(const void *x, const void *y)
-{
-    uint64_t a = sort_heap->segments[*(const int *)x].start;
-    uint64_t b = sort_heap->segments[*(const int *)y].start;
-    return a < b ? -1 : a > b;
 }
 
 bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_t cell,
@@ -168,8 +153,7 @@ bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_
     size_t nseg = h->nsegments ? (size_t)h->nsegments : 1;
     m->seg_first = malloc(nseg * sizeof *m->seg_first);
     m->seg_cells = calloc(nseg, sizeof *m->seg_cells);
-    m->by_start = malloc(nseg * sizeof *m->by_start);
-    if (!m->seg_first || !m->seg_cells || !m->by_start) {
+    if (!m->seg_first || !m->seg_cells) {
         snprintf(err, errlen, "out of memory");
         return false;
     }
@@ -185,10 +169,7 @@ bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_
         m->seg_first[i] = (int)m->ncells;
         m->seg_cells[i] = n;
         m->ncells += n;
-        m->by_start[m->nby_start++] = i;
     }
-    sort_heap = h;
-    qsort(m->by_start, m->nby_start, sizeof *m->by_start, by_segment_start);
     m->bytes = calloc(m->ncells ? m->ncells * HEAP_MAP_KINDS : 1, sizeof *m->bytes);
     if (!m->bytes) {
         snprintf(err, errlen, "out of memory");

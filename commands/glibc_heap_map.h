@@ -28,8 +28,6 @@ struct heap_map {
     size_t *seg_cells;
     size_t ncells;
     uint64_t *bytes;         /* [ncells][HEAP_MAP_KINDS] */
-    int *by_start;           /* the mapped segments, by start address */
-    size_t nby_start;
 };
 /* CELL 0: chosen, at most MOST cells (0: 2048) for the largest segment. */
 bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_t cell,

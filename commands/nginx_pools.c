@@ -35,7 +35,8 @@ static void ngx_pools_command(const char *args, int from_tty)
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-pools: %s", err);
     static struct named_pool cycles[MAX_OLD_CYCLES + 2];
-    int ncycles = nginx_cycle_pools(&s.heap.lists, &st, cycles, MAX_OLD_CYCLES + 2, err,
+    /* pool chains a page at a time: a cycle's blocks are 16 KiB apart */
+    int ncycles = nginx_cycle_pools(&s.heap.headers, &st, cycles, MAX_OLD_CYCLES + 2, err,
                                     sizeof err);
     if (ncycles < 0)
         ngxmem_error("ngx-pools: %s", err);

@@ -1,8 +1,7 @@
 #include "chunk_tags.h"
 
-#include "lower_bound.h"
-
 #include "grow_array.h"
+#include "lower_bound.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -201,8 +201,6 @@ static bool in_segments(const struct glibc_heap *h, int arena, uint64_t p)
     return above > 0 && p < s[above - 1].end;
 }
 
-static int by_start(const void *a, const void *b);
-
 /* Add the main-arena segment [START, END). */
 static bool add_found_segment(struct glibc_heap *h, int ai, uint64_t start, uint64_t end,
                               enum segment_kind kind, char *err, size_t errlen)
@@ -221,20 +219,22 @@ static bool add_found_segment(struct glibc_heap *h, int ai, uint64_t start, uint
     return true;
 }
 
-/* Add the main-arena segment starting at START, which must contain P. */
+/* Add the main-arena segment starting at START, which must contain P;
+ * *END: where it ends. */
 static bool add_main_segment(struct glibc_heap *h, int ai, uint64_t start, uint64_t p,
-                             enum segment_kind kind, char *err, size_t errlen)
+                             enum segment_kind kind, uint64_t *end_out, char *err,
+                             size_t errlen)
 {
-    uint64_t end;
-    if (!segment_end(h, start, &h->arenas[ai], &end, err, errlen))
+    uint64_t end, *e = end_out ? end_out : &end;
+    if (!segment_end(h, start, &h->arenas[ai], e, err, errlen))
         return false;
-    if (p < start || p >= end) {
+    if (p < start || p >= *e) {
         snprintf(err, errlen, "cannot locate the heap segment holding chunk 0x%llx "
                  "(chain from 0x%llx ends at 0x%llx)", (unsigned long long)p,
-                 (unsigned long long)start, (unsigned long long)end);
+                 (unsigned long long)start, (unsigned long long)*e);
         return false;
     }
-    return add_found_segment(h, ai, start, end, kind, err, errlen);
+    return add_found_segment(h, ai, start, *e, kind, err, errlen);
 }
 
 /* Is there a main-arena segment from START? A chunk chain from it to a
@@ -271,10 +271,10 @@ static bool segment_above(struct glibc_heap *h, uint64_t end, uint64_t *start,
     return false;
 }
 
-/* The segments side by side with the main arena's segment SI (mmapped
- * ones are placed next to each other): below while a double fencepost
- * ends the memory under a segment, above while a chunk chain from its end
- * reaches one. */
+/* The segments side by side with the main arena's segment [START, END)
+ * (mmapped ones are placed next to each other): below while a double
+ * fencepost ends the memory under a segment, above while a chunk chain
+ * from its end reaches one. */
 static bool neighbour_segments(struct glibc_heap *h, int ai, uint64_t start, uint64_t end,
                                char *err, size_t errlen)
 {
@@ -282,7 +282,7 @@ static bool neighbour_segments(struct glibc_heap *h, int ai, uint64_t start, uin
     for (uint64_t s = start; a->nsegments < GLIBC_MAX_SEGMENTS && fencepost_below(h, s) &&
                              !in_segments(h, ai, s - 32);) {
         uint64_t below = probe_segment_start(h, s - 32, a->top);
-        if (!add_main_segment(h, ai, below, s - 32, SEG_MMAP, err, errlen))
+        if (!add_main_segment(h, ai, below, s - 32, SEG_MMAP, NULL, err, errlen))
             return false;
         s = below;
     }
@@ -295,23 +295,14 @@ static bool neighbour_segments(struct glibc_heap *h, int ai, uint64_t start, uin
     return true;
 }
 
-static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err,
-                                     size_t errlen);
-
-static int by_start(const void *a, const void *b)
+/* The mmapped main-arena segment holding P, found by probing down from P,
+ * and those side by side with it. */
+static bool add_mmap_segments(struct glibc_heap *h, int ai, uint64_t p, char *err,
+                              size_t errlen)
 {
-    const struct glibc_segment *x = a, *y = b;
-    return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static bool main_arena_segments(struct glibc_heap *h, int ai, char *err, size_t errlen)
-{
-    if (!find_main_arena_segments(h, ai, err, errlen))
-        return false;
-    const struct glibc_arena *a = &h->arenas[ai];
-    qsort(h->segments + a->first_segment, (size_t)a->nsegments, sizeof *h->segments,
-          by_start);
-    return true;
+    uint64_t start = probe_segment_start(h, p, h->arenas[ai].top), end;
+    return add_main_segment(h, ai, start, p, SEG_MMAP, &end, err, errlen) &&
+           neighbour_segments(h, ai, start, end, err, errlen);
 }
 
 /* Do the segments found cover the arena's memory from the OS? Each may
@@ -340,16 +331,13 @@ static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, si
         a->nsegments++;
         return true;
     }
-    if (sbrk && !add_main_segment(h, ai, align16(sbrk), align16(sbrk), SEG_BRK, err, errlen))
+    if (sbrk &&
+        !add_main_segment(h, ai, align16(sbrk), align16(sbrk), SEG_BRK, NULL, err, errlen))
         return false;
-    /* mmap'ed segments (brk unavailable): the one holding top, found by
-     * probing down from top; others through free chunks inside them. */
-    if (!in_segments(h, ai, a->top)) {
-        uint64_t start = probe_segment_start(h, a->top, a->top);
-        if (!add_main_segment(h, ai, start, a->top, SEG_MMAP, err, errlen) ||
-            !neighbour_segments(h, ai, start, a->top + a->top_size, err, errlen))
-            return false;
-    }
+    /* mmap'ed segments (brk unavailable): the one holding top and its
+     * neighbours; others through free chunks inside them. */
+    if (!in_segments(h, ai, a->top) && !add_mmap_segments(h, ai, a->top, err, errlen))
+        return false;
     if (all_segments_found(h, ai))
         return true;
     const struct glibc_layout *L = h->st.L;
@@ -359,14 +347,7 @@ static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, si
             break;
         for (uint64_t n = 0; p != pseudo && p && n < LIST_LIMIT; n++) {
             if (!in_segments(h, ai, p)) {
-                uint64_t start = probe_segment_start(h, p, a->top), end;
-                if (!add_main_segment(h, ai, start, p, SEG_MMAP, err, errlen))
-                    return false;
-                end = h->segments[a->first_segment + a->nsegments - 1].end;
-                for (int i = 0; i < a->nsegments; i++)
-                    if (h->segments[a->first_segment + i].start == start)
-                        end = h->segments[a->first_segment + i].end;
-                if (!neighbour_segments(h, ai, start, end, err, errlen))
+                if (!add_mmap_segments(h, ai, p, err, errlen))
                     return false;
                 if (all_segments_found(h, ai))
                     return true;
@@ -708,25 +689,24 @@ static bool segment_holds(const struct glibc_heap *h, int i, uint64_t addr)
            addr < h->segments[i].end;
 }
 
-int glibc_heap_segment_at(const struct glibc_heap *h, uint64_t addr)
+int glibc_heap_segment_at(struct glibc_heap *h, uint64_t addr)
 {
     if (!h->by_start) {
         /* still finding them: reads mostly stay in the segment just
          * found or step to its neighbour (side-by-side mmapped ones) */
-        struct glibc_heap *m = (struct glibc_heap *)h;
         for (int d = 0; d < 3; d++) {
-            int i = m->segment_hint + (d == 2 ? -1 : d);
+            int i = h->segment_hint + (d == 2 ? -1 : d);
             if (segment_holds(h, i, addr))
-                return m->segment_hint = i;
+                return h->segment_hint = i;
         }
         /* the main arena's come first, kept sorted by start */
         int nmain = h->narenas ? h->arenas[0].nsegments : 0;
         int i = (int)FIRST_WHERE(nmain, j, h->segments[j].start > addr) - 1;
         if (segment_holds(h, i, addr))
-            return m->segment_hint = i;
+            return h->segment_hint = i;
         for (int i = nmain; i < h->nsegments; i++)
             if (segment_holds(h, i, addr))
-                return m->segment_hint = i;
+                return h->segment_hint = i;
         return -1;
     }
     /* the first segment starting above ADDR, in one small array */
@@ -743,7 +723,7 @@ int glibc_heap_segment_at(const struct glibc_heap *h, uint64_t addr)
  * is the one page the read touches anyway. */
 static bool segment_bounds(void *arg, uint64_t addr, uint64_t *lo, uint64_t *hi)
 {
-    const struct glibc_heap *h = arg;
+    struct glibc_heap *h = arg;
     int i = glibc_heap_segment_at(h, addr);
     if (i < 0) {
         *lo = addr & ~(uint64_t)(PAGE - 1);
@@ -836,7 +816,7 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigne
         a->is_main = h->narenas == 0;
         a->first_segment = h->nsegments;
         int ai = h->narenas++;
-        if (!(a->is_main ? main_arena_segments(h, ai, err, errlen)
+        if (!(a->is_main ? find_main_arena_segments(h, ai, err, errlen)
                          : thread_arena_segments(h, ai, err, errlen)))
             return false;
         /* a thread heap's system_mem counts its heap_info (and, in the

@@ -124,7 +124,7 @@ bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void
                                  char *err, size_t errlen);
 
 /* The segment holding ADDR, or -1. */
-int glibc_heap_segment_at(const struct glibc_heap *h, uint64_t addr);
+int glibc_heap_segment_at(struct glibc_heap *h, uint64_t addr);
 
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena);
 

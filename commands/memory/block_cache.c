@@ -107,10 +107,8 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
     return false;
 }
 
-bool block_cache_cover(struct block_cache *c, uint64_t addr, size_t need)
+bool block_cache_refill_cover(struct block_cache *c, uint64_t addr, size_t need)
 {
-    if (c->len && addr >= c->base && addr + need <= c->base + c->len)
-        return true;
     return need <= c->window_size / 2 && fill_window(c, addr, need);
 }
 

@@ -56,7 +56,11 @@ static inline const uint8_t *block_cache_peek(const struct block_cache *c, uint6
 /* Make the window cover [ADDR, ADDR + NEED) when it is at most half a
  * window: a walk stepping over a chunk keeps the chunk (which the
  * analyses then read) in the window with the next chunk's header. */
-bool block_cache_cover(struct block_cache *c, uint64_t addr, size_t need);
+bool block_cache_refill_cover(struct block_cache *c, uint64_t addr, size_t need); /* slow path */
+static inline bool block_cache_cover(struct block_cache *c, uint64_t addr, size_t need)
+{
+    return block_cache_peek(c, addr, need) || block_cache_refill_cover(c, addr, need);
+}
 
 /* A mem_reader that reads through C (symbol/progress pass through). */
 struct mem_reader block_cache_reader(struct block_cache *c);
