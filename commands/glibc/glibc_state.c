@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_ARENAS = 1024, MAX_RW_SCAN = 16 << 20 };
+enum { MAX_ARENAS = 1024, MAX_RW_SCAN = 16 << 20, MAIN_ARENA_IN_USE = 1 << 20 };
 
 static uint64_t u64_at(const uint8_t *p)
 {
@@ -41,13 +41,16 @@ static bool version_from_banner(const struct mem_reader *m,
     return true;
 }
 
-static bool version_from_symbol(const struct mem_reader *m, struct glibc_state *st)
+/* *AT is where __libc_version is (0 if no symbol): with libc's debug
+ * symbols it is the cheapest way to libc's image too. */
+static bool version_from_symbol(const struct mem_reader *m, struct glibc_state *st,
+                                uint64_t *at)
 {
-    uint64_t a;
     char buf[16] = "";
     int minor;
-    if (!mem_symbol(m, "__libc_version", &a) || mem_read(m, a, buf, 8) != 0 ||
-        sscanf(buf, "2.%d", &minor) != 1)
+    if (!mem_symbol(m, "__libc_version", at))
+        *at = 0;
+    if (!*at || mem_read(m, *at, buf, 8) != 0 || sscanf(buf, "2.%d", &minor) != 1)
         return false;
     st->minor = minor;
     snprintf(st->version, sizeof st->version, "2.%d", minor);
@@ -276,24 +279,37 @@ static bool other_allocator_check(const struct mem_reader *m, const struct glibc
     return true;
 }
 
+/* Another allocator leaves glibc's arenas unused; looking its symbols up
+ * costs GDB milliseconds each, so only a small lone main arena is checked. */
+static bool main_arena_in_use(const struct mem_reader *m, const struct glibc_state *st)
+{
+    uint64_t system_mem, next;
+    return mem_read_u64(m, st->main_arena + st->L->ms_system_mem, &system_mem) &&
+           mem_read_u64(m, st->main_arena + st->L->ms_next, &next) &&
+           (system_mem >= MAIN_ARENA_IN_USE || next != st->main_arena);
+}
+
 bool glibc_state_find(const struct mem_reader *m, struct glibc_state *st,
                       char *err, size_t errlen)
 {
     memset(st, 0, sizeof *st);
     struct elf_memory libc;
-    bool have_libc = false;
-    uint64_t fn = 0;
-    if (mem_symbol(m, "malloc_trim", &fn))
+    /* malloc_trim is an alias with no debug symbol of its own: with libc's
+     * debug info GDB takes milliseconds to find it, __libc_version none */
+    uint64_t version_at, fn = 0;
+    bool have_version = version_from_symbol(m, st, &version_at);
+    bool have_libc = version_at && elf_memory_from_address(m, version_at, &libc);
+    if (!have_libc && mem_symbol(m, "malloc_trim", &fn))
         have_libc = elf_memory_from_address(m, fn, &libc);
     if (have_libc)
         st->libc_base = libc.base;
 
-    if (!version_from_symbol(m, st) && !(have_libc && version_from_banner(m, &libc, st))) {
+    if (!have_version && !(have_libc && version_from_banner(m, &libc, st))) {
+        if (!fn && !mem_symbol(m, "malloc_trim", &fn))
+            fn = 0;
         explain_no_version(m, fn, have_libc ? &libc : NULL, err, errlen);
         return false;
     }
-    if (!other_allocator_check(m, st, err, errlen))
-        return false;
     /* Test hook: how a glibc newer than every known layout is handled is
      * tested by relabelling a real one. */
     const char *pretend = getenv("NGXMEM_GLIBC_PRETEND_VERSION");
@@ -314,9 +330,13 @@ bool glibc_state_find(const struct mem_reader *m, struct glibc_state *st,
             snprintf(err, errlen, "cannot find libc's image to locate main_arena");
             return false;
         }
-        if (!scan_libc_data(m, st, &libc, err, errlen))
+        if (!scan_libc_data(m, st, &libc, err, errlen)) {
+            other_allocator_check(m, st, err, errlen);
             return false;
+        }
     }
+    if (!main_arena_in_use(m, st) && !other_allocator_check(m, st, err, errlen))
+        return false;
     if (st->L->nearest_of && !nearest_layout_fits(m, st, err, errlen))
         return false;
     snprintf(st->found_by, sizeof st->found_by, "main_arena by %s, mp_ by %s",
