@@ -81,6 +81,7 @@ void glibc_session_walk_stats_with(struct glibc_session *s, const char *cmd, int
         chunk_fanout_add(&fan, also->fn[i], also->arg[i]);
     /* the statistics alone (every glibc command) skip the fan-out's call */
     bool alone = fan.n == 1;
+    s->heap.record_binned = true;
     if (!glibc_heap_walk(&s->heap, arena, alone ? glibc_stats_chunk : chunk_fanout_chunk,
                          alone ? (void *)&s->stats : (void *)&fan, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);

@@ -1,6 +1,6 @@
 #include "binned_chunks.h"
 
-#include "grow_array.h"
+#include "huge_array.h"
 #include "lower_bound.h"
 
 #include <stdlib.h>
@@ -11,16 +11,22 @@
  * twenty). */
 enum { DIR_SHIFT_MIN = 8 };
 
+_Static_assert(BINNED_MAX < BINNED_FD_ELSEWHERE, "record indices are below the fd markers");
+
 void binned_chunks_free(struct binned_chunks *b)
 {
-    free(b->v);
+    huge_array_free(b->v, BINNED_MAX * sizeof *b->v);
     free(b->dir);
+    huge_array_free(b->next, BINNED_MAX * sizeof *b->next);
+    free(b->seen);
     *b = (struct binned_chunks){ 0 };
 }
 
 bool binned_chunks_add(struct binned_chunks *b, uint32_t granule, uint32_t fd, uint32_t size16)
 {
-    if (b->n >= BINNED_MAX || !grow_array(&b->v, &b->cap, b->n, sizeof *b->v, 4096)) {
+    if (!b->v)
+        b->v = huge_array_alloc(BINNED_MAX * sizeof *b->v);
+    if (b->n >= BINNED_MAX || !b->v) {
         b->overflow = true;
         return false;
     }
@@ -71,6 +77,42 @@ const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uin
     const struct binned_chunk *bucket = b->v + b->dir[d];
     size_t i = LOWER_BOUND(bucket, b->dir[d + 1] - b->dir[d], granule, granule);
     return bucket + i < b->v + b->n && bucket[i].granule == granule ? &bucket[i] : NULL;
+}
+
+enum { LINK_BATCH = 32 };
+
+bool binned_chunks_link(struct binned_chunks *b)
+{
+    free(b->seen);
+    if (!b->next)
+        b->next = huge_array_alloc(BINNED_MAX * sizeof *b->next);
+    b->seen = calloc(b->n / 64 + 1, sizeof *b->seen);
+    if (!b->next || !b->seen)
+        return false;
+    for (size_t base = 0; base < b->n; base += LINK_BATCH) {
+        size_t m = b->n - base < LINK_BATCH ? b->n - base : LINK_BATCH;
+        uint32_t lo[LINK_BATCH], hi[LINK_BATCH];
+        for (size_t k = 0; k < m; k++) {
+            uint32_t fd = b->v[base + k].fd;
+            size_t d = fd >> b->dir_shift;
+            lo[k] = hi[k] = 0;
+            if (fd == BINNED_FD_HEAD || fd == BINNED_FD_ELSEWHERE || d + 1 >= b->ndir)
+                continue;
+            lo[k] = b->dir[d];
+            hi[k] = b->dir[d + 1];
+            __builtin_prefetch(&b->v[lo[k]]);
+            __builtin_prefetch(&b->v[lo[k] + (hi[k] - lo[k]) / 2]);
+        }
+        for (size_t k = 0; k < m; k++) {
+            uint32_t fd = b->v[base + k].fd;
+            const struct binned_chunk *bucket = b->v + lo[k];
+            size_t i = LOWER_BOUND(bucket, hi[k] - lo[k], granule, fd);
+            b->next[base + k] = fd == BINNED_FD_HEAD ? BINNED_FD_HEAD
+                : i < hi[k] - lo[k] && bucket[i].granule == fd ? lo[k] + (uint32_t)i
+                : BINNED_FD_ELSEWHERE;
+        }
+    }
+    return true;
 }
 
 void binned_chunks_clear(struct binned_chunks *b)

@@ -27,11 +27,13 @@ struct binned_chunk {
 
 struct binned_chunks {
     struct binned_chunk *v;
-    size_t n, cap;
+    size_t n;
     bool overflow;                 /* BINNED_MAX reached: the record is partial */
     uint32_t *dir;                 /* first record of each 2^dir_shift granules */
     size_t ndir;
     unsigned dir_shift;
+    uint32_t *next;                /* after binned_chunks_link: fd as a record index */
+    uint64_t *seen;                /* records met following a list */
 };
 
 void binned_chunks_free(struct binned_chunks *b);
@@ -40,6 +42,26 @@ bool binned_chunks_add(struct binned_chunks *b, uint32_t granule, uint32_t fd, u
 /* Sort (the walk records in address order unless walked twice) and index.
  * False if memory runs out. */
 bool binned_chunks_index(struct binned_chunks *b);
+/* After binned_chunks_index: next[i] is the index of the record record
+ * i's fd points to (or BINNED_FD_HEAD, or BINNED_FD_ELSEWHERE if it points
+ * at no record), and no record is seen. A list is then followed one small
+ * load a step. The lookups here are independent and batched with
+ * prefetches, so their cache misses overlap (following fd granules pays
+ * each in turn). False if memory runs out. */
+bool binned_chunks_link(struct binned_chunks *b);
+/* Mark record I seen; false if it already was (a cycle, or lists joined). */
+static inline bool binned_chunks_see(struct binned_chunks *b, uint32_t i)
+{
+    uint64_t bit = 1ull << (i & 63);
+    if (b->seen[i >> 6] & bit)
+        return false;
+    b->seen[i >> 6] |= bit;
+    return true;
+}
+static inline bool binned_chunks_seen(const struct binned_chunks *b, size_t i)
+{
+    return b->seen[i >> 6] >> (i & 63) & 1;
+}
 /* The record of the chunk at GRANULE, or NULL. */
 const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uint32_t granule);
 /* Forget the records (the index stays allocated). */

@@ -668,6 +668,7 @@ static void tag_unsorted(void *arg, const struct glibc_chunk *c, enum chunk_clas
 static bool resolve_unsorted_now(struct glibc_heap *h, char *err, size_t errlen)
 {
     bool any = false;
+    h->record_binned = true;
     for (int ai = 0; ai < h->narenas; ai++)
         if (h->arenas[ai].unsorted_deferred) {
             any = true;
@@ -942,7 +943,7 @@ static uint64_t granule_address(const struct glibc_heap *h, uint32_t g)
  * walk; past the record's limit the list is followed through memory. */
 static void remember_binned(struct glibc_heap *h, const struct glibc_chunk *c)
 {
-    if (!h->granules_fit || h->binned.overflow)
+    if (!h->record_binned || !h->granules_fit || h->binned.overflow)
         return;
     uint64_t fd;
     uint32_t fd_granule = BINNED_FD_ELSEWHERE;
@@ -1040,52 +1041,106 @@ static bool corrupt_unsorted(const struct glibc_heap *h, int ai, uint64_t p, cha
     return false;
 }
 
-/* Follow arena AI's unsorted list through the walk's record of its binned
- * chunks, or (record partial) through memory. */
-static bool follow_unsorted(struct glibc_heap *h, int ai, glibc_reclass_fn fn, void *arg,
-                            char *err, size_t errlen)
+/* Follow arena AI's unsorted list through memory (the record is partial). */
+static bool follow_unsorted_in_memory(struct glibc_heap *h, int ai, glibc_reclass_fn fn,
+                                      void *arg, char *err, size_t errlen)
 {
-    bool recorded = h->granules_fit && !h->binned.overflow;
     uint64_t head = unsorted_head(h, ai), p = h->arenas[ai].unsorted_fd;
     struct cycle_check cc;
     cycle_check_init(&cc, p);
     for (uint64_t k = 0; p != head; k++) {
         int si = glibc_heap_segment_at(h, p);
+        uint64_t sz, next;
         if (si < 0 || h->segments[si].arena != ai || (p & 15) || k >= LIST_LIMIT ||
-            (k && cycle_check_step(&cc, p)))
+            (k && cycle_check_step(&cc, p)) || !mem_read_u64(&h->lists, p + 8, &sz) ||
+            !mem_read_u64(&h->lists, p + 16, &next))
             return corrupt_unsorted(h, ai, p, err, errlen);
-        struct glibc_chunk c = { .addr = p, .cls = CH_UNSORTED, .arena = ai, .segment = si };
-        uint64_t next;
-        if (recorded) {
-            const struct binned_chunk *b = binned_chunks_find(&h->binned, granule_of(h, si, p));
-            if (!b || b->fd == BINNED_FD_ELSEWHERE)
-                return corrupt_unsorted(h, ai, p, err, errlen);
-            c.size = (uint64_t)b->size16 * 16;
-            next = b->fd == BINNED_FD_HEAD ? head : granule_address(h, b->fd);
-        } else {
-            uint64_t sz;
-            if (!mem_read_u64(&h->lists, p + 8, &sz) || !mem_read_u64(&h->lists, p + 16, &next))
-                return corrupt_unsorted(h, ai, p, err, errlen);
-            c.size = glibc_chunksize(sz);
-        }
+        struct glibc_chunk c = { .addr = p, .size = glibc_chunksize(sz), .cls = CH_UNSORTED,
+                                 .arena = ai, .segment = si };
         fn(arg, &c, c.size < 0x400 ? CH_SMALL : CH_LARGE);
         p = next;
     }
     return true;
 }
 
+/* Mark the records on arena AI's unsorted list, one index load a step; a
+ * record met twice is a cycle or two lists joined. *STEPS: how many. */
+static bool mark_unsorted(struct glibc_heap *h, int ai, uint64_t *steps, char *err,
+                          size_t errlen)
+{
+    struct binned_chunks *b = &h->binned;
+    uint64_t p = h->arenas[ai].unsorted_fd;
+    int si = glibc_heap_segment_at(h, p);
+    const struct binned_chunk *first = si >= 0 && !(p & 15) && h->segments[si].arena == ai
+        ? binned_chunks_find(b, granule_of(h, si, p)) : NULL;
+    if (!first)
+        return corrupt_unsorted(h, ai, p, err, errlen);
+    uint32_t i = (uint32_t)(first - b->v);
+    for (*steps = 1;; ++*steps) {
+        if (!binned_chunks_see(b, i) || b->next[i] == BINNED_FD_ELSEWHERE)
+            return corrupt_unsorted(h, ai, granule_address(h, b->v[i].granule), err, errlen);
+        if (b->next[i] == BINNED_FD_HEAD)
+            return true;
+        i = b->next[i];
+    }
+}
+
+/* Reclass the marked records in address order. Each list stays in its
+ * arena's segments exactly when every arena has as many marked records
+ * in its segments as its list had steps. */
+static bool reclass_marked(struct glibc_heap *h, const uint64_t *steps, glibc_reclass_fn fn,
+                           void *arg, char *err, size_t errlen)
+{
+    const struct binned_chunks *b = &h->binned;
+    uint64_t *marked = calloc((size_t)h->narenas, sizeof *marked);
+    if (!marked) {
+        snprintf(err, errlen, "out of memory reclassifying unsorted chunks");
+        return false;
+    }
+    int si = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (!binned_chunks_seen(b, i))
+            continue;
+        uint32_t g = b->v[i].granule;
+        while (si + 1 < h->nsegments && h->segments[si + 1].granule_base <= g)
+            si++;
+        const struct glibc_segment *s = &h->segments[si];
+        struct glibc_chunk c = { .addr = s->start + (uint64_t)(g - s->granule_base) * 16,
+                                 .size = (uint64_t)b->v[i].size16 * 16, .cls = CH_UNSORTED,
+                                 .arena = s->arena, .segment = si };
+        marked[s->arena]++;
+        fn(arg, &c, c.size < 0x400 ? CH_SMALL : CH_LARGE);
+    }
+    for (int ai = 0; ai < h->narenas; ai++)
+        if (marked[ai] != steps[ai]) {
+            free(marked);
+            return corrupt_unsorted(h, ai, h->arenas[ai].unsorted_fd, err, errlen);
+        }
+    free(marked);
+    return true;
+}
+
 bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void *arg,
                                  char *err, size_t errlen)
 {
-    if (!binned_chunks_index(&h->binned)) {
+    bool recorded = h->record_binned && h->granules_fit && !h->binned.overflow, ok = true;
+    uint64_t *steps = recorded ? calloc((size_t)h->narenas, sizeof *steps) : NULL;
+    if (recorded && (!steps || !binned_chunks_index(&h->binned) ||
+                     !binned_chunks_link(&h->binned))) {
+        free(steps);
         snprintf(err, errlen, "out of memory indexing free chunks");
         return false;
     }
-    for (int ai = 0; ai < h->narenas; ai++)
-        if (h->arenas[ai].unsorted_deferred && !follow_unsorted(h, ai, fn, arg, err, errlen))
-            return false;
+    for (int ai = 0; ai < h->narenas && ok; ai++)
+        if (h->arenas[ai].unsorted_deferred)
+            ok = recorded ? mark_unsorted(h, ai, &steps[ai], err, errlen)
+                          : follow_unsorted_in_memory(h, ai, fn, arg, err, errlen);
+    if (ok && recorded)
+        ok = reclass_marked(h, steps, fn, arg, err, errlen);
+    free(steps);
     binned_chunks_clear(&h->binned);
-    return true;
+    h->record_binned = false;
+    return ok;
 }
 
 bool glibc_heap_walk(struct glibc_heap *h, int arena, glibc_chunk_fn fn, void *arg,

@@ -64,6 +64,10 @@ struct glibc_heap {
     unsigned flags;
     struct binned_chunks binned;    /* deferred arenas' binned chunks */
     bool granules_fit;              /* the segments' granules fit binned's 32 bits */
+    bool record_binned;             /* walks record binned chunks for
+                                     * glibc_heap_resolve_unsorted (set by its caller
+                                     * before the walk; walks that never resolve
+                                     * skip the cost) */
     struct block_cache cache;
     struct mem_reader mem;          /* cached view of raw, for walks */
     struct block_cache list_cache;

@@ -69,8 +69,9 @@ static bool analyse(const struct mem_reader *r, struct totals *t, char *err, siz
 {
     struct glibc_heap h;
     struct glibc_stats_walk w = { 0 };
-    bool ok = glibc_heap_open(&h, r, 0, err, n) && glibc_stats_begin(&w, &h) &&
-              glibc_heap_walk(&h, -1, glibc_stats_chunk, &w, err, n);
+    bool ok = glibc_heap_open(&h, r, 0, err, n) && glibc_stats_begin(&w, &h);
+    h.record_binned = true;
+    ok = ok && glibc_heap_walk(&h, -1, glibc_stats_chunk, &w, err, n);
     if (ok) {
         glibc_stats_end(&w);
         ok = glibc_heap_resolve_unsorted(&h, glibc_stats_reclass, &w, err, n);
