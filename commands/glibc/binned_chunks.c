@@ -69,14 +69,33 @@ bool binned_chunks_index(struct binned_chunks *b)
     return true;
 }
 
-const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uint32_t granule)
+/* The records of GRANULE's directory bucket: [*lo, *hi); false if none. */
+static bool bucket_of(const struct binned_chunks *b, uint32_t granule, uint32_t *lo,
+                      uint32_t *hi)
 {
     size_t d = granule >> b->dir_shift;
-    if (d + 1 >= b->ndir)
+    if (granule == BINNED_FD_HEAD || granule == BINNED_FD_ELSEWHERE || d + 1 >= b->ndir)
+        return false;
+    *lo = b->dir[d];
+    *hi = b->dir[d + 1];
+    return true;
+}
+
+/* The index of GRANULE's record in bucket [lo, hi), or BINNED_FD_ELSEWHERE. */
+static uint32_t index_in_bucket(const struct binned_chunks *b, uint32_t lo, uint32_t hi,
+                                uint32_t granule)
+{
+    size_t i = lo + LOWER_BOUND(b->v + lo, hi - lo, granule, granule);
+    return i < hi && b->v[i].granule == granule ? (uint32_t)i : BINNED_FD_ELSEWHERE;
+}
+
+const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uint32_t granule)
+{
+    uint32_t lo, hi, i;
+    if (!bucket_of(b, granule, &lo, &hi) ||
+        (i = index_in_bucket(b, lo, hi, granule)) == BINNED_FD_ELSEWHERE)
         return NULL;
-    const struct binned_chunk *bucket = b->v + b->dir[d];
-    size_t i = LOWER_BOUND(bucket, b->dir[d + 1] - b->dir[d], granule, granule);
-    return bucket + i < b->v + b->n && bucket[i].granule == granule ? &bucket[i] : NULL;
+    return &b->v[i];
 }
 
 enum { LINK_BATCH = 32 };
@@ -92,24 +111,17 @@ bool binned_chunks_link(struct binned_chunks *b)
     for (size_t base = 0; base < b->n; base += LINK_BATCH) {
         size_t m = b->n - base < LINK_BATCH ? b->n - base : LINK_BATCH;
         uint32_t lo[LINK_BATCH], hi[LINK_BATCH];
+        /* all the batch's buckets requested before any is searched */
         for (size_t k = 0; k < m; k++) {
-            uint32_t fd = b->v[base + k].fd;
-            size_t d = fd >> b->dir_shift;
-            lo[k] = hi[k] = 0;
-            if (fd == BINNED_FD_HEAD || fd == BINNED_FD_ELSEWHERE || d + 1 >= b->ndir)
-                continue;
-            lo[k] = b->dir[d];
-            hi[k] = b->dir[d + 1];
+            if (!bucket_of(b, b->v[base + k].fd, &lo[k], &hi[k]))
+                lo[k] = hi[k] = 0;
             __builtin_prefetch(&b->v[lo[k]]);
             __builtin_prefetch(&b->v[lo[k] + (hi[k] - lo[k]) / 2]);
         }
         for (size_t k = 0; k < m; k++) {
             uint32_t fd = b->v[base + k].fd;
-            const struct binned_chunk *bucket = b->v + lo[k];
-            size_t i = LOWER_BOUND(bucket, hi[k] - lo[k], granule, fd);
             b->next[base + k] = fd == BINNED_FD_HEAD ? BINNED_FD_HEAD
-                : i < hi[k] - lo[k] && bucket[i].granule == fd ? lo[k] + (uint32_t)i
-                : BINNED_FD_ELSEWHERE;
+                                                     : index_in_bucket(b, lo[k], hi[k], fd);
         }
     }
     return true;

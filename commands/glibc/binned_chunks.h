@@ -42,7 +42,7 @@ bool binned_chunks_add(struct binned_chunks *b, uint32_t granule, uint32_t fd, u
 /* Sort (the walk records in address order unless walked twice) and index.
  * False if memory runs out. */
 bool binned_chunks_index(struct binned_chunks *b);
-/* After binned_chunks_index: next[i] is the index of the record record
+/* After binned_chunks_index: next[i] is the index of the record that record
  * i's fd points to (or BINNED_FD_HEAD, or BINNED_FD_ELSEWHERE if it points
  * at no record), and no record is seen. A list is then followed one small
  * load a step. The lookups here are independent and batched with
