@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PAGE = 4096 };
+enum { PAGE = 4096, SCATTERED_READ = 64 };
 
 bool block_cache_init(struct block_cache *c, const struct mem_reader *backing)
 {
@@ -62,12 +62,15 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
     if (!c->centered && base >= PAGE && c->len && addr >= c->base + c->len)
         base -= PAGE;
     /* a list freed in random order jumps around the heap: a miss far from
-     * the last window reads the one page it needs, not a whole window */
+     * the last window reads the cache line it needs, not a whole window
+     * (the kernel copies what is asked; the next miss nearby reads one) */
     bool scattered = c->centered && c->len &&
                      (addr + c->window_size < c->base ||
                       addr > c->base + c->len + c->window_size);
+    uint64_t line = addr & ~(uint64_t)(SCATTERED_READ - 1);
     if (c->bounds) {
-        uint64_t b = base, len = scattered && min_end <= base + PAGE ? PAGE : c->window_size;
+        bool one_line = scattered && min_end <= line + SCATTERED_READ;
+        uint64_t b = one_line ? line : base, len = one_line ? SCATTERED_READ : c->window_size;
         if (!clamp(c, addr, &b, &len) || b > addr || b + len < min_end ||
             backing_read(c, b, c->window, len) != 0) {
             c->len = 0;
