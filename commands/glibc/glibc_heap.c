@@ -472,8 +472,11 @@ static uint64_t unsorted_head(const struct glibc_heap *h, int arena)
     return h->arenas[arena].addr + h->st.L->ms_bins - 16;
 }
 
-enum { UNSORTED_DIRECT = 256,   /* longer lists are resolved from a walk */
-       TCACHE_CHECKED = 64 };   /* entries of a keyed tcache list read */
+/* Lists freed in random order cost a read per entry (a page apiece):
+ * read only what the walk cannot find on its own. */
+enum { UNSORTED_DIRECT = 64,    /* longer lists are resolved from a walk */
+       TCACHE_CHECKED = 1 };    /* entries of a keyed tcache list read: the
+                                 * walk knows the others by their key */
 
 static bool collect_unsorted(struct glibc_heap *h, int ai, char *err, size_t errlen)
 {
@@ -544,8 +547,8 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
          * what a uint16_t count can allow. */
         uint32_t bound = L->tcache_slots_left ? UINT16_MAX : count;
         /* Where freed chunks carry the key the walk recognises them by it:
-         * a long list (tcache_count raised) is only checked at its start
-         * instead of read chunk by chunk in the order it was freed. */
+         * a list is only checked at its start instead of read chunk by
+         * chunk in the order it was freed (each entry a random read). */
         bool keyed = L->tcache_key == TCACHE_KEY_STRUCT ||
                      (L->tcache_key == TCACHE_KEY_RANDOM && h->st.have_tcache_key);
         uint64_t n = 0;
@@ -609,8 +612,10 @@ static uint64_t find_tcache_struct(struct glibc_heap *h, uint64_t start, uint64_
     bool deep = h->st.L->tcache_slots_left && !h->st.have_tcache_key;
     const struct glibc_layout *L = h->st.L;
     uint64_t sz;
+    /* a page at a time: the walk reads the segment in large windows later,
+     * and one read here would be a second read of the segment's first window */
     for (uint64_t p = start; p + 16 < end; p += sz) {
-        if (!chunk_size(h, p, &sz))
+        if (!mem_read_u64(&h->headers, p + 8, &sz))
             return 0;
         sz = glibc_chunksize(sz);
         if (sz < GLIBC_MINSIZE || (sz & 15))
