@@ -1,6 +1,8 @@
 #include "gdb_reader.h"
 
 #include "ngxmem.h"
+#include "proc_smaps.h"
+#include "target_identity.h"
 
 #include <stdio.h>
 
@@ -40,6 +42,29 @@ static bool gdb_progress(void *ctx, uint64_t done, uint64_t total)
     return false;
 }
 
+static bool gdb_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    struct gdb_reader_state *s = ctx;
+    enum { UNKNOWN, LIVE, CORE, NEITHER };
+    if (s->target == UNKNOWN) {
+        s->pid = target_traced_pid();
+        s->target = s->pid ? LIVE : target_open_core(NULL, 0) ? CORE : NEITHER;
+    }
+    if (s->target == CORE) {       /* reading a core file has no effects */
+        *lo = 0;
+        *hi = UINT64_MAX;
+        return true;
+    }
+    if (s->target != LIVE)
+        return false;
+    if (!(addr >= s->quiet_lo && addr < s->quiet_hi) &&
+        !proc_private_anonymous(s->pid, addr, &s->quiet_lo, &s->quiet_hi))
+        return false;
+    *lo = s->quiet_lo;
+    *hi = s->quiet_hi;
+    return true;
+}
+
 struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
 {
     /* With no process and no core, GDB still resolves symbols from the
@@ -53,7 +78,9 @@ struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
     clock_gettime(CLOCK_MONOTONIC, &s->started);
     s->progress_shown = false;
     s->what = what;
-    struct mem_reader r = { gdb_read, gdb_symbol, gdb_progress, s };
+    s->target = 0;
+    s->quiet_lo = s->quiet_hi = 0;
+    struct mem_reader r = { gdb_read, gdb_symbol, gdb_progress, s, gdb_quiet_extent };
     return r;
 }
 

@@ -4,12 +4,17 @@
 
 #include "mem_reader.h"
 
+#include <sys/types.h>
 #include <time.h>
 
 struct gdb_reader_state {
     struct timespec started;
     bool progress_shown;
     const char *what;       /* the command, for progress and errors */
+    int target;             /* for quiet_extent: 0 not looked at yet, 1 a live
+                             * process (pid), 2 a core, 3 neither */
+    pid_t pid;
+    uint64_t quiet_lo, quiet_hi;  /* the private anonymous mapping last found */
 };
 
 /* Raises a GDB error when there is no process or core to read. */

@@ -313,24 +313,11 @@ static bool all_segments_found(const struct glibc_heap *h, int ai)
     return glibc_heap_total_segment_bytes(h, ai) + PAGE > h->arenas[ai].system_mem;
 }
 
-static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, size_t errlen)
+/* The segments of a non-contiguous main arena, from their chunk chains. */
+static bool find_chained_segments(struct glibc_heap *h, int ai, uint64_t sbrk, char *err,
+                                  size_t errlen)
 {
     struct glibc_arena *a = &h->arenas[ai];
-    uint64_t top_end = a->top + a->top_size;
-    uint64_t sbrk = h->st.mp ? h->st.sbrk_base : 0;
-    if (!sbrk && !a->noncontiguous)
-        sbrk = top_end - a->system_mem;
-    if (a->top == a->addr + h->st.L->ms_bins - 16)
-        return true;                       /* never allocated from */
-    if (!a->noncontiguous) {
-        /* one brk heap up to the end of top: no need to walk for its end */
-        if (add_segment(h, ai, SEG_BRK, align16(sbrk), top_end, 0) < 0) {
-            snprintf(err, errlen, "too many heap segments");
-            return false;
-        }
-        a->nsegments++;
-        return true;
-    }
     if (sbrk &&
         !add_main_segment(h, ai, align16(sbrk), align16(sbrk), SEG_BRK, NULL, err, errlen))
         return false;
@@ -357,6 +344,31 @@ static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, si
         }
     }
     return true;
+}
+
+static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, size_t errlen)
+{
+    struct glibc_arena *a = &h->arenas[ai];
+    uint64_t top_end = a->top + a->top_size;
+    uint64_t sbrk = h->st.mp ? h->st.sbrk_base : 0;
+    if (!sbrk && !a->noncontiguous)
+        sbrk = top_end - a->system_mem;
+    if (a->top == a->addr + h->st.L->ms_bins - 16)
+        return true;                       /* never allocated from */
+    if (!a->noncontiguous) {
+        /* one brk heap up to the end of top: no need to walk for its end */
+        if (add_segment(h, ai, SEG_BRK, align16(sbrk), top_end, 0) < 0) {
+            snprintf(err, errlen, "too many heap segments");
+            return false;
+        }
+        a->nsegments++;
+        return true;
+    }
+    h->finding_chains = true;
+    bool found = find_chained_segments(h, ai, sbrk, err, errlen);
+    h->finding_chains = false;
+    block_cache_invalidate(&h->cache);   /* its window may reach beyond the segments */
+    return found;
 }
 
 static bool thread_arena_segments(struct glibc_heap *h, int ai, char *err, size_t errlen)
@@ -726,11 +738,16 @@ int glibc_heap_segment_at(struct glibc_heap *h, uint64_t addr)
 /* Windows stay inside the heap segment being read: beyond it may lie
  * anything, e.g. an nginx shared zone whose untouched pages a read would
  * load. Outside every known segment (while they are being found) a window
- * is the one page the read touches anyway. */
+ * is the one page the read touches anyway, unless the reader says more
+ * can be read without effects: chunk chains followed to find segments
+ * (thousands of them side by side in a non-contiguous main arena) would
+ * otherwise cost a read a page. */
 static bool segment_bounds(void *arg, uint64_t addr, uint64_t *lo, uint64_t *hi)
 {
     struct glibc_heap *h = arg;
     int i = glibc_heap_segment_at(h, addr);
+    if (i < 0 && h->finding_chains && mem_quiet_extent(h->raw, addr, lo, hi))
+        return true;
     if (i < 0) {
         *lo = addr & ~(uint64_t)(PAGE - 1);
         *hi = *lo + PAGE;

@@ -64,6 +64,8 @@ struct glibc_heap {
     unsigned flags;
     struct binned_chunks binned;    /* deferred arenas' binned chunks */
     bool granules_fit;              /* the segments' granules fit binned's 32 bits */
+    bool finding_chains;            /* following chunk chains to find segments:
+                                     * windows may cover what the reader calls quiet */
     bool record_binned;             /* walks record binned chunks for
                                      * glibc_heap_resolve_unsorted (set by its caller
                                      * before the walk; walks that never resolve

@@ -144,9 +144,15 @@ static bool cached_progress(void *ctx, uint64_t done, uint64_t total)
     return mem_progress(&c->backing, done, total);
 }
 
+static bool cached_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    struct block_cache *c = ctx;
+    return mem_quiet_extent(&c->backing, addr, lo, hi);
+}
+
 struct mem_reader block_cache_reader(struct block_cache *c)
 {
-    struct mem_reader r = { cached_read, cached_symbol, cached_progress, c };
+    struct mem_reader r = { cached_read, cached_symbol, cached_progress, c, cached_quiet_extent };
     return r;
 }
 

@@ -3,6 +3,16 @@
 #include <string.h>
 
 /* A read may span adjacent segments, as it may span adjacent mappings. */
+/* An image is a copy: reading it has no effects anywhere. */
+static bool image_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    (void)ctx;
+    (void)addr;
+    *lo = 0;
+    *hi = UINT64_MAX;
+    return true;
+}
+
 static int image_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
     const struct image *img = ctx;
@@ -39,6 +49,6 @@ static bool image_symbol(void *ctx, const char *name, uint64_t *addr)
 
 struct mem_reader image_reader(const struct image *img)
 {
-    struct mem_reader r = { image_read, image_symbol, NULL, (void *)img };
+    struct mem_reader r = { image_read, image_symbol, NULL, (void *)img, image_quiet_extent };
     return r;
 }

@@ -19,6 +19,12 @@ struct mem_reader {
      * returns true if the walk must stop (Ctrl-C). May be NULL. */
     bool (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *ctx;
+    /* The memory around ADDR, [*lo, *hi), that can be read in any amount
+     * without effects on the inferior: a core's, or a live process's
+     * private anonymous mapping (an untouched page there reads as the zero
+     * page, where a shared zone's page would be allocated). False: unknown,
+     * read only what is needed. May be NULL. */
+    bool (*quiet_extent)(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi);
 };
 
 static inline int mem_read(const struct mem_reader *r, uint64_t addr,
@@ -37,6 +43,12 @@ static inline bool mem_symbol(const struct mem_reader *r, const char *name,
                               uint64_t *addr)
 {
     return r->symbol && r->symbol(r->ctx, name, addr);
+}
+
+static inline bool mem_quiet_extent(const struct mem_reader *r, uint64_t addr,
+                                    uint64_t *lo, uint64_t *hi)
+{
+    return r->quiet_extent && r->quiet_extent(r->ctx, addr, lo, hi);
 }
 
 static inline bool mem_progress(const struct mem_reader *r, uint64_t done,

@@ -33,18 +33,48 @@ struct smaps_mapping *smaps_add(struct smaps *s, const struct smaps_mapping *m)
     return &s->m[s->n++];
 }
 
-static struct smaps_mapping *new_mapping(struct smaps *s, const char *line)
+/* A mapping line of maps or smaps ("start-end perms offset dev inode path"). */
+static bool parse_mapping(const char *line, struct smaps_mapping *m)
 {
-    struct smaps_mapping m = { 0 };
+    memset(m, 0, sizeof *m);
     int path_at = 0;
     char dev[16];
     uint64_t offset;
-    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %15s %" SCNu64 " %n", &m.start,
-               &m.end, m.perms, &offset, dev, &m.inode, &path_at) < 6 || m.end <= m.start)
-        return NULL;
-    snprintf(m.path, sizeof m.path, "%s", path_at ? line + path_at : "");
-    m.path[strcspn(m.path, "\n")] = '\0';
-    return smaps_add(s, &m);
+    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %15s %" SCNu64 " %n", &m->start,
+               &m->end, m->perms, &offset, dev, &m->inode, &path_at) < 6 || m->end <= m->start)
+        return false;
+    snprintf(m->path, sizeof m->path, "%s", path_at ? line + path_at : "");
+    m->path[strcspn(m->path, "\n")] = '\0';
+    return true;
+}
+
+static struct smaps_mapping *new_mapping(struct smaps *s, const char *line)
+{
+    struct smaps_mapping m;
+    return parse_mapping(line, &m) ? smaps_add(s, &m) : NULL;
+}
+
+bool proc_private_anonymous(pid_t pid, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+    FILE *f = fopen(path, "re");
+    bool found = false, done = false;
+    while (f && !done && fgets(line, sizeof line, f)) {
+        struct smaps_mapping m;
+        if (parse_mapping(line, &m) && addr >= m.start && addr < m.end) {
+            found = m.perms[0] == 'r' && m.perms[3] == 'p' && m.inode == 0 &&
+                    (!m.path[0] || !strcmp(m.path, "[heap]"));
+            *lo = m.start;
+            *hi = m.end;
+            done = true;
+        }
+        while (!strchr(line, '\n') && fgets(line, sizeof line, f))
+            ;
+    }
+    if (f)
+        fclose(f);
+    return found;
 }
 
 bool smaps_read(pid_t pid, struct smaps *s, char *why, size_t whylen)

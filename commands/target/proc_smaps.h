@@ -29,6 +29,10 @@ void smaps_release(struct smaps *s);
 /* Append M (mappings in address order); NULL when there are too many. */
 struct smaps_mapping *smaps_add(struct smaps *s, const struct smaps_mapping *m);
 
+/* Is ADDR in a readable private anonymous mapping of PID (brk heap or
+ * mmap(MAP_PRIVATE | MAP_ANONYMOUS)), which is [*lo, *hi)? */
+bool proc_private_anonymous(pid_t pid, uint64_t addr, uint64_t *lo, uint64_t *hi);
+
 /* /proc/PID/smaps_rollup's Rss and Pss in bytes; false if unreadable. */
 bool smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss);
 

@@ -8,6 +8,7 @@
 #include "glibc_heap.h"
 #include "glibc_stats.h"
 #include "image_reader.h"
+#include "proc_smaps.h"
 #include "fuzz_image.h"
 
 #include <dlfcn.h>
@@ -16,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include "glibc_placement.h"
 
@@ -41,6 +44,13 @@ static int child_read(void *ctx, uint64_t addr, void *buf, size_t len)
     struct child *c = ctx;
     struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
     return process_vm_readv(c->pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* As GDB's reader: a live process's private anonymous memory is quiet. */
+static bool child_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+    struct child *c = ctx;
+    return proc_private_anonymous(c->pid, addr, lo, hi);
 }
 
 static bool child_symbol(void *ctx, const char *name, uint64_t *addr)
@@ -151,7 +161,7 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
     Dl_info di;
     dladdr(dlsym(RTLD_DEFAULT, "malloc_trim"), &di);
     c.libc_delta = libc_base_of(pid, di.dli_fname) - (uint64_t)(uintptr_t)di.dli_fbase;
-    struct mem_reader r = { child_read, child_symbol, NULL, &c };
+    struct mem_reader r = { child_read, child_symbol, NULL, &c, child_quiet_extent };
     struct totals t;
     char err[512];
     if (analyse(&r, &t, err, sizeof err))
@@ -231,6 +241,35 @@ static void placement_cases(void)
                    (long long[]){ 2 << 20, 3 << 19, 0, (4 << 20) + 16 });
 }
 
+/* Only private anonymous memory is quiet: a shared zone's untouched page
+ * would be allocated by a read, a file's would be loaded. */
+static void quiet_extent_cases(const char *fixture)
+{
+    pid_t self = getpid();
+    const size_t len = 1 << 20;
+    char *priv = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *shared = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int fd = open(fixture, O_RDONLY);
+    char *file = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    uint64_t lo = 0, hi = 0, at = (uint64_t)(uintptr_t)priv + 4096;
+    bool ok = priv != MAP_FAILED && proc_private_anonymous(self, at, &lo, &hi);
+    check(ok && lo <= (uint64_t)(uintptr_t)priv && hi >= (uint64_t)(uintptr_t)priv + len,
+          "private anonymous mapping is quiet", "quiet", (long long)(hi - lo), (long long)len);
+    check(shared != MAP_FAILED &&
+          !proc_private_anonymous(self, (uint64_t)(uintptr_t)shared, &lo, &hi),
+          "shared anonymous mapping is not quiet", "quiet", 0, 0);
+    check(file != MAP_FAILED && !proc_private_anonymous(self, (uint64_t)(uintptr_t)file, &lo, &hi),
+          "file mapping is not quiet", "quiet", 0, 0);
+    check(!proc_private_anonymous(self, 4096, &lo, &hi), "unmapped address is not quiet",
+          "quiet", 0, 0);
+    if (file != MAP_FAILED)
+        munmap(file, 4096);
+    if (fd >= 0)
+        close(fd);
+    munmap(priv, len);
+    munmap(shared, len);
+}
+
 int main(int argc, char **argv)
 {
     placement_cases();
@@ -238,6 +277,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: glibc-unit HEAP-FIXTURE [SEED-DIR]\n");
         return 2;
     }
+    quiet_extent_cases(argv[1]);
     const char *modes[] = { "mixed", "threads", "mmapped", "nobrk", "tcache" };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         run_mode(argv[1], modes[i], argc > 2 ? argv[2] : NULL);
