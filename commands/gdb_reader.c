@@ -45,17 +45,17 @@ static bool gdb_progress(void *ctx, uint64_t done, uint64_t total)
 static bool gdb_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
 {
     struct gdb_reader_state *s = ctx;
-    enum { UNKNOWN, LIVE, CORE, NEITHER };
-    if (s->target == UNKNOWN) {
+    if (s->target == TARGET_UNKNOWN) {
         s->pid = target_traced_pid();
-        s->target = s->pid ? LIVE : target_open_core(NULL, 0) ? CORE : NEITHER;
+        s->target = s->pid ? TARGET_LIVE
+                           : target_open_core(NULL, 0) ? TARGET_CORE : TARGET_NEITHER;
     }
-    if (s->target == CORE) {       /* reading a core file has no effects */
+    if (s->target == TARGET_CORE) {   /* reading a core file has no effects */
         *lo = 0;
         *hi = UINT64_MAX;
         return true;
     }
-    if (s->target != LIVE)
+    if (s->target != TARGET_LIVE)
         return false;
     if (!(addr >= s->quiet_lo && addr < s->quiet_hi) &&
         !proc_private_anonymous(s->pid, addr, &s->quiet_lo, &s->quiet_hi))
@@ -78,7 +78,7 @@ struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
     clock_gettime(CLOCK_MONOTONIC, &s->started);
     s->progress_shown = false;
     s->what = what;
-    s->target = 0;
+    s->target = TARGET_UNKNOWN;
     s->quiet_lo = s->quiet_hi = 0;
     struct mem_reader r = { gdb_read, gdb_symbol, gdb_progress, s, gdb_quiet_extent };
     return r;

@@ -11,9 +11,9 @@ struct gdb_reader_state {
     struct timespec started;
     bool progress_shown;
     const char *what;       /* the command, for progress and errors */
-    int target;             /* for quiet_extent: 0 not looked at yet, 1 a live
-                             * process (pid), 2 a core, 3 neither */
-    pid_t pid;
+    /* for quiet_extent, looked at on its first call */
+    enum { TARGET_UNKNOWN, TARGET_LIVE, TARGET_CORE, TARGET_NEITHER } target;
+    pid_t pid;                    /* TARGET_LIVE */
     uint64_t quiet_lo, quiet_hi;  /* the private anonymous mapping last found */
 };
 

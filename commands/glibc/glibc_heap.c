@@ -484,7 +484,7 @@ static uint64_t unsorted_head(const struct glibc_heap *h, int arena)
     return h->arenas[arena].addr + h->st.L->ms_bins - 16;
 }
 
-/* Lists freed in random order cost a read per entry (a page apiece):
+/* Lists freed in random order cost a read call per entry:
  * read only what the walk cannot find on its own. */
 enum { UNSORTED_DIRECT = 64,    /* longer lists are resolved from a walk */
        TCACHE_CHECKED = 1 };    /* entries of a keyed tcache list read: the

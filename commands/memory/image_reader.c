@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-/* A read may span adjacent segments, as it may span adjacent mappings. */
 /* An image is a copy: reading it has no effects anywhere. */
 static bool image_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
 {
@@ -13,6 +12,7 @@ static bool image_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t 
     return true;
 }
 
+/* A read may span adjacent segments, as it may span adjacent mappings. */
 static int image_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
     const struct image *img = ctx;

@@ -59,15 +59,17 @@ bool proc_private_anonymous(pid_t pid, uint64_t addr, uint64_t *lo, uint64_t *hi
     char path[64], line[512];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
     FILE *f = fopen(path, "re");
-    bool found = false, done = false;
-    while (f && !done && fgets(line, sizeof line, f)) {
+    bool found = false;
+    while (f && fgets(line, sizeof line, f)) {
         struct smaps_mapping m;
         if (parse_mapping(line, &m) && addr >= m.start && addr < m.end) {
             found = m.perms[0] == 'r' && m.perms[3] == 'p' && m.inode == 0 &&
                     (!m.path[0] || !strcmp(m.path, "[heap]"));
-            *lo = m.start;
-            *hi = m.end;
-            done = true;
+            if (found) {
+                *lo = m.start;
+                *hi = m.end;
+            }
+            break;
         }
         while (!strchr(line, '\n') && fgets(line, sizeof line, f))
             ;

@@ -30,7 +30,8 @@ void smaps_release(struct smaps *s);
 struct smaps_mapping *smaps_add(struct smaps *s, const struct smaps_mapping *m);
 
 /* Is ADDR in a readable private anonymous mapping of PID (brk heap or
- * mmap(MAP_PRIVATE | MAP_ANONYMOUS)), which is [*lo, *hi)? */
+ * mmap(MAP_PRIVATE | MAP_ANONYMOUS))? Then it is [*lo, *hi); otherwise
+ * *lo and *hi are left as they were. */
 bool proc_private_anonymous(pid_t pid, uint64_t addr, uint64_t *lo, uint64_t *hi);
 
 /* /proc/PID/smaps_rollup's Rss and Pss in bytes; false if unreadable. */

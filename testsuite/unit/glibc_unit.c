@@ -255,9 +255,13 @@ static void quiet_extent_cases(const char *fixture)
     bool ok = priv != MAP_FAILED && proc_private_anonymous(self, at, &lo, &hi);
     check(ok && lo <= (uint64_t)(uintptr_t)priv && hi >= (uint64_t)(uintptr_t)priv + len,
           "private anonymous mapping is quiet", "quiet", (long long)(hi - lo), (long long)len);
+    uint64_t was_lo = lo, was_hi = hi;
     check(shared != MAP_FAILED &&
           !proc_private_anonymous(self, (uint64_t)(uintptr_t)shared, &lo, &hi),
           "shared anonymous mapping is not quiet", "quiet", 0, 0);
+    /* callers keep the last quiet range: a refusal must not replace it */
+    check(lo == was_lo && hi == was_hi, "a refused lookup leaves the range as it was",
+          "quiet", (long long)(hi - lo), (long long)(was_hi - was_lo));
     check(file != MAP_FAILED && !proc_private_anonymous(self, (uint64_t)(uintptr_t)file, &lo, &hi),
           "file mapping is not quiet", "quiet", 0, 0);
     check(!proc_private_anonymous(self, 4096, &lo, &hi), "unmapped address is not quiet",
