@@ -1,9 +1,11 @@
 #include "gdb_reader.h"
 
 #include "ngxmem.h"
+#include "core_file.h"
 #include "proc_smaps.h"
 #include "target_identity.h"
 
+#include <elf.h>
 #include <stdio.h>
 
 static int gdb_read(void *ctx, uint64_t addr, void *buf, size_t len)
@@ -12,9 +14,53 @@ static int gdb_read(void *ctx, uint64_t addr, void *buf, size_t len)
     return ngxmem_read_memory(addr, buf, len);
 }
 
+static void find_target(struct gdb_reader_state *s)
+{
+    if (s->target != TARGET_UNKNOWN)
+        return;
+    s->pid = target_traced_pid();
+    s->target = s->pid ? TARGET_LIVE
+                       : target_open_core(s->core, sizeof s->core) ? TARGET_CORE : TARGET_NEITHER;
+}
+
+static bool is_identifier(const char *name)
+{
+    if (!*name || (*name >= '0' && *name <= '9'))
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+/* A plain name is looked up in the loaded objects' dynamic symbols first:
+ * what the dynamic linker resolves it to, and what GDB's "&NAME" gives,
+ * without GDB's search of every debug-info index. Names only there
+ * (statics such as main_arena, thread-locals) and expressions go to GDB. */
+static bool dynamic_symbol(struct gdb_reader_state *s, const char *name, uint64_t *addr)
+{
+    if (s->dynsym_state == DYNSYM_UNKNOWN) {
+        find_target(s);
+        uint64_t phdr = 0, phnum = 0;
+        bool auxv = s->target == TARGET_LIVE
+                        ? proc_auxv_field(s->pid, AT_PHDR, &phdr) &&
+                              proc_auxv_field(s->pid, AT_PHNUM, &phnum)
+                        : s->target == TARGET_CORE && core_file_auxv(s->core, AT_PHDR, &phdr) &&
+                              core_file_auxv(s->core, AT_PHNUM, &phnum);
+        struct mem_reader raw = { gdb_read, NULL, NULL, NULL, NULL };
+        s->dynsym_state = auxv && dynsym_table_load(&raw, phdr, phnum, &s->dynsym)
+                              ? DYNSYM_LOADED : DYNSYM_NONE;
+    }
+    struct mem_reader raw = { gdb_read, NULL, NULL, NULL, NULL };
+    return s->dynsym_state == DYNSYM_LOADED && is_identifier(name) &&
+           dynsym_lookup(&raw, &s->dynsym, name, addr);
+}
+
 static bool gdb_symbol(void *ctx, const char *name, uint64_t *addr)
 {
-    (void)ctx;
+    if (dynamic_symbol(ctx, name, addr))
+        return true;
     char expr[160], err[256];
     snprintf(expr, sizeof expr, "&%s", name);
     return ngxmem_try_eval_address(expr, addr, err, sizeof err) == 0 && *addr;
@@ -45,11 +91,7 @@ static bool gdb_progress(void *ctx, uint64_t done, uint64_t total)
 static bool gdb_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
 {
     struct gdb_reader_state *s = ctx;
-    if (s->target == TARGET_UNKNOWN) {
-        s->pid = target_traced_pid();
-        s->target = s->pid ? TARGET_LIVE
-                           : target_open_core(NULL, 0) ? TARGET_CORE : TARGET_NEITHER;
-    }
+    find_target(s);
     if (s->target == TARGET_CORE) {   /* reading a core file has no effects */
         *lo = 0;
         *hi = UINT64_MAX;
@@ -80,6 +122,7 @@ struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
     s->what = what;
     s->target = TARGET_UNKNOWN;
     s->quiet_lo = s->quiet_hi = 0;
+    s->dynsym_state = DYNSYM_UNKNOWN;
     struct mem_reader r = { gdb_read, gdb_symbol, gdb_progress, s, gdb_quiet_extent };
     return r;
 }

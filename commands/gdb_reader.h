@@ -2,6 +2,7 @@
 #ifndef NGXMEM_GDB_READER_H
 #define NGXMEM_GDB_READER_H
 
+#include "elf_dynsym.h"
 #include "mem_reader.h"
 
 #include <sys/types.h>
@@ -11,10 +12,13 @@ struct gdb_reader_state {
     struct timespec started;
     bool progress_shown;
     const char *what;       /* the command, for progress and errors */
-    /* for quiet_extent, looked at on its first call */
+    /* for quiet_extent and symbol, looked at on first use */
     enum { TARGET_UNKNOWN, TARGET_LIVE, TARGET_CORE, TARGET_NEITHER } target;
     pid_t pid;                    /* TARGET_LIVE */
+    char core[4096];              /* TARGET_CORE */
     uint64_t quiet_lo, quiet_hi;  /* the private anonymous mapping last found */
+    enum { DYNSYM_UNKNOWN, DYNSYM_LOADED, DYNSYM_NONE } dynsym_state;
+    struct dynsym_table dynsym;
 };
 
 /* Raises a GDB error when there is no process or core to read. */

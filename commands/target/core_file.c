@@ -26,7 +26,11 @@ static void nt_file(const char *desc, size_t size, core_file_fn file, void *arg)
     }
 }
 
-bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file, void *arg)
+/* Each PT_LOAD to SEGMENT, each note to NOTE (either may be NULL). */
+typedef void (*core_note_fn)(void *arg, uint32_t type, const char *desc, size_t size);
+
+static bool core_walk(const char *path, core_segment_fn segment, void *segment_arg,
+                      core_note_fn note, void *note_arg)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -43,19 +47,65 @@ bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file
         if (ph.p_type == PT_LOAD && segment) {
             struct core_segment s = { ph.p_vaddr, ph.p_vaddr + ph.p_memsz, ph.p_filesz,
                                       ph.p_flags & PF_R, ph.p_flags & PF_W, ph.p_flags & PF_X };
-            segment(arg, &s);
+            segment(segment_arg, &s);
         }
-        if (ph.p_type != PT_NOTE || !file)
+        if (ph.p_type != PT_NOTE || !note)
             continue;
         Elf_Data *data = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
         GElf_Nhdr nh;
         size_t off = 0, name_off, desc_off;
         while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0)
-            if (nh.n_type == NT_FILE)
-                nt_file((const char *)data->d_buf + desc_off, nh.n_descsz, file, arg);
+            note(note_arg, nh.n_type, (const char *)data->d_buf + desc_off, nh.n_descsz);
     }
     if (e)
         elf_end(e);
     close(fd);
     return ok;
+}
+
+struct file_notes {
+    core_file_fn file;
+    void *arg;
+};
+
+static void file_note(void *arg, uint32_t type, const char *desc, size_t size)
+{
+    struct file_notes *f = arg;
+    if (type == NT_FILE)
+        nt_file(desc, size, f->file, f->arg);
+}
+
+bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file, void *arg)
+{
+    struct file_notes f = { file, arg };
+    return core_walk(path, segment, arg, file ? file_note : NULL, &f);
+}
+
+struct auxv_entry {
+    uint64_t type, value;
+    bool found;
+};
+
+/* NT_AUXV: {type, value} pairs up to AT_NULL. */
+static void auxv_note(void *arg, uint32_t type, const char *desc, size_t size)
+{
+    struct auxv_entry *a = arg;
+    for (size_t at = 0; type == NT_AUXV && !a->found && at + 16 <= size; at += 16) {
+        uint64_t pair[2];
+        memcpy(pair, desc + at, sizeof pair);
+        if (pair[0] == AT_NULL)
+            break;
+        if (pair[0] == a->type) {
+            a->value = pair[1];
+            a->found = true;
+        }
+    }
+}
+
+bool core_file_auxv(const char *path, uint64_t type, uint64_t *value)
+{
+    struct auxv_entry a = { type, 0, false };
+    core_walk(path, NULL, NULL, auxv_note, &a);
+    *value = a.value;
+    return a.found;
 }

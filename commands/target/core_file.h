@@ -1,6 +1,7 @@
 /* What a core file says of the process it was made from, read with
- * libelf: its memory segments (PT_LOAD) and the files that were mapped
- * (the NT_FILE note). Bounded by the file's own sizes. */
+ * libelf: its memory segments (PT_LOAD), the files that were mapped (the
+ * NT_FILE note) and its auxiliary vector (NT_AUXV). Bounded by the file's
+ * own sizes. */
 #ifndef NGXMEM_CORE_FILE_H
 #define NGXMEM_CORE_FILE_H
 
@@ -22,5 +23,9 @@ typedef void (*core_file_fn)(void *arg, uint64_t start, uint64_t end, uint64_t o
  * every NT_FILE entry of the core at PATH. False if it is not readable as
  * a core. */
 bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file, void *arg);
+
+/* Entry TYPE (AT_PHDR, ...) of the core's auxiliary vector, its NT_AUXV
+ * note. */
+bool core_file_auxv(const char *path, uint64_t type, uint64_t *value);
 
 #endif

@@ -52,6 +52,23 @@ long proc_status_field(pid_t pid, const char *field)
     return v;
 }
 
+bool proc_auxv_field(pid_t pid, uint64_t type, uint64_t *value)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint64_t pairs[128][2];   /* the kernel writes a few dozen */
+    ssize_t n = fd >= 0 ? read(fd, pairs, sizeof pairs) : -1;
+    if (fd >= 0)
+        close(fd);
+    for (ssize_t i = 0; i < n / 16 && pairs[i][0] != AT_NULL; i++)
+        if (pairs[i][0] == type) {
+            *value = pairs[i][1];
+            return true;
+        }
+    return false;
+}
+
 pid_t target_traced_pid(void)
 {
     DIR *d = opendir("/proc");

@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct target_identity {
@@ -22,6 +23,9 @@ bool target_open_core(char *path, size_t len);
 
 /* A numeric field of /proc/PID/status ("PPid", "TracerPid"), -1 if absent. */
 long proc_status_field(pid_t pid, const char *field);
+
+/* Entry TYPE (AT_PHDR, ...) of PID's auxiliary vector, /proc/PID/auxv. */
+bool proc_auxv_field(pid_t pid, uint64_t type, uint64_t *value);
 
 /* The process this process traces (the first found), or 0. */
 pid_t target_traced_pid(void);

@@ -7,11 +7,14 @@
 #define _GNU_SOURCE
 #include "glibc_heap.h"
 #include "glibc_stats.h"
+#include "elf_dynsym.h"
 #include "image_reader.h"
 #include "proc_smaps.h"
+#include "target_identity.h"
 #include "fuzz_image.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,6 +71,63 @@ static uint64_t libc_base_of(pid_t pid, const char *libc_path)
 {
     char real[512];
     return realpath(libc_path, real) ? fuzz_image_mapped_file(pid, real, NULL, 0) : 0;
+}
+
+/* Reads with bytes flipped, the same for the same address: memory that
+ * lies but stays consistent, as a corrupt process's would. */
+struct lying {
+    const struct mem_reader *truth;
+    uint64_t seed;
+};
+
+static int lying_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    struct lying *l = ctx;
+    if (mem_read(l->truth, addr, buf, len) != 0)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t x = (addr + i) * 0x9e3779b97f4a7c15ull ^ l->seed;
+        if ((x >> 53) == 0)   /* one byte in 2048 */
+            ((uint8_t *)buf)[i] ^= (uint8_t)(x >> 8);
+    }
+    return 0;
+}
+
+/* The loaded objects' dynamic symbols, against dlsym in this process (the
+ * child runs the same libc, LIBC_DELTA away). */
+static void dynsym_cases(const struct mem_reader *r, pid_t pid, uint64_t libc_delta)
+{
+    uint64_t phdr = 0, phnum = 0, got = 0;
+    static struct dynsym_table t;
+    bool ok = proc_auxv_field(pid, AT_PHDR, &phdr) && proc_auxv_field(pid, AT_PHNUM, &phnum) &&
+              dynsym_table_load(r, phdr, phnum, &t);
+    check(ok && t.n >= 3, "link_map: the executable, libc and the linker", "dynsym", t.n, 3);
+    const char *const names[] = { "malloc_trim", "malloc" /* undefined in the executable */ };
+    /* libc's own: a sanitizer build of this program has a malloc of its own */
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    for (int i = 0; i < 2; i++) {
+        uint64_t want = (uint64_t)(uintptr_t)dlsym(libc, names[i]) + libc_delta;
+        char what[80];
+        snprintf(what, sizeof what, "%s as dlsym finds it", names[i]);
+        bool found = ok && dynsym_lookup(r, &t, names[i], &got);
+        check(found && got == want, what, "dynsym", (long long)got, (long long)want);
+    }
+    if (libc)
+        dlclose(libc);
+    check(!dynsym_lookup(r, &t, "main_arena", &got), "a local symbol is not there", "dynsym", 0,
+          0);
+    check(!dynsym_lookup(r, &t, "no_such_symbol_anywhere", &got), "an unknown name", "dynsym", 0,
+          0);
+    /* lying memory: every lookup ends, none reads out of bounds */
+    int answered = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        struct lying l = { r, seed * 0x2545f4914f6cdd1dull };
+        struct mem_reader lr = { lying_read, NULL, NULL, &l, NULL };
+        static struct dynsym_table lt;
+        answered += dynsym_table_load(&lr, phdr, phnum, &lt) &&
+                    dynsym_lookup(&lr, &lt, "malloc_trim", &got);
+    }
+    check(true, "200 lookups in lying memory end", "dynsym", answered, answered);
 }
 
 struct totals {
@@ -162,6 +222,8 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
     dladdr(dlsym(RTLD_DEFAULT, "malloc_trim"), &di);
     c.libc_delta = libc_base_of(pid, di.dli_fname) - (uint64_t)(uintptr_t)di.dli_fbase;
     struct mem_reader r = { child_read, child_symbol, NULL, &c, child_quiet_extent };
+    if (strcmp(mode, "mixed") == 0)
+        dynsym_cases(&r, pid, c.libc_delta);
     struct totals t;
     char err[512];
     if (analyse(&r, &t, err, sizeof err))
