@@ -179,9 +179,10 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     bool nginx = nginx_state_find(&s.glibc.reader, &st, err, sizeof err);
     /* nginx's pools in the same walk: their chunks' resident bytes */
     static struct named_pool cycles[MAX_OLD_CYCLES + 2];
-    int ncycles = nginx && have_glibc ? nginx_cycle_pools(&s.glibc.heap.headers, &st, cycles,
-                                                          MAX_OLD_CYCLES + 2, err, sizeof err)
-                                      : -1;
+    int ncycles = nginx && have_glibc
+                      ? nginx_cycle_pool_addresses(&s.glibc.heap.headers, &st, cycles,
+                                                   MAX_OLD_CYCLES + 2, err, sizeof err)
+                      : -1;
     if (have_glibc) {
         struct chunk_fanout fan = { 0 };
         breakdown_follow_walk(&s.rss, &s.glibc.heap, &fan);

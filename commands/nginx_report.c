@@ -383,9 +383,9 @@ static void ngx_report_command(const char *args, int from_tty)
     if (!nginx_state_find(&s.glibc.reader, &st, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     static struct named_pool cycles[MAX_OLD_CYCLES + 2];
-    /* pool chains a page at a time: a cycle's blocks are 16 KiB apart */
-    f.ncycles = nginx_cycle_pools(&s.glibc.heap.headers, &st, cycles, MAX_OLD_CYCLES + 2, err,
-                                  sizeof err);
+    /* the census walks them with every other pool */
+    f.ncycles = nginx_cycle_pool_addresses(&s.glibc.heap.headers, &st, cycles,
+                                           MAX_OLD_CYCLES + 2, err, sizeof err);
     if (f.ncycles < 0)
         ngxmem_error("%s: %s", cmd, err);
     char lua_err[160];

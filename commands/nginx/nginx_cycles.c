@@ -14,8 +14,8 @@ static void add_cycle(uint64_t *cycles, int *n, uint64_t c)
 
 /* The cycle and old cycles (single-process mode keeps them until their
  * connections close; a master frees the old cycle right after a reload). */
-int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
-                      struct named_pool *pools, int max, char *err, size_t errlen)
+int nginx_cycle_pool_addresses(const struct mem_reader *m, const struct nginx_state *st,
+                               struct named_pool *pools, int max, char *err, size_t errlen)
 {
     int n = 0;
     uint64_t cycles[MAX_OLD_CYCLES + 2];
@@ -39,11 +39,22 @@ int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
         else
             snprintf(p->name, sizeof p->name, "old cycle %d", i - 1);
         p->cycle = cycles[i];
-        if (!mem_read_u64(m, cycles[i] + NGX_POOL_OFF, &p->pool) ||
-            !nginx_pool_walk(m, p->pool, &p->st, NULL, NULL, err, errlen))
+        if (!mem_read_u64(m, cycles[i] + NGX_POOL_OFF, &p->pool)) {
+            snprintf(err, errlen, "cannot read the pool of the %s at 0x%llx", p->name,
+                     (unsigned long long)cycles[i]);
             return -1;
+        }
         out++;
     }
     return out;
 }
 
+int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
+                      struct named_pool *pools, int max, char *err, size_t errlen)
+{
+    int n = nginx_cycle_pool_addresses(m, st, pools, max, err, errlen);
+    for (int i = 0; i < n; i++)
+        if (!nginx_pool_walk(m, pools[i].pool, &pools[i].st, NULL, NULL, err, errlen))
+            return -1;
+    return n;
+}

@@ -18,4 +18,9 @@ struct named_pool {
 int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
                       struct named_pool *pools, int max, char *err, size_t errlen);
 
+/* The same without walking the pools (each st left zero): for a census,
+ * which walks and checks every pool anyway. */
+int nginx_cycle_pool_addresses(const struct mem_reader *m, const struct nginx_state *st,
+                               struct named_pool *pools, int max, char *err, size_t errlen);
+
 #endif
