@@ -2,6 +2,7 @@
 
 #include "ngxmem.h"
 #include "core_file.h"
+#include "process_memory.h"
 #include "proc_smaps.h"
 #include "target_identity.h"
 
@@ -48,11 +49,11 @@ static bool dynamic_symbol(struct gdb_reader_state *s, const char *name, uint64_
                               proc_auxv_field(s->pid, AT_PHNUM, &phnum)
                         : s->target == TARGET_CORE && core_file_auxv(s->core, AT_PHDR, &phdr) &&
                               core_file_auxv(s->core, AT_PHNUM, &phnum);
-        struct mem_reader raw = { gdb_read, NULL, NULL, NULL, NULL };
+        struct mem_reader raw = { .read = gdb_read };
         s->dynsym_state = auxv && dynsym_table_load(&raw, phdr, phnum, &s->dynsym)
                               ? DYNSYM_LOADED : DYNSYM_NONE;
     }
-    struct mem_reader raw = { gdb_read, NULL, NULL, NULL, NULL };
+    struct mem_reader raw = { .read = gdb_read };
     return s->dynsym_state == DYNSYM_LOADED && is_identifier(name) &&
            dynsym_lookup(&raw, &s->dynsym, name, addr);
 }
@@ -86,6 +87,22 @@ static bool gdb_progress(void *ctx, uint64_t done, uint64_t total)
         s->progress_shown = true;
     }
     return false;
+}
+
+/* Batched only where the process GDB reads is known for sure: the one
+ * process it traces, no core open besides. */
+static bool gdb_read_spans(void *ctx, struct mem_span *spans, size_t n)
+{
+    struct gdb_reader_state *s = ctx;
+    find_target(s);
+    if (s->target != TARGET_LIVE)
+        return false;
+    if (s->spans == SPANS_UNKNOWN)
+        s->spans = target_traced_count() == 1 && !target_open_core(NULL, 0) ? SPANS_PROCESS
+                                                                            : SPANS_NONE;
+    if (s->spans == SPANS_PROCESS && !process_read_spans(s->pid, spans, n))
+        s->spans = SPANS_NONE;
+    return s->spans == SPANS_PROCESS;
 }
 
 static bool gdb_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
@@ -123,7 +140,9 @@ struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
     s->target = TARGET_UNKNOWN;
     s->quiet_lo = s->quiet_hi = 0;
     s->dynsym_state = DYNSYM_UNKNOWN;
-    struct mem_reader r = { gdb_read, gdb_symbol, gdb_progress, s, gdb_quiet_extent };
+    s->spans = SPANS_UNKNOWN;
+    struct mem_reader r = { gdb_read, gdb_symbol, gdb_progress, s, gdb_quiet_extent,
+                            gdb_read_spans };
     return r;
 }
 

@@ -17,6 +17,7 @@ struct gdb_reader_state {
     pid_t pid;                    /* TARGET_LIVE */
     char core[4096];              /* TARGET_CORE */
     uint64_t quiet_lo, quiet_hi;  /* the private anonymous mapping last found */
+    enum { SPANS_UNKNOWN, SPANS_PROCESS, SPANS_NONE } spans;   /* read_spans */
     enum { DYNSYM_UNKNOWN, DYNSYM_LOADED, DYNSYM_NONE } dynsym_state;
     struct dynsym_table dynsym;
 };

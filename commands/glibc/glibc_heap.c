@@ -434,49 +434,86 @@ static bool tag(struct glibc_heap *h, uint64_t chunk, enum chunk_class cls, cons
     return true;
 }
 
-/* Tag every chunk of a singly linked list (fastbin); a repeat is a cycle. */
-static bool tag_list(struct glibc_heap *h, uint64_t p, size_t link_off, bool mangled,
-                     enum chunk_class cls, uint64_t limit, const char *what,
-                     char *err, size_t errlen)
-{
+/* A fastbin list being followed, side by side with every other. */
+struct list_cursor {
+    uint64_t p, n;                 /* the next chunk; chunks done */
     struct cycle_check cc;
-    cycle_check_init(&cc, p);
-    for (uint64_t n = 0; p; n++) {
-        if (p & 15) {
-            snprintf(err, errlen, "corrupt %s list: misaligned chunk 0x%llx", what,
-                     (unsigned long long)p);
-            return false;
-        }
-        if (n >= limit) {
-            warn(h, "%s list truncated at %llu chunks", what, (unsigned long long)n);
-            return true;
-        }
-        if (n && cycle_check_step(&cc, p)) {
-            snprintf(err, errlen, "corrupt %s list: it loops (chunk 0x%llx seen twice)",
-                     what, (unsigned long long)p);
-            return false;
-        }
-        if (!tag(h, p, cls, what))
-            return true;
-        uint64_t raw;
-        if (!mem_read_u64(&h->lists, p + link_off, &raw)) {
-            snprintf(err, errlen, "corrupt %s list: cannot read chunk 0x%llx", what,
-                     (unsigned long long)p);
-            return false;
-        }
-        p = mangled ? reveal(h, p + link_off, raw) : raw;
-    }
-    return true;
+    enum { LIST_ACTIVE, LIST_DONE, LIST_DEFERRED, LIST_MISALIGNED, LIST_LOOPS, LIST_BROKEN,
+           LIST_UNREADABLE } state;
+};
+
+/* Step C at its chunk: tag it and say whether its link must be read. */
+static bool list_step(struct glibc_heap *h, struct list_cursor *c)
+{
+    uint64_t p = c->p;
+    if (!p)
+        c->state = LIST_DONE;
+    else if (p & 15)
+        c->state = LIST_MISALIGNED;
+    else if (c->n >= LIST_LIMIT) {
+        warn(h, "fastbin list truncated at %llu chunks", (unsigned long long)c->n);
+        c->state = LIST_DONE;
+    } else if (c->n && cycle_check_step(&c->cc, p))
+        c->state = LIST_LOOPS;
+    else if (!tag(h, p, CH_FAST, "fastbin"))
+        c->state = LIST_DONE;
+    return c->state == LIST_ACTIVE;
 }
 
-static bool collect_fastbins(struct glibc_heap *h, const struct glibc_arena *a,
-                             char *err, size_t errlen)
+/* Every fastbin of every arena, followed side by side: each round reads
+ * the next link of every list in one batch (fastbins freed in random
+ * order are a read per entry: 64 arenas' 100K entries were 100K reads).
+ * A repeat is a cycle; the first broken list, in arena and bin order, is
+ * the error. */
+static bool collect_fastbins(struct glibc_heap *h, char *err, size_t errlen)
 {
-    for (uint32_t i = 0; i < h->st.L->nfastbins; i++)
-        if (!tag_list(h, a->fastbins[i], 16, h->st.L->safe_linking, CH_FAST, LIST_LIMIT,
-                      "fastbin", err, errlen))
-            return false;
-    return true;
+    size_t nb = h->st.L->nfastbins, n = (size_t)h->narenas * nb, active = 0;
+    struct list_cursor *c = calloc(n ? n : 1, sizeof *c);
+    struct mem_span *spans = calloc(n ? n : 1, sizeof *spans);
+    uint64_t *links = calloc(n ? n : 1, sizeof *links);
+    size_t *of = calloc(n ? n : 1, sizeof *of);
+    bool ok = c && spans && links && of;
+    for (size_t k = 0; ok && k < n; k++) {
+        c[k].p = h->arenas[k / nb].fastbins[k % nb];
+        cycle_check_init(&c[k].cc, c[k].p);
+    }
+    while (ok) {
+        active = 0;
+        for (size_t k = 0; k < n; k++)
+            if (c[k].state == LIST_ACTIVE && list_step(h, &c[k])) {
+                spans[active] = (struct mem_span){ c[k].p + 16, &links[active], 8, false };
+                of[active++] = k;
+            }
+        if (!active)
+            break;
+        mem_read_spans(&h->lists, spans, active);
+        for (size_t i = 0; i < active; i++) {
+            struct list_cursor *l = &c[of[i]];
+            if (!spans[i].ok) {
+                l->state = LIST_UNREADABLE;
+                continue;
+            }
+            l->p = h->st.L->safe_linking ? reveal(h, spans[i].addr, links[i]) : links[i];
+            l->n++;
+        }
+    }
+    if (!ok)
+        snprintf(err, errlen, "out of memory");
+    for (size_t k = 0; ok && k < n; k++) {
+        unsigned long long p = c[k].p;
+        ok = c[k].state == LIST_DONE;
+        if (c[k].state == LIST_MISALIGNED)
+            snprintf(err, errlen, "corrupt fastbin list: misaligned chunk 0x%llx", p);
+        else if (c[k].state == LIST_LOOPS)
+            snprintf(err, errlen, "corrupt fastbin list: it loops (chunk 0x%llx seen twice)", p);
+        else if (c[k].state == LIST_UNREADABLE)
+            snprintf(err, errlen, "corrupt fastbin list: cannot read chunk 0x%llx", p);
+    }
+    free(c);
+    free(spans);
+    free(links);
+    free(of);
+    return ok;
 }
 
 static uint64_t unsorted_head(const struct glibc_heap *h, int arena)
@@ -490,33 +527,71 @@ enum { UNSORTED_DIRECT = 64,    /* longer lists are resolved from a walk */
        TCACHE_CHECKED = 1 };    /* entries of a keyed tcache list read: the
                                  * walk knows the others by their key */
 
-static bool collect_unsorted(struct glibc_heap *h, int ai, char *err, size_t errlen)
+/* Every arena's unsorted list, side by side as the fastbins: a batch a
+ * round, at most UNSORTED_DIRECT rounds. A longer list is left to the
+ * walk (see resolve_unsorted_now); the others are tagged, in arena order. */
+static bool collect_unsorted(struct glibc_heap *h, char *err, size_t errlen)
 {
-    struct glibc_arena *a = &h->arenas[ai];
-    uint64_t pseudo = unsorted_head(h, ai), p = a->unsorted_fd;
-    size_t tagged_before = h->tags.n;
-    struct cycle_check cc;
-    cycle_check_init(&cc, p);
-    for (uint64_t n = 0; p != pseudo; n++) {
-        if (n == UNSORTED_DIRECT) {
-            h->tags.n = tagged_before;
-            a->unsorted_deferred = true;   /* see resolve_unsorted_now */
-            return true;
+    size_t n = (size_t)h->narenas;
+    struct list_cursor *c = calloc(n ? n : 1, sizeof *c);
+    uint64_t(*seen)[UNSORTED_DIRECT] = calloc(n ? n : 1, sizeof *seen);
+    struct mem_span *spans = calloc(n ? n : 1, sizeof *spans);
+    uint64_t *links = calloc(n ? n : 1, sizeof *links);
+    size_t *of = calloc(n ? n : 1, sizeof *of);
+    bool ok = c && seen && spans && links && of;
+    for (size_t k = 0; ok && k < n; k++) {
+        c[k].p = h->arenas[k].unsorted_fd;
+        cycle_check_init(&c[k].cc, c[k].p);
+    }
+    for (size_t active = 1; ok && active;) {
+        active = 0;
+        for (size_t k = 0; k < n; k++) {
+            struct list_cursor *l = &c[k];
+            uint64_t p = l->p;
+            if (l->state != LIST_ACTIVE)
+                continue;
+            if (p == unsorted_head(h, (int)k))
+                l->state = LIST_DONE;
+            else if (l->n == UNSORTED_DIRECT)
+                l->state = LIST_DEFERRED;
+            else if (!p || (p & 15) || (l->n && cycle_check_step(&l->cc, p)))
+                l->state = LIST_BROKEN;
+            if (l->state != LIST_ACTIVE)
+                continue;
+            seen[k][l->n] = p;
+            spans[active] = (struct mem_span){ p + 16, &links[active], 8, false };
+            of[active++] = k;
         }
-        if (!p || (p & 15) || (n && cycle_check_step(&cc, p))) {
-            snprintf(err, errlen, "corrupt unsorted bin of arena 0x%llx at chunk 0x%llx",
-                     (unsigned long long)a->addr, (unsigned long long)p);
-            return false;
-        }
-        if (!tag(h, p, CH_UNSORTED, "unsorted"))
-            return true;
-        if (!mem_read_u64(&h->lists, p + 16, &p)) {
-            snprintf(err, errlen, "cannot read unsorted chunk of arena 0x%llx",
-                     (unsigned long long)a->addr);
-            return false;
+        mem_read_spans(&h->lists, spans, active);
+        for (size_t i = 0; i < active; i++) {
+            struct list_cursor *l = &c[of[i]];
+            l->state = spans[i].ok ? LIST_ACTIVE : LIST_UNREADABLE;
+            l->p = links[i];
+            l->n++;
         }
     }
-    return true;
+    if (!ok)
+        snprintf(err, errlen, "out of memory");
+    for (size_t k = 0; ok && k < n; k++) {
+        struct glibc_arena *a = &h->arenas[k];
+        if (c[k].state == LIST_BROKEN)
+            snprintf(err, errlen, "corrupt unsorted bin of arena 0x%llx at chunk 0x%llx",
+                     (unsigned long long)a->addr, (unsigned long long)c[k].p);
+        else if (c[k].state == LIST_UNREADABLE)
+            snprintf(err, errlen, "cannot read unsorted chunk of arena 0x%llx",
+                     (unsigned long long)a->addr);
+        ok = c[k].state == LIST_DONE || c[k].state == LIST_DEFERRED;
+        a->unsorted_deferred = c[k].state == LIST_DEFERRED;
+        for (uint64_t i = 0; ok && c[k].state == LIST_DONE && i < c[k].n; i++)
+            if (!tag(h, seen[k][i], CH_UNSORTED, "unsorted"))
+                break;
+    }
+    free(c);
+    free(seen);
+    free(spans);
+    free(links);
+    free(of);
+    return ok;
 }
 
 /* 2.42+ allocates the struct either through malloc (760 bytes: a 0x300
@@ -572,6 +647,8 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
             }
             if (!tag(h, p - 16, CH_TCACHE, "tcache"))
                 return true;
+            if (keyed && n + 1 == TCACHE_CHECKED)
+                break;        /* the rest by their key: no link to read */
             uint64_t raw;
             if (!mem_read_u64(&h->lists, p, &raw))
                 break;
@@ -595,22 +672,28 @@ static bool looks_like_tcache_struct(struct glibc_heap *h, uint64_t p, bool firs
     uint8_t t[GLIBC_MAX_TCACHE_STRUCT];
     if (mem_read(&h->lists, p + 16, t, L->tcache_entries + 8 * L->tcache_bins) != 0)
         return false;
-    int entries = 0;
-    uint64_t key0 = 0;
+    /* each entry's size field and key, every bin in one batch */
+    struct mem_span spans[64];
+    uint64_t around[64][3];      /* size field, next, key */
+    uint32_t bin[64];
+    int n = 0;
     for (uint32_t i = 0; i < 64; i++) {
-        uint64_t e = u64_at(t + L->tcache_entries + 8 * i), esz, key;
+        uint64_t e = u64_at(t + L->tcache_entries + 8 * i);
         if (!e)
             continue;
-        if ((e & 15) || !mem_read_u64(&h->lists, e - 8, &esz) ||
-            glibc_chunksize(esz) != GLIBC_MINSIZE + 16 * (uint64_t)i ||
-            !mem_read_u64(&h->lists, e + 8, &key))
+        if (e & 15)
             return false;
-        if (entries++ == 0)
-            key0 = key;
-        else if (key != key0 && L->tcache_key == TCACHE_KEY_RANDOM)
+        spans[n] = (struct mem_span){ e - 8, around[n], sizeof around[n], false };
+        bin[n++] = i;
+    }
+    mem_read_spans(&h->lists, spans, (size_t)n);
+    for (int k = 0; k < n; k++) {
+        if (!spans[k].ok || glibc_chunksize(around[k][0]) != GLIBC_MINSIZE + 16 * (uint64_t)bin[k])
+            return false;
+        if (k > 0 && around[k][2] != around[0][2] && L->tcache_key == TCACHE_KEY_RANDOM)
             return false;
     }
-    return first || entries > 0;
+    return first || n > 0;
 }
 
 /* Where a thread's tcache struct is in a heap it used first: the first
@@ -860,10 +943,10 @@ bool glibc_heap_open(struct glibc_heap *h, const struct mem_reader *raw, unsigne
     if (!index_segments(h, err, errlen))
         return false;
 
+    if (!collect_fastbins(h, err, errlen) || !collect_unsorted(h, err, errlen))
+        return false;
     for (int i = 0; i < h->narenas; i++) {
         struct glibc_arena *a = &h->arenas[i];
-        if (!collect_fastbins(h, a, err, errlen) || !collect_unsorted(h, i, err, errlen))
-            return false;
         /* a thread's tcache struct is in the heap of whichever arena it
          * used first */
         if (a->nsegments) {

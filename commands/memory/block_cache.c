@@ -150,9 +150,61 @@ static bool cached_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t
     return mem_quiet_extent(&c->backing, addr, lo, hi);
 }
 
+enum { SPAN_BATCH = 1024 };   /* process_vm_readv takes as many */
+
+/* MISS[0..M) in one batch to the target, else each through the window;
+ * AT says which of SPANS each one is. */
+static void read_misses(struct block_cache *c, struct mem_span *spans, struct mem_span *miss,
+                        const size_t *at, size_t m)
+{
+    bool batched = c->backing.read_spans(c->backing.ctx, miss, m);
+    c->backing_reads += batched;
+    for (size_t k = 0; k < m; k++) {
+        spans[at[k]].ok = batched ? miss[k].ok
+                                  : cached_read(c, miss[k].addr, miss[k].buf, miss[k].len) == 0;
+        c->backing_bytes += batched ? miss[k].len : 0;
+    }
+}
+
+/* Spans in the window are copied from it; a lone miss is read as any
+ * other (a list freed in order stays in one window); several misses go
+ * to the target in one batch when it can, scattered as they are. */
+static bool cached_read_spans(void *ctx, struct mem_span *spans, size_t n)
+{
+    struct block_cache *c = ctx;
+    struct mem_span miss[SPAN_BATCH];
+    size_t at[SPAN_BATCH], m = 0, misses = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *in = block_cache_peek(c, spans[i].addr, spans[i].len);
+        if (in)
+            memcpy(spans[i].buf, in, spans[i].len);
+        spans[i].ok = in != NULL;
+        misses += !in;
+    }
+    bool batch = misses > 1 && c->backing.read_spans;
+    for (size_t i = 0; i < n; i++) {
+        if (spans[i].ok)
+            continue;
+        if (!batch) {
+            spans[i].ok = cached_read(c, spans[i].addr, spans[i].buf, spans[i].len) == 0;
+            continue;
+        }
+        miss[m] = spans[i];
+        at[m++] = i;
+        if (m == SPAN_BATCH) {
+            read_misses(c, spans, miss, at, m);
+            m = 0;
+        }
+    }
+    if (m)
+        read_misses(c, spans, miss, at, m);
+    return true;
+}
+
 struct mem_reader block_cache_reader(struct block_cache *c)
 {
-    struct mem_reader r = { cached_read, cached_symbol, cached_progress, c, cached_quiet_extent };
+    struct mem_reader r = { cached_read, cached_symbol, cached_progress, c, cached_quiet_extent,
+                            cached_read_spans };
     return r;
 }
 

@@ -49,6 +49,7 @@ static bool image_symbol(void *ctx, const char *name, uint64_t *addr)
 
 struct mem_reader image_reader(const struct image *img)
 {
-    struct mem_reader r = { image_read, image_symbol, NULL, (void *)img, image_quiet_extent };
+    struct mem_reader r = { image_read, image_symbol, NULL, (void *)img, image_quiet_extent,
+                            NULL };
     return r;
 }

@@ -9,6 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One of many small reads done together (mem_read_spans). */
+struct mem_span {
+    uint64_t addr;
+    void *buf;
+    size_t len;
+    bool ok;                  /* set by the read */
+};
+
 struct mem_reader {
     /* Read LEN bytes at ADDR into BUF: 0 on success, non-zero otherwise. */
     int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
@@ -25,6 +33,10 @@ struct mem_reader {
      * page, where a shared zone's page would be allocated). False: unknown,
      * read only what is needed. May be NULL. */
     bool (*quiet_extent)(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi);
+    /* Read N independent spans in as few calls as the target allows,
+     * setting each one's ok: for many lists followed side by side, a step
+     * of each per call. False: cannot batch, nothing read. May be NULL. */
+    bool (*read_spans)(void *ctx, struct mem_span *spans, size_t n);
 };
 
 static inline int mem_read(const struct mem_reader *r, uint64_t addr,
@@ -49,6 +61,15 @@ static inline bool mem_quiet_extent(const struct mem_reader *r, uint64_t addr,
                                     uint64_t *lo, uint64_t *hi)
 {
     return r->quiet_extent && r->quiet_extent(r->ctx, addr, lo, hi);
+}
+
+static inline void mem_read_spans(const struct mem_reader *r, struct mem_span *spans,
+                                  size_t n)
+{
+    if (r->read_spans && r->read_spans(r->ctx, spans, n))
+        return;
+    for (size_t i = 0; i < n; i++)
+        spans[i].ok = mem_read(r, spans[i].addr, spans[i].buf, spans[i].len) == 0;
 }
 
 static inline bool mem_progress(const struct mem_reader *r, uint64_t done,

@@ -69,18 +69,34 @@ bool proc_auxv_field(pid_t pid, uint64_t type, uint64_t *value)
     return false;
 }
 
-pid_t target_traced_pid(void)
+/* The first traced process, stopping there, or (COUNT) how many. */
+static pid_t traced(int *count)
 {
     DIR *d = opendir("/proc");
     pid_t found = 0;
     long self = (long)getpid();
-    for (struct dirent *e; d && !found && (e = readdir(d));)
+    for (struct dirent *e; d && (count || !found) && (e = readdir(d));)
         if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
-            proc_status_field((pid_t)atol(e->d_name), "TracerPid") == self)
+            proc_status_field((pid_t)atol(e->d_name), "TracerPid") == self) {
             found = (pid_t)atol(e->d_name);
+            if (count)
+                ++*count;
+        }
     if (d)
         closedir(d);
     return found;
+}
+
+pid_t target_traced_pid(void)
+{
+    return traced(NULL);
+}
+
+int target_traced_count(void)
+{
+    int n = 0;
+    traced(&n);
+    return n;
 }
 
 /* NT_FILE: the file mapped at offset 0 at the lowest address is the

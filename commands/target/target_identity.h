@@ -29,5 +29,7 @@ bool proc_auxv_field(pid_t pid, uint64_t type, uint64_t *value);
 
 /* The process this process traces (the first found), or 0. */
 pid_t target_traced_pid(void);
+/* How many processes this process traces. */
+int target_traced_count(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include "elf_dynsym.h"
 #include "image_reader.h"
 #include "proc_smaps.h"
+#include "process_memory.h"
 #include "target_identity.h"
 #include "fuzz_image.h"
 
@@ -54,6 +55,13 @@ static bool child_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t 
 {
     struct child *c = ctx;
     return proc_private_anonymous(c->pid, addr, lo, hi);
+}
+
+/* As GDB's reader: many spans a call (fastbins followed side by side). */
+static bool child_read_spans(void *ctx, struct mem_span *spans, size_t n)
+{
+    struct child *c = ctx;
+    return process_read_spans(c->pid, spans, n);
 }
 
 static bool child_symbol(void *ctx, const char *name, uint64_t *addr)
@@ -122,12 +130,34 @@ static void dynsym_cases(const struct mem_reader *r, pid_t pid, uint64_t libc_de
     int answered = 0;
     for (uint64_t seed = 1; seed <= 200; seed++) {
         struct lying l = { r, seed * 0x2545f4914f6cdd1dull };
-        struct mem_reader lr = { lying_read, NULL, NULL, &l, NULL };
+        struct mem_reader lr = { .read = lying_read, .ctx = &l };
         static struct dynsym_table lt;
         answered += dynsym_table_load(&lr, phdr, phnum, &lt) &&
                     dynsym_lookup(&lr, &lt, "malloc_trim", &got);
     }
     check(true, "200 lookups in lying memory end", "dynsym", answered, answered);
+}
+
+/* Many spans a call: an unreadable one in the middle fails alone; more
+ * than one call's worth all arrive, byte for byte as single reads. */
+static void spans_cases(const struct mem_reader *r, pid_t pid)
+{
+    uint64_t phdr = 0;
+    enum { N = 1500 };
+    static uint64_t got[N], want[N];
+    static struct mem_span sp[N];
+    bool ok = proc_auxv_field(pid, AT_PHDR, &phdr);
+    for (int i = 0; i < N; i++)
+        sp[i] = (struct mem_span){ i == 700 ? 8 : phdr + 8 * (uint64_t)(i % 8), &got[i], 8,
+                                   false };
+    ok = ok && process_read_spans(pid, sp, N);
+    int right = 0;
+    for (int i = 0; ok && i < N; i++)
+        right += i == 700 ? !sp[i].ok
+                          : sp[i].ok && mem_read(r, sp[i].addr, &want[i], 8) == 0 &&
+                                got[i] == want[i];
+    check(ok && right == N, "1500 spans, one unreadable, read as single reads are", "spans",
+          right, N);
 }
 
 struct totals {
@@ -221,9 +251,12 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
     Dl_info di;
     dladdr(dlsym(RTLD_DEFAULT, "malloc_trim"), &di);
     c.libc_delta = libc_base_of(pid, di.dli_fname) - (uint64_t)(uintptr_t)di.dli_fbase;
-    struct mem_reader r = { child_read, child_symbol, NULL, &c, child_quiet_extent };
-    if (strcmp(mode, "mixed") == 0)
+    struct mem_reader r = { child_read, child_symbol, NULL, &c, child_quiet_extent,
+                            child_read_spans };
+    if (strcmp(mode, "mixed") == 0) {
         dynsym_cases(&r, pid, c.libc_delta);
+        spans_cases(&r, pid);
+    }
     struct totals t;
     char err[512];
     if (analyse(&r, &t, err, sizeof err))

@@ -1,0 +1,15 @@
+/* Reading a live process's memory many spans at a time, with
+ * process_vm_readv: the process is stopped under GDB's ptrace, so it is
+ * what GDB's own read of /proc/PID/mem sees, in a call per 1024 spans. */
+#ifndef NGXMEM_PROCESS_MEMORY_H
+#define NGXMEM_PROCESS_MEMORY_H
+
+#include "mem_reader.h"
+
+#include <sys/types.h>
+
+/* Read each span, setting its ok. False when the call cannot be used at
+ * all (not permitted, not supported): then nothing was read. */
+bool process_read_spans(pid_t pid, struct mem_span *spans, size_t n);
+
+#endif
