@@ -639,7 +639,7 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
         bool keyed = L->tcache_key == TCACHE_KEY_STRUCT ||
                      (L->tcache_key == TCACHE_KEY_RANDOM && h->st.have_tcache_key);
         uint64_t n = 0;
-        for (uint64_t p = e; p && n <= bound && !(keyed && n == TCACHE_CHECKED); n++) {
+        for (uint64_t p = e; p && n <= bound; n++) {
             if (p & 15) {
                 snprintf(err, errlen, "corrupt tcache list at 0x%llx (thread tcache 0x%llx)",
                          (unsigned long long)p, (unsigned long long)s);
@@ -647,8 +647,10 @@ static bool collect_tcache(struct glibc_heap *h, uint64_t s, char *err, size_t e
             }
             if (!tag(h, p - 16, CH_TCACHE, "tcache"))
                 return true;
-            if (keyed && n + 1 == TCACHE_CHECKED)
-                break;        /* the rest by their key: no link to read */
+            if (keyed && n + 1 == TCACHE_CHECKED) {
+                n++;          /* the rest by their key: no link to read */
+                break;
+            }
             uint64_t raw;
             if (!mem_read_u64(&h->lists, p, &raw))
                 break;

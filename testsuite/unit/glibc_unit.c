@@ -160,6 +160,39 @@ static void spans_cases(const struct mem_reader *r, pid_t pid)
           right, N);
 }
 
+/* A tcache bin holding an entry while its count says 0 (a corrupt or
+ * hostile count) is reported, though a keyed list is read at its head
+ * only. The count is zeroed in the image, the process is not touched. */
+static void tcache_count_case(struct fuzz_image *img)
+{
+    struct mem_reader ir = image_reader(&img->image);
+    struct glibc_heap h;
+    char err[512];
+    uint64_t s = 0, bin = 0;
+    if (glibc_heap_open(&h, &ir, 0, err, sizeof err) && h.ntcache_structs > 0) {
+        s = h.tcache_structs[0];
+        for (uint64_t i = 0, e; i < h.st.L->tcache_bins && !bin; i++)
+            if (mem_read_u64(&ir, s + h.st.L->tcache_entries + 8 * i, &e) && e)
+                bin = i + 1;
+    }
+    glibc_heap_close(&h);
+    uint16_t *count = NULL;
+    for (size_t k = 0; bin && k < img->image.nsegments; k++) {
+        struct image_segment *g = &img->segs[k];
+        if (s >= g->addr && s + 2 * bin <= g->addr + g->len)
+            count = (uint16_t *)(uintptr_t)(g->data + (s - g->addr) + 2 * (bin - 1));
+    }
+    if (!count) {
+        check(false, "a tcache bin with an entry in the image", "tcache count", 0, 0);
+        return;
+    }
+    *count = 0;
+    bool opened = glibc_heap_open(&h, &ir, 0, err, sizeof err);
+    check(opened && strstr(h.warnings, "longer than its count 0"),
+          "an entry in a bin whose count is 0 is reported", "tcache count", opened, 1);
+    glibc_heap_close(&h);
+}
+
 struct totals {
     long long free_bytes, tcache_bytes, free_chunks, tcache_chunks, fast_bytes, fast_chunks,
         arena, top_main;
@@ -276,6 +309,8 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
             snprintf(path, sizeof path, "%s/%s.img", seed_dir, mode);
             fuzz_image_save(&img, path);
         }
+        if (strcmp(mode, "tcache") == 0)
+            tcache_count_case(&img);   /* after the seed: it changes the image */
         fuzz_image_free(&img);
     } else {
         check(false, "snapshot of the fixture's memory", mode, 0, 0);
