@@ -434,17 +434,61 @@ static bool tag(struct glibc_heap *h, uint64_t chunk, enum chunk_class cls, cons
     return true;
 }
 
-/* A fastbin list being followed, side by side with every other. */
+/* A free list being followed, side by side with others (follow_lists). */
 struct list_cursor {
-    uint64_t p, n;                 /* the next chunk; chunks done */
+    uint64_t p, n;                 /* the chunk it is at; chunks done */
     struct cycle_check cc;
     enum { LIST_ACTIVE, LIST_DONE, LIST_DEFERRED, LIST_MISALIGNED, LIST_LOOPS, LIST_BROKEN,
            LIST_UNREADABLE } state;
 };
 
-/* Step C at its chunk: tag it and say whether its link must be read. */
-static bool list_step(struct glibc_heap *h, struct list_cursor *c)
+/* Looks at list LIST's chunk C->p: keeps it (true: its link is read) or
+ * ends the list by setting C->state. */
+typedef bool (*list_step_fn)(struct glibc_heap *h, void *arg, size_t list, struct list_cursor *c);
+
+/* Follow the N lists starting at C[k].p side by side: each round STEP
+ * looks at every active list's chunk, and the links (at +16; MANGLED:
+ * safe-linked) of those it keeps are read in one batch. Lists freed in
+ * random order are a read per entry: 64 arenas' 100K fastbin entries
+ * were 100K reads, side by side they are a few hundred batches. False
+ * when memory runs out. */
+static bool follow_lists(struct glibc_heap *h, struct list_cursor *c, size_t n, bool mangled,
+                         list_step_fn step, void *arg)
 {
+    struct mem_span *spans = calloc(n ? n : 1, sizeof *spans);
+    uint64_t *links = calloc(n ? n : 1, sizeof *links);
+    size_t *of = calloc(n ? n : 1, sizeof *of);
+    bool ok = spans && links && of;
+    for (size_t k = 0; k < n; k++)
+        cycle_check_init(&c[k].cc, c[k].p);
+    for (size_t active = 1; ok && active;) {
+        active = 0;
+        for (size_t k = 0; k < n; k++)
+            if (c[k].state == LIST_ACTIVE && step(h, arg, k, &c[k])) {
+                spans[active] = (struct mem_span){ c[k].p + 16, &links[active], 8, false };
+                of[active++] = k;
+            }
+        mem_read_spans(&h->lists, spans, active);
+        for (size_t i = 0; i < active; i++) {
+            struct list_cursor *l = &c[of[i]];
+            if (!spans[i].ok) {
+                l->state = LIST_UNREADABLE;
+                continue;
+            }
+            l->p = mangled ? reveal(h, spans[i].addr, links[i]) : links[i];
+            l->n++;
+        }
+    }
+    free(spans);
+    free(links);
+    free(of);
+    return ok;
+}
+
+static bool fastbin_step(struct glibc_heap *h, void *arg, size_t list, struct list_cursor *c)
+{
+    (void)arg;
+    (void)list;
     uint64_t p = c->p;
     if (!p)
         c->state = LIST_DONE;
@@ -460,43 +504,15 @@ static bool list_step(struct glibc_heap *h, struct list_cursor *c)
     return c->state == LIST_ACTIVE;
 }
 
-/* Every fastbin of every arena, followed side by side: each round reads
- * the next link of every list in one batch (fastbins freed in random
- * order are a read per entry: 64 arenas' 100K entries were 100K reads).
- * A repeat is a cycle; the first broken list, in arena and bin order, is
- * the error. */
+/* Every fastbin of every arena, side by side. A repeat is a cycle; the
+ * first broken list, in arena and bin order, is the error. */
 static bool collect_fastbins(struct glibc_heap *h, char *err, size_t errlen)
 {
-    size_t nb = h->st.L->nfastbins, n = (size_t)h->narenas * nb, active = 0;
+    size_t nb = h->st.L->nfastbins, n = (size_t)h->narenas * nb;
     struct list_cursor *c = calloc(n ? n : 1, sizeof *c);
-    struct mem_span *spans = calloc(n ? n : 1, sizeof *spans);
-    uint64_t *links = calloc(n ? n : 1, sizeof *links);
-    size_t *of = calloc(n ? n : 1, sizeof *of);
-    bool ok = c && spans && links && of;
-    for (size_t k = 0; ok && k < n; k++) {
+    for (size_t k = 0; c && k < n; k++)
         c[k].p = h->arenas[k / nb].fastbins[k % nb];
-        cycle_check_init(&c[k].cc, c[k].p);
-    }
-    while (ok) {
-        active = 0;
-        for (size_t k = 0; k < n; k++)
-            if (c[k].state == LIST_ACTIVE && list_step(h, &c[k])) {
-                spans[active] = (struct mem_span){ c[k].p + 16, &links[active], 8, false };
-                of[active++] = k;
-            }
-        if (!active)
-            break;
-        mem_read_spans(&h->lists, spans, active);
-        for (size_t i = 0; i < active; i++) {
-            struct list_cursor *l = &c[of[i]];
-            if (!spans[i].ok) {
-                l->state = LIST_UNREADABLE;
-                continue;
-            }
-            l->p = h->st.L->safe_linking ? reveal(h, spans[i].addr, links[i]) : links[i];
-            l->n++;
-        }
-    }
+    bool ok = c && follow_lists(h, c, n, h->st.L->safe_linking, fastbin_step, NULL);
     if (!ok)
         snprintf(err, errlen, "out of memory");
     for (size_t k = 0; ok && k < n; k++) {
@@ -510,9 +526,6 @@ static bool collect_fastbins(struct glibc_heap *h, char *err, size_t errlen)
             snprintf(err, errlen, "corrupt fastbin list: cannot read chunk 0x%llx", p);
     }
     free(c);
-    free(spans);
-    free(links);
-    free(of);
     return ok;
 }
 
@@ -527,49 +540,33 @@ enum { UNSORTED_DIRECT = 64,    /* longer lists are resolved from a walk */
        TCACHE_CHECKED = 1 };    /* entries of a keyed tcache list read: the
                                  * walk knows the others by their key */
 
-/* Every arena's unsorted list, side by side as the fastbins: a batch a
- * round, at most UNSORTED_DIRECT rounds. A longer list is left to the
- * walk (see resolve_unsorted_now); the others are tagged, in arena order. */
+/* Keeps the chunks of arena LIST's unsorted list in SEEN[LIST] until it
+ * is back at its bin, or is longer than the walk should resolve. */
+static bool unsorted_step(struct glibc_heap *h, void *seen, size_t list, struct list_cursor *c)
+{
+    uint64_t p = c->p;
+    if (p == unsorted_head(h, (int)list))
+        c->state = LIST_DONE;
+    else if (c->n == UNSORTED_DIRECT)
+        c->state = LIST_DEFERRED;
+    else if (!p || (p & 15) || (c->n && cycle_check_step(&c->cc, p)))
+        c->state = LIST_BROKEN;
+    else
+        ((uint64_t(*)[UNSORTED_DIRECT])seen)[list][c->n] = p;
+    return c->state == LIST_ACTIVE;
+}
+
+/* Every arena's unsorted list, side by side as the fastbins, at most
+ * UNSORTED_DIRECT rounds. A longer list is left to the walk (see
+ * resolve_unsorted_now); the others are tagged, in arena order. */
 static bool collect_unsorted(struct glibc_heap *h, char *err, size_t errlen)
 {
     size_t n = (size_t)h->narenas;
     struct list_cursor *c = calloc(n ? n : 1, sizeof *c);
     uint64_t(*seen)[UNSORTED_DIRECT] = calloc(n ? n : 1, sizeof *seen);
-    struct mem_span *spans = calloc(n ? n : 1, sizeof *spans);
-    uint64_t *links = calloc(n ? n : 1, sizeof *links);
-    size_t *of = calloc(n ? n : 1, sizeof *of);
-    bool ok = c && seen && spans && links && of;
-    for (size_t k = 0; ok && k < n; k++) {
+    for (size_t k = 0; c && k < n; k++)
         c[k].p = h->arenas[k].unsorted_fd;
-        cycle_check_init(&c[k].cc, c[k].p);
-    }
-    for (size_t active = 1; ok && active;) {
-        active = 0;
-        for (size_t k = 0; k < n; k++) {
-            struct list_cursor *l = &c[k];
-            uint64_t p = l->p;
-            if (l->state != LIST_ACTIVE)
-                continue;
-            if (p == unsorted_head(h, (int)k))
-                l->state = LIST_DONE;
-            else if (l->n == UNSORTED_DIRECT)
-                l->state = LIST_DEFERRED;
-            else if (!p || (p & 15) || (l->n && cycle_check_step(&l->cc, p)))
-                l->state = LIST_BROKEN;
-            if (l->state != LIST_ACTIVE)
-                continue;
-            seen[k][l->n] = p;
-            spans[active] = (struct mem_span){ p + 16, &links[active], 8, false };
-            of[active++] = k;
-        }
-        mem_read_spans(&h->lists, spans, active);
-        for (size_t i = 0; i < active; i++) {
-            struct list_cursor *l = &c[of[i]];
-            l->state = spans[i].ok ? LIST_ACTIVE : LIST_UNREADABLE;
-            l->p = links[i];
-            l->n++;
-        }
-    }
+    bool ok = c && seen && follow_lists(h, c, n, false, unsorted_step, seen);
     if (!ok)
         snprintf(err, errlen, "out of memory");
     for (size_t k = 0; ok && k < n; k++) {
@@ -588,9 +585,6 @@ static bool collect_unsorted(struct glibc_heap *h, char *err, size_t errlen)
     }
     free(c);
     free(seen);
-    free(spans);
-    free(links);
-    free(of);
     return ok;
 }
 
