@@ -1,6 +1,7 @@
 #include "gdb_reader.h"
 
 #include "ngxmem.h"
+#include "auxv.h"
 #include "core_file.h"
 #include "process_memory.h"
 #include "proc_smaps.h"
@@ -19,7 +20,7 @@ static void find_target(struct gdb_reader_state *s)
 {
     if (s->target != TARGET_UNKNOWN)
         return;
-    s->pid = target_traced_pid();
+    s->pid = target_traced_pids(&s->ntraced);
     s->target = s->pid ? TARGET_LIVE
                        : target_open_core(s->core, sizeof s->core) ? TARGET_CORE : TARGET_NEITHER;
 }
@@ -41,19 +42,17 @@ static bool is_identifier(const char *name)
  * (statics such as main_arena, thread-locals) and expressions go to GDB. */
 static bool dynamic_symbol(struct gdb_reader_state *s, const char *name, uint64_t *addr)
 {
+    struct mem_reader raw = { .read = gdb_read };
     if (s->dynsym_state == DYNSYM_UNKNOWN) {
         find_target(s);
-        uint64_t phdr = 0, phnum = 0;
-        bool auxv = s->target == TARGET_LIVE
-                        ? proc_auxv_field(s->pid, AT_PHDR, &phdr) &&
-                              proc_auxv_field(s->pid, AT_PHNUM, &phnum)
-                        : s->target == TARGET_CORE && core_file_auxv(s->core, AT_PHDR, &phdr) &&
-                              core_file_auxv(s->core, AT_PHNUM, &phnum);
-        struct mem_reader raw = { .read = gdb_read };
-        s->dynsym_state = auxv && dynsym_table_load(&raw, phdr, phnum, &s->dynsym)
+        const uint64_t types[2] = { AT_PHDR, AT_PHNUM };
+        uint64_t v[2];
+        bool auxv = s->target == TARGET_LIVE   ? proc_auxv_values(s->pid, types, v, 2)
+                    : s->target == TARGET_CORE ? core_file_auxv(s->core, types, v, 2)
+                                               : false;
+        s->dynsym_state = auxv && dynsym_table_load(&raw, v[0], v[1], &s->dynsym)
                               ? DYNSYM_LOADED : DYNSYM_NONE;
     }
-    struct mem_reader raw = { .read = gdb_read };
     return s->dynsym_state == DYNSYM_LOADED && is_identifier(name) &&
            dynsym_lookup(&raw, &s->dynsym, name, addr);
 }
@@ -98,8 +97,7 @@ static bool gdb_read_spans(void *ctx, struct mem_span *spans, size_t n)
     if (s->target != TARGET_LIVE)
         return false;
     if (s->spans == SPANS_UNKNOWN)
-        s->spans = target_traced_count() == 1 && !target_open_core(NULL, 0) ? SPANS_PROCESS
-                                                                            : SPANS_NONE;
+        s->spans = s->ntraced == 1 && !target_open_core(NULL, 0) ? SPANS_PROCESS : SPANS_NONE;
     if (s->spans == SPANS_PROCESS && !process_read_spans(s->pid, spans, n))
         s->spans = SPANS_NONE;
     return s->spans == SPANS_PROCESS;

@@ -14,7 +14,8 @@ struct gdb_reader_state {
     const char *what;       /* the command, for progress and errors */
     /* for quiet_extent and symbol, looked at on first use */
     enum { TARGET_UNKNOWN, TARGET_LIVE, TARGET_CORE, TARGET_NEITHER } target;
-    pid_t pid;                    /* TARGET_LIVE */
+    pid_t pid;                    /* TARGET_LIVE: the first traced process */
+    int ntraced;                  /* processes GDB traces */
     char core[4096];              /* TARGET_CORE */
     uint64_t quiet_lo, quiet_hi;  /* the private anonymous mapping last found */
     enum { SPANS_UNKNOWN, SPANS_PROCESS, SPANS_NONE } spans;   /* read_spans */

@@ -1,5 +1,7 @@
 #include "core_file.h"
 
+#include "auxv.h"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -81,31 +83,23 @@ bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file
     return core_walk(path, segment, arg, file ? file_note : NULL, &f);
 }
 
-struct auxv_entry {
-    uint64_t type, value;
+struct auxv_query {
+    const uint64_t *types;
+    uint64_t *values;
+    int n;
     bool found;
 };
 
-/* NT_AUXV: {type, value} pairs up to AT_NULL. */
 static void auxv_note(void *arg, uint32_t type, const char *desc, size_t size)
 {
-    struct auxv_entry *a = arg;
-    for (size_t at = 0; type == NT_AUXV && !a->found && at + 16 <= size; at += 16) {
-        uint64_t pair[2];
-        memcpy(pair, desc + at, sizeof pair);
-        if (pair[0] == AT_NULL)
-            break;
-        if (pair[0] == a->type) {
-            a->value = pair[1];
-            a->found = true;
-        }
-    }
+    struct auxv_query *q = arg;
+    if (type == NT_AUXV && !q->found)
+        q->found = auxv_values(desc, size, q->types, q->values, q->n);
 }
 
-bool core_file_auxv(const char *path, uint64_t type, uint64_t *value)
+bool core_file_auxv(const char *path, const uint64_t *types, uint64_t *values, int n)
 {
-    struct auxv_entry a = { type, 0, false };
-    core_walk(path, NULL, NULL, auxv_note, &a);
-    *value = a.value;
-    return a.found;
+    struct auxv_query q = { types, values, n, false };
+    core_walk(path, NULL, NULL, auxv_note, &q);
+    return q.found;
 }

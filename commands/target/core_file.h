@@ -24,8 +24,8 @@ typedef void (*core_file_fn)(void *arg, uint64_t start, uint64_t end, uint64_t o
  * a core. */
 bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file, void *arg);
 
-/* Entry TYPE (AT_PHDR, ...) of the core's auxiliary vector, its NT_AUXV
- * note. */
-bool core_file_auxv(const char *path, uint64_t type, uint64_t *value);
+/* VALUES[i] of TYPES[i] (AT_PHDR, ...) for i < N from the core's
+ * auxiliary vector (its NT_AUXV note): true when every one was there. */
+bool core_file_auxv(const char *path, const uint64_t *types, uint64_t *values, int n);
 
 #endif

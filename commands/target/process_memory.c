@@ -31,13 +31,11 @@ bool process_read_spans(pid_t pid, struct mem_span *spans, size_t n)
     while (i < n) {
         size_t run = n - i < SPANS_PER_CALL ? n - i : SPANS_PER_CALL;
         long whole = read_run(pid, spans + i, run);
-        if (whole < 0 && errno != EFAULT) {
-            if (i == 0)
+        if (whole < 0) {
+            if (errno != EFAULT && i == 0)
                 return false;     /* not usable here: the caller reads */
-            whole = 0;
-        }
-        if (whole < 0)
             whole = 0;            /* the first span is unreadable */
+        }
         for (long k = 0; k < whole; k++)
             spans[i + k].ok = true;
         i += (size_t)whole;

@@ -52,33 +52,19 @@ long proc_status_field(pid_t pid, const char *field)
     return v;
 }
 
-bool proc_auxv_field(pid_t pid, uint64_t type, uint64_t *value)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    uint64_t pairs[128][2];   /* the kernel writes a few dozen */
-    ssize_t n = fd >= 0 ? read(fd, pairs, sizeof pairs) : -1;
-    if (fd >= 0)
-        close(fd);
-    for (ssize_t i = 0; i < n / 16 && pairs[i][0] != AT_NULL; i++)
-        if (pairs[i][0] == type) {
-            *value = pairs[i][1];
-            return true;
-        }
-    return false;
-}
-
-/* The first traced process, stopping there, or (COUNT) how many. */
-static pid_t traced(int *count)
+/* The first traced process; with COUNT, every one is counted. */
+pid_t target_traced_pids(int *count)
 {
     DIR *d = opendir("/proc");
     pid_t found = 0;
     long self = (long)getpid();
+    if (count)
+        *count = 0;
     for (struct dirent *e; d && (count || !found) && (e = readdir(d));)
         if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
             proc_status_field((pid_t)atol(e->d_name), "TracerPid") == self) {
-            found = (pid_t)atol(e->d_name);
+            if (!found)
+                found = (pid_t)atol(e->d_name);
             if (count)
                 ++*count;
         }
@@ -89,14 +75,7 @@ static pid_t traced(int *count)
 
 pid_t target_traced_pid(void)
 {
-    return traced(NULL);
-}
-
-int target_traced_count(void)
-{
-    int n = 0;
-    traced(&n);
-    return n;
+    return target_traced_pids(NULL);
 }
 
 /* NT_FILE: the file mapped at offset 0 at the lowest address is the

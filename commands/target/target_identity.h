@@ -24,12 +24,9 @@ bool target_open_core(char *path, size_t len);
 /* A numeric field of /proc/PID/status ("PPid", "TracerPid"), -1 if absent. */
 long proc_status_field(pid_t pid, const char *field);
 
-/* Entry TYPE (AT_PHDR, ...) of PID's auxiliary vector, /proc/PID/auxv. */
-bool proc_auxv_field(pid_t pid, uint64_t type, uint64_t *value);
-
 /* The process this process traces (the first found), or 0. */
 pid_t target_traced_pid(void);
-/* How many processes this process traces. */
-int target_traced_count(void);
+/* The same, and (COUNT) how many processes this process traces. */
+pid_t target_traced_pids(int *count);
 
 #endif

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include "glibc_heap.h"
 #include "glibc_stats.h"
+#include "auxv.h"
+#include "core_file.h"
 #include "elf_dynsym.h"
 #include "image_reader.h"
 #include "proc_smaps.h"
@@ -105,10 +107,11 @@ static int lying_read(void *ctx, uint64_t addr, void *buf, size_t len)
  * child runs the same libc, LIBC_DELTA away). */
 static void dynsym_cases(const struct mem_reader *r, pid_t pid, uint64_t libc_delta)
 {
-    uint64_t phdr = 0, phnum = 0, got = 0;
+    const uint64_t types[2] = { AT_PHDR, AT_PHNUM };
+    uint64_t v[2] = { 0, 0 }, got = 0;
     static struct dynsym_table t;
-    bool ok = proc_auxv_field(pid, AT_PHDR, &phdr) && proc_auxv_field(pid, AT_PHNUM, &phnum) &&
-              dynsym_table_load(r, phdr, phnum, &t);
+    bool ok = proc_auxv_values(pid, types, v, 2) && dynsym_table_load(r, v[0], v[1], &t);
+    uint64_t phdr = v[0], phnum = v[1];
     check(ok && t.n >= 3, "link_map: the executable, libc and the linker", "dynsym", t.n, 3);
     const char *const names[] = { "malloc_trim", "malloc" /* undefined in the executable */ };
     /* libc's own: a sanitizer build of this program has a malloc of its own */
@@ -142,11 +145,12 @@ static void dynsym_cases(const struct mem_reader *r, pid_t pid, uint64_t libc_de
  * than one call's worth all arrive, byte for byte as single reads. */
 static void spans_cases(const struct mem_reader *r, pid_t pid)
 {
+    const uint64_t type = AT_PHDR;
     uint64_t phdr = 0;
     enum { N = 1500 };
     static uint64_t got[N], want[N];
     static struct mem_span sp[N];
-    bool ok = proc_auxv_field(pid, AT_PHDR, &phdr);
+    bool ok = proc_auxv_values(pid, &type, &phdr, 1);
     for (int i = 0; i < N; i++)
         sp[i] = (struct mem_span){ i == 700 ? 8 : phdr + 8 * (uint64_t)(i % 8), &got[i], 8,
                                    false };
@@ -404,11 +408,44 @@ static void quiet_extent_cases(const char *fixture)
     munmap(shared, len);
 }
 
+/* The auxiliary vector of the process PID runs FIXTURE in, from
+ * /proc/PID/auxv and (with CORE, a gcore of it) from the core's NT_AUXV
+ * note, against the fixture's ELF header and where it is mapped. */
+static int auxv_cases(pid_t pid, const char *fixture, const char *core)
+{
+    Elf64_Ehdr eh;
+    char real[512];
+    FILE *f = fopen(fixture, "rb");
+    bool have = f && fread(&eh, sizeof eh, 1, f) == 1;
+    if (f)
+        fclose(f);
+    uint64_t base = have && realpath(fixture, real) ? fuzz_image_mapped_file(pid, real, NULL, 0)
+                                                    : 0;
+    const uint64_t types[3] = { AT_PHDR, AT_PHNUM, AT_ENTRY };
+    const uint64_t want[3] = { base + eh.e_phoff, eh.e_phnum, base + eh.e_entry };
+    const char *const names[3] = { "AT_PHDR", "AT_PHNUM", "AT_ENTRY" };
+    for (int from_core = 0; from_core <= (core != NULL); from_core++) {
+        uint64_t v[3] = { 0, 0, 0 };
+        bool ok = have && base &&
+                  (from_core ? core_file_auxv(core, types, v, 3) : proc_auxv_values(pid, types, v, 3));
+        for (int i = 0; i < 3; i++) {
+            char what[96];
+            snprintf(what, sizeof what, "%s %s = the fixture's ELF header where it is mapped",
+                     from_core ? "core NT_AUXV" : "/proc/PID/auxv", names[i]);
+            check(ok && v[i] == want[i], what, "auxv", (long long)v[i], (long long)want[i]);
+        }
+    }
+    return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && strcmp(argv[1], "--auxv") == 0)
+        return auxv_cases((pid_t)atol(argv[2]), argv[3], argc > 4 ? argv[4] : NULL);
     placement_cases();
     if (argc < 2) {
-        fprintf(stderr, "usage: glibc-unit HEAP-FIXTURE [SEED-DIR]\n");
+        fprintf(stderr, "usage: glibc-unit HEAP-FIXTURE [SEED-DIR]\n"
+                        "       glibc-unit --auxv PID FIXTURE [CORE]\n");
         return 2;
     }
     quiet_extent_cases(argv[1]);
