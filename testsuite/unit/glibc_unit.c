@@ -166,14 +166,20 @@ static void spans_cases(const struct mem_reader *r, pid_t pid)
 
 /* A tcache bin holding an entry while its count says 0 (a corrupt or
  * hostile count) is reported, though a keyed list is read at its head
- * only. The count is zeroed in the image, the process is not touched. */
+ * only. The count is zeroed in the image, the process is not touched.
+ * From 2.42 the field counts free slots, which bound nothing: no case. */
 static void tcache_count_case(struct fuzz_image *img)
 {
     struct mem_reader ir = image_reader(&img->image);
     struct glibc_heap h;
     char err[512];
     uint64_t s = 0, bin = 0;
-    if (glibc_heap_open(&h, &ir, 0, err, sizeof err) && h.ntcache_structs > 0) {
+    bool opened = glibc_heap_open(&h, &ir, 0, err, sizeof err);
+    if (opened && h.st.L->tcache_slots_left) {
+        glibc_heap_close(&h);
+        return;
+    }
+    if (opened && h.ntcache_structs > 0) {
         s = h.tcache_structs[0];
         for (uint64_t i = 0, e; i < h.st.L->tcache_bins && !bin; i++)
             if (mem_read_u64(&ir, s + h.st.L->tcache_entries + 8 * i, &e) && e)
@@ -191,7 +197,7 @@ static void tcache_count_case(struct fuzz_image *img)
         return;
     }
     *count = 0;
-    bool opened = glibc_heap_open(&h, &ir, 0, err, sizeof err);
+    opened = glibc_heap_open(&h, &ir, 0, err, sizeof err);
     check(opened && strstr(h.warnings, "longer than its count 0"),
           "an entry in a bin whose count is 0 is reported", "tcache count", opened, 1);
     glibc_heap_close(&h);
