@@ -29,7 +29,14 @@ struct binned_chunks {
     struct binned_chunk *v;
     size_t n;
     bool overflow;                 /* BINNED_MAX reached: the record is partial */
-    uint32_t *dir;                 /* first record of each 2^dir_shift granules */
+    /* how a granule's record is found: a bit per granule and the records
+     * before each block of RANK_BLOCK granules (a lookup is two loads and
+     * a popcount or two), or for heaps too large for that, the first record of each
+     * 2^dir_shift granules */
+    uint64_t *bits;
+    uint32_t *rank;
+    size_t nbits;                  /* granules the bits cover */
+    uint32_t *dir;
     size_t ndir;
     unsigned dir_shift;
     uint32_t *next;                /* after binned_chunks_link: fd as a record index */
@@ -39,8 +46,8 @@ struct binned_chunks {
 void binned_chunks_free(struct binned_chunks *b);
 /* False (and overflow set) once BINNED_MAX chunks are kept or memory runs out. */
 bool binned_chunks_add(struct binned_chunks *b, uint32_t granule, uint32_t fd, uint32_t size16);
-/* Sort (the walk records in address order unless walked twice) and index.
- * False if memory runs out. */
+/* Sort (the walk records in address order unless walked twice), drop
+ * records of a chunk walked twice, and index. False if memory runs out. */
 bool binned_chunks_index(struct binned_chunks *b);
 /* After binned_chunks_index: next[i] is the index of the record that record
  * i's fd points to (or BINNED_FD_HEAD, or BINNED_FD_ELSEWHERE if it points
