@@ -103,6 +103,17 @@ static bool gdb_read_spans(void *ctx, struct mem_span *spans, size_t n)
     return s->spans == SPANS_PROCESS;
 }
 
+/* Where read_spans may use the process directly, so may another thread. */
+static bool gdb_concurrent_reader(void *ctx, struct mem_reader *out)
+{
+    struct gdb_reader_state *s = ctx;
+    struct mem_span none;
+    if (!gdb_read_spans(s, &none, 0))
+        return false;
+    *out = (struct mem_reader){ .read = process_read, .ctx = &s->pid };
+    return true;
+}
+
 static bool gdb_quiet_extent(void *ctx, uint64_t addr, uint64_t *lo, uint64_t *hi)
 {
     struct gdb_reader_state *s = ctx;
@@ -140,7 +151,7 @@ struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
     s->dynsym_state = DYNSYM_UNKNOWN;
     s->spans = SPANS_UNKNOWN;
     struct mem_reader r = { gdb_read, gdb_symbol, gdb_progress, s, gdb_quiet_extent,
-                            gdb_read_spans };
+                            gdb_read_spans, gdb_concurrent_reader };
     return r;
 }
 

@@ -14,6 +14,7 @@ enum {
     PROBE_LIMIT = 64 << 20,      /* how far below a chunk a segment may start */
     PROBE_FAIL_RUN = 4 << 20,    /* no chunk chain for this long: not our segment */
     PROGRESS_EVERY = 1 << 16,
+    SEARCH_FANOUT = 64,          /* segment starts per block of glibc_heap_segment_at */
 };
 
 const char *glibc_segment_kind_id(enum segment_kind k)
@@ -786,6 +787,32 @@ static bool segment_holds(const struct glibc_heap *h, int i, uint64_t addr)
            addr < h->segments[i].end;
 }
 
+/* The last index in V[0..N) whose value is at most KEY (0 if none),
+ * without branches: the fds of a list freed in random order make each
+ * step a coin toss the predictor would lose. */
+static size_t last_at_or_below(const uint64_t *v, size_t n, uint64_t key)
+{
+    size_t at = 0;
+    while (n > 1) {
+        size_t half = n / 2;
+        at = v[at + half] <= key ? at + half : at;
+        n -= half;
+    }
+    return at;
+}
+
+/* Once the segments are indexed: the place in start order of the one
+ * holding ADDR, or -1. Its block of SEARCH_FANOUT starts, then its place
+ * in the block. */
+static long segment_rank(const struct glibc_heap *h, uint64_t addr)
+{
+    size_t n = (size_t)h->nsegments, block = last_at_or_below(h->coarse, h->ncoarse, addr);
+    size_t base = block * SEARCH_FANOUT, in_block = n - base < SEARCH_FANOUT ? n - base
+                                                                           : SEARCH_FANOUT;
+    size_t at = base + last_at_or_below(h->starts + base, in_block, addr);
+    return n && h->starts[at] <= addr && addr < h->ends[at] ? (long)at : -1;
+}
+
 int glibc_heap_segment_at(struct glibc_heap *h, uint64_t addr)
 {
     if (!h->by_start) {
@@ -806,12 +833,8 @@ int glibc_heap_segment_at(struct glibc_heap *h, uint64_t addr)
                 return h->segment_hint = i;
         return -1;
     }
-    /* the first segment starting above ADDR, in one small array */
-    size_t above = FIRST_WHERE(h->nsegments, i, h->starts[i] > addr);
-    if (above == 0)
-        return -1;
-    int i = h->by_start[above - 1];
-    return addr < h->segments[i].end ? i : -1;
+    long at = segment_rank(h, addr);
+    return at < 0 ? -1 : h->by_start[at];
 }
 
 /* Windows stay inside the heap segment being read: beyond it may lie
@@ -863,14 +886,24 @@ static bool index_segments(struct glibc_heap *h, char *err, size_t errlen)
     h->granules_fit = granules < BINNED_FD_ELSEWHERE;
     sorting_heap = h;
     qsort(order, (size_t)h->nsegments, sizeof *order, by_segment_start);
-    h->starts = malloc(((size_t)h->nsegments + 1) * sizeof *h->starts);
+    size_t n = (size_t)h->nsegments;
+    h->ncoarse = (n + SEARCH_FANOUT - 1) / SEARCH_FANOUT;
+    h->starts = malloc((3 * n + h->ncoarse + 1) * sizeof *h->starts);
     if (!h->starts) {
         free(order);
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    for (int i = 0; i < h->nsegments; i++)
+    h->ends = h->starts + n;
+    h->granule_bases = h->ends + n;
+    h->coarse = h->granule_bases + n;
+    for (size_t i = 0; i < n; i++) {
         h->starts[i] = h->segments[order[i]].start;
+        h->ends[i] = h->segments[order[i]].end;
+        h->granule_bases[i] = h->segments[order[i]].granule_base;
+        if (i % SEARCH_FANOUT == 0)
+            h->coarse[i / SEARCH_FANOUT] = h->starts[i];
+    }
     h->by_start = order;
     return true;
 }
@@ -980,7 +1013,7 @@ void glibc_heap_close(struct glibc_heap *h)
     h->arenas = NULL;
     h->segments = NULL;
     h->by_start = NULL;
-    h->starts = NULL;
+    h->starts = h->ends = h->granule_bases = h->coarse = NULL;
 }
 
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena)
@@ -1040,6 +1073,30 @@ static uint64_t granule_address(const struct glibc_heap *h, uint32_t g)
     return s->start + (g - s->granule_base) * 16;
 }
 
+/* The pending binned chunks into the record, their fds as granules. The
+ * segment lookups of a batch are independent: done together, away from
+ * the walk's own loads, their cache misses overlap. */
+static void flush_binned(struct glibc_heap *h)
+{
+    long at;
+    for (int k = 0; k < h->npending; k++) {
+        const struct pending_binned *b = &h->pending[k];
+        uint32_t fd_granule = BINNED_FD_ELSEWHERE;
+        if (b->fd == unsorted_head(h, b->arena)) {
+            fd_granule = BINNED_FD_HEAD;
+        } else if (!(b->fd & 15) && (at = segment_rank(h, b->fd)) >= 0) {
+            /* from the search's own arrays: the segment table is cold */
+            fd_granule = (uint32_t)(h->granule_bases[at] + (b->fd - h->starts[at]) / 16);
+        }
+        if (!binned_chunks_add(&h->binned, b->granule, fd_granule, b->size16)) {
+            warn(h, "more than %d binned free chunks: long unsorted lists are followed "
+                 "through memory", BINNED_MAX);
+            break;
+        }
+    }
+    h->npending = 0;
+}
+
 /* A binned chunk of an arena whose unsorted list is resolved after the
  * walk; past the record's limit the list is followed through memory. */
 static void remember_binned(struct glibc_heap *h, const struct glibc_chunk *c)
@@ -1047,20 +1104,13 @@ static void remember_binned(struct glibc_heap *h, const struct glibc_chunk *c)
     if (!h->record_binned || !h->granules_fit || h->binned.overflow)
         return;
     uint64_t fd;
-    uint32_t fd_granule = BINNED_FD_ELSEWHERE;
     if (!block_cache_u64(&h->cache, c->addr + 16, &fd))
         fd = 0;
-    if (fd == unsorted_head(h, c->arena)) {
-        fd_granule = BINNED_FD_HEAD;
-    } else if (!(fd & 15)) {
-        int si = glibc_heap_segment_at(h, fd);
-        if (si >= 0)
-            fd_granule = granule_of(h, si, fd);
-    }
-    if (!binned_chunks_add(&h->binned, granule_of(h, c->segment, c->addr), fd_granule,
-                           (uint32_t)(c->size / 16)))
-        warn(h, "more than %d binned free chunks: long unsorted lists are followed "
-             "through memory", BINNED_MAX);
+    h->pending[h->npending++] = (struct pending_binned){
+        .fd = fd, .granule = granule_of(h, c->segment, c->addr),
+        .size16 = (uint32_t)(c->size / 16), .arena = c->arena };
+    if (h->npending == (int)(sizeof h->pending / sizeof h->pending[0]))
+        flush_binned(h);
 }
 
 static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *arg,
@@ -1127,6 +1177,7 @@ static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *
             return false;
         }
     }
+    flush_binned(h);
     return true;
 unreadable:
     snprintf(err, errlen, "cannot read the chunk at 0x%llx (arena 0x%llx)",
@@ -1244,23 +1295,48 @@ bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void
     return ok;
 }
 
+/* Walk segments FIRST..LAST (of ARENA, or all if negative) in order, the
+ * window after the current one read ahead while a chunk is looked at. */
+static bool walk_segments(struct glibc_heap *h, int first, int last, int arena,
+                          glibc_chunk_fn fn, void *arg, char *err, size_t errlen)
+{
+    size_t walked = last >= first ? (size_t)(last - first) + 1 : 1;
+    struct mem_range *order = calloc(walked, sizeof *order);
+    uint64_t done = 0, total = 0;
+    size_t n = 0;
+    for (int i = first; i <= last; i++)
+        if (arena < 0 || h->segments[i].arena == arena) {
+            /* whole pages, the ones the segment touches; side-by-side
+             * segments (a non-contiguous main arena) read as one */
+            const struct glibc_segment *g = &h->segments[i];
+            uint64_t lo = g->start & ~(uint64_t)(PAGE - 1);
+            uint64_t hi = (g->end + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+            total += g->end - g->start;
+            if (order && n && order[n - 1].hi == lo)
+                order[n - 1].hi = hi;
+            else if (order)
+                order[n++] = (struct mem_range){ lo, hi };
+        }
+    block_cache_stream(&h->cache, order, n);
+    bool ok = true;
+    for (int i = first; i <= last && ok; i++)
+        if (arena < 0 || h->segments[i].arena == arena)
+            ok = walk_segment(h, i, fn, arg, &done, total, err, errlen);
+    block_cache_stream(&h->cache, NULL, 0);
+    free(order);
+    return ok;
+}
+
 bool glibc_heap_walk(struct glibc_heap *h, int arena, glibc_chunk_fn fn, void *arg,
                      char *err, size_t errlen)
 {
-    uint64_t done = 0, total = glibc_heap_total_segment_bytes(h, arena);
-    for (int i = 0; i < h->nsegments; i++)
-        if ((arena < 0 || h->segments[i].arena == arena) &&
-            !walk_segment(h, i, fn, arg, &done, total, err, errlen))
-            return false;
-    return true;
+    return walk_segments(h, 0, h->nsegments - 1, arena, fn, arg, err, errlen);
 }
 
 bool glibc_heap_walk_segment(struct glibc_heap *h, int segment, glibc_chunk_fn fn,
                              void *arg, char *err, size_t errlen)
 {
-    uint64_t done = 0;
-    const struct glibc_segment *g = &h->segments[segment];
-    return walk_segment(h, segment, fn, arg, &done, g->end - g->start, err, errlen);
+    return walk_segments(h, segment, segment, -1, fn, arg, err, errlen);
 }
 
 void chunk_fanout_add(struct chunk_fanout *f, glibc_chunk_fn fn, void *arg)

@@ -63,6 +63,12 @@ struct glibc_heap {
     const struct mem_reader *raw;
     unsigned flags;
     struct binned_chunks binned;    /* deferred arenas' binned chunks */
+    struct pending_binned {         /* recorded with their fd not yet a granule: */
+        uint64_t fd;                /* looked up a batch at a time */
+        uint32_t granule, size16;
+        int arena;
+    } pending[64];
+    int npending;
     bool granules_fit;              /* the segments' granules fit binned's 32 bits */
     bool finding_chains;            /* following chunk chains to find segments:
                                      * windows may cover what the reader calls quiet */
@@ -84,7 +90,11 @@ struct glibc_heap {
     int nsegments;
     size_t segments_cap;
     int *by_start;                  /* segment indexes sorted by start, once all are found */
-    uint64_t *starts;               /* their starts, in that order */
+    uint64_t *starts;               /* their starts, in that order (one allocation */
+    uint64_t *ends;                 /* with their ends, granule bases and every */
+    uint64_t *granule_bases;        /* SEARCH_FANOUT-th start: a search's first */
+    uint64_t *coarse;               /* level, which stays in cache while the walk */
+    size_t ncoarse;                 /* streams past it) */
     int segment_hint;               /* until then: the segment last looked up */
     uint64_t unwalked_bytes;        /* system_mem not covered by segments */
     struct chunk_tags tags;         /* chunks on the short free lists */

@@ -1,29 +1,62 @@
 #include "block_cache.h"
 
+#include "read_ahead.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-enum { PAGE = 4096, SCATTERED_READ = 64 };
+enum {
+    PAGE = 4096,
+    SCATTERED_READ = 64,
+    /* a window read ahead is joined to the tail of the one before: what a
+     * miss needs from below it, at most half a window (block_cache_cover)
+     * and the page kept behind */
+    STREAM_TAIL = BLOCK_CACHE_WINDOW / 2 + 2 * PAGE,
+    STREAM_READ = 4 * BLOCK_CACHE_WINDOW,     /* fewer hand-overs to the helper */
+    WINDOW_MEM = STREAM_TAIL + STREAM_READ,
+};
 
 bool block_cache_init(struct block_cache *c, const struct mem_reader *backing)
 {
     memset(c, 0, sizeof *c);
     c->backing = *backing;
-    c->window = malloc(BLOCK_CACHE_WINDOW);
+    c->window = c->window_mem = malloc(WINDOW_MEM);
     c->window_size = BLOCK_CACHE_WINDOW;
     return c->window != NULL;
 }
 
+/* The helper's read, if one is outstanding, is waited for and dropped. */
+static void drop_ahead(struct block_cache *c)
+{
+    if (c->ahead_pending)
+        read_ahead_wait(c->ahead);
+    c->ahead_pending = false;
+}
+
 void block_cache_free(struct block_cache *c)
 {
-    free(c->window);
-    c->window = NULL;
+    drop_ahead(c);
+    if (c->ahead) {
+        read_ahead_stop(c->ahead);
+        free(c->ahead);
+    }
+    free(c->spare);
+    free(c->window_mem);
+    c->window = c->window_mem = c->spare = NULL;
+    c->ahead = NULL;
     c->len = 0;
 }
 
 void block_cache_invalidate(struct block_cache *c)
 {
+    drop_ahead(c);
     c->len = 0;
+}
+
+/* The window's memory, for a read from its start. */
+static uint8_t *whole_window(struct block_cache *c)
+{
+    return c->window = c->window_mem;
 }
 
 static int backing_read(struct block_cache *c, uint64_t a, void *buf, size_t n)
@@ -52,7 +85,108 @@ static bool clamp(struct block_cache *c, uint64_t addr, uint64_t *base, uint64_t
     return *len > 0;
 }
 
+/* The stream's range holding ADDR, from where the walk is: or n. */
+static size_t stream_range(struct block_cache *c, uint64_t addr)
+{
+    for (size_t d = 0; d < 2; d++) {
+        size_t k = c->stream_at + d;
+        if (k < c->nstream && addr >= c->stream[k].lo && addr < c->stream[k].hi)
+            return c->stream_at = k;
+    }
+    for (size_t k = 0; k < c->nstream; k++)
+        if (addr >= c->stream[k].lo && addr < c->stream[k].hi)
+            return c->stream_at = k;
+    return c->nstream;
+}
+
+/* Have the helper read a window from NEXT, in the stream's range K. */
+static void request_ahead(struct block_cache *c, size_t k, uint64_t next)
+{
+    uint64_t len = c->stream[k].hi - next;
+    len = len < STREAM_READ ? len : STREAM_READ;
+    c->ahead_addr = next;
+    c->ahead_len = len;
+    c->ahead_pending = true;
+    read_ahead_request(c->ahead, next, c->spare + STREAM_TAIL, len);
+}
+
+/* The window after this one: on in the range the window ends in, or the
+ * start of the next range. */
+static void read_next_ahead(struct block_cache *c)
+{
+    if (!c->ahead || c->ahead_pending || !c->len)
+        return;
+    uint64_t end = c->base + c->len;
+    size_t k = stream_range(c, end - 1);
+    if (k < c->nstream && end < c->stream[k].hi)
+        request_ahead(c, k, end);
+    else if (k + 1 < c->nstream)
+        request_ahead(c, k + 1, c->stream[k + 1].lo);
+}
+
+/* Make the window cover [ADDR, ADDR + NEED) from the helper's read, joined
+ * to the tail of the window before it; false if it cannot. */
+static bool take_ahead(struct block_cache *c, uint64_t addr, size_t need)
+{
+    int rc = read_ahead_wait(c->ahead);
+    c->ahead_pending = false;
+    uint64_t at = c->ahead_addr, got = c->ahead_len;
+    uint64_t behind = addr & ~(uint64_t)(PAGE - 1), from = at;
+    behind = behind >= PAGE ? behind - PAGE : 0;   /* a page behind, as fill_window keeps */
+    if (behind < at && c->len && c->base + c->len == at)
+        from = behind > c->base ? behind : c->base;
+    if (rc != 0 || addr < from || addr + need > at + got || at - from > STREAM_TAIL)
+        return false;
+    uint8_t *mem = c->spare, *start = mem + STREAM_TAIL - (at - from);
+    if (from < at)
+        memcpy(start, c->window + (from - c->base), at - from);
+    c->spare = c->window_mem;
+    c->window_mem = mem;
+    c->window = start;
+    c->base = from;
+    c->len = at + got - from;
+    c->backing_reads++;
+    c->backing_bytes += got;
+    c->ahead_used++;
+    return true;
+}
+
+void block_cache_stream(struct block_cache *c, const struct mem_range *ranges, size_t n)
+{
+    drop_ahead(c);
+    c->stream = ranges;
+    c->nstream = n;
+    c->stream_at = 0;
+    if (!n)
+        return;
+    struct mem_reader concurrent;
+    if (!c->ahead && mem_concurrent_reader(&c->backing, &concurrent)) {
+        c->ahead = malloc(sizeof *c->ahead);
+        c->spare = c->spare ? c->spare : malloc(WINDOW_MEM);
+        if (!c->ahead || !c->spare || !read_ahead_start(c->ahead, &concurrent)) {
+            free(c->ahead);
+            c->ahead = NULL;
+        }
+    }
+    if (c->ahead)
+        request_ahead(c, 0, ranges[0].lo);
+}
+
+static bool fill_window_now(struct block_cache *c, uint64_t addr, size_t need);
+
 static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
+{
+    if (c->ahead_pending && take_ahead(c, addr, need)) {
+        read_next_ahead(c);
+        return true;
+    }
+    bool ok = fill_window_now(c, addr, need);
+    if (ok && c->nstream)
+        read_next_ahead(c);
+    return ok;
+}
+
+static bool fill_window_now(struct block_cache *c, uint64_t addr, size_t need)
 {
     uint64_t base = addr & ~(uint64_t)(PAGE - 1);
     uint64_t min_end = addr + need;
@@ -72,7 +206,7 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
         bool one_line = scattered && min_end <= line + SCATTERED_READ;
         uint64_t b = one_line ? line : base, len = one_line ? SCATTERED_READ : c->window_size;
         if (!clamp(c, addr, &b, &len) || b > addr || b + len < min_end ||
-            backing_read(c, b, c->window, len) != 0) {
+            backing_read(c, b, whole_window(c), len) != 0) {
             c->len = 0;
             return false;      /* cached_read then reads exactly */
         }
@@ -85,7 +219,7 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
     for (uint64_t len = c->window_size; c->centered && len >= 4 * PAGE; len /= 2) {
         uint64_t back = down ? len - 2 * PAGE : len / 2;
         uint64_t b = base > back ? base - back : 0;
-        if (b + len >= min_end && backing_read(c, b, c->window, len) == 0) {
+        if (b + len >= min_end && backing_read(c, b, whole_window(c), len) == 0) {
             c->base = b;
             c->len = len;
             return true;
@@ -94,14 +228,14 @@ static bool fill_window(struct block_cache *c, uint64_t addr, size_t need)
     for (uint64_t len = c->window_size; len >= PAGE; len /= 2) {
         if (base + len < min_end)
             break;
-        if (backing_read(c, base, c->window, len) == 0) {
+        if (backing_read(c, base, whole_window(c), len) == 0) {
             c->base = base;
             c->len = len;
             return true;
         }
     }
     uint64_t exact = min_end - base;
-    if (exact <= c->window_size && backing_read(c, base, c->window, exact) == 0) {
+    if (exact <= c->window_size && backing_read(c, base, whole_window(c), exact) == 0) {
         c->base = base;
         c->len = exact;
         return true;
@@ -201,10 +335,17 @@ static bool cached_read_spans(void *ctx, struct mem_span *spans, size_t n)
     return true;
 }
 
+/* The backing's: a cache has state no second thread may share. */
+static bool cached_concurrent_reader(void *ctx, struct mem_reader *out)
+{
+    struct block_cache *c = ctx;
+    return mem_concurrent_reader(&c->backing, out);
+}
+
 struct mem_reader block_cache_reader(struct block_cache *c)
 {
     struct mem_reader r = { cached_read, cached_symbol, cached_progress, c, cached_quiet_extent,
-                            cached_read_spans };
+                            cached_read_spans, cached_concurrent_reader };
     return r;
 }
 
@@ -220,7 +361,7 @@ bool block_cache_prefetch_below(struct block_cache *c, uint64_t addr)
     uint64_t top = (addr & ~(uint64_t)(PAGE - 1)) + 2 * PAGE;
     if (c->bounds) {
         uint64_t len = c->window_size, b = top > len ? top - len : 0;
-        if (!clamp(c, addr, &b, &len) || b > addr || backing_read(c, b, c->window, len) != 0) {
+        if (!clamp(c, addr, &b, &len) || b > addr || backing_read(c, b, whole_window(c), len) != 0) {
             c->len = 0;
             return false;
         }
@@ -231,7 +372,7 @@ bool block_cache_prefetch_below(struct block_cache *c, uint64_t addr)
     for (uint64_t len = c->window_size; len >= 2 * PAGE; len /= 2) {
         if (top < len)
             continue;
-        if (backing_read(c, top - len, c->window, len) == 0) {
+        if (backing_read(c, top - len, whole_window(c), len) == 0) {
             c->base = top - len;
             c->len = len;
             return true;

@@ -7,9 +7,15 @@
 
 enum { BLOCK_CACHE_WINDOW = 1 << 20 };
 
+/* [lo, hi) */
+struct mem_range {
+    uint64_t lo, hi;
+};
+
 struct block_cache {
     struct mem_reader backing;
-    uint8_t *window;          /* BLOCK_CACHE_WINDOW bytes */
+    uint8_t *window;          /* where the window's bytes begin, in window_mem */
+    uint8_t *window_mem;      /* a window with room for a stream's tail */
     uint64_t base, len;       /* what the window holds; len 0: nothing */
     uint64_t window_size;     /* at most BLOCK_CACHE_WINDOW */
     /* Where a window may extend around ADDR: [*lo, *hi). NULL: anywhere.
@@ -21,6 +27,15 @@ struct block_cache {
                                * in any direction (free lists are LIFO) */
     uint64_t backing_reads;   /* calls to the backing reader */
     uint64_t backing_bytes;
+    /* block_cache_stream: the ranges a walk reads in order, and the helper
+     * that reads the next window of them while the walk parses this one */
+    const struct mem_range *stream;
+    size_t nstream, stream_at;
+    struct read_ahead *ahead;  /* NULL: no helper (yet, or possible) */
+    uint8_t *spare;            /* the buffer the helper reads into */
+    bool ahead_pending;
+    uint64_t ahead_addr, ahead_len;
+    uint64_t ahead_used;       /* windows the helper read that were used */
 };
 
 /* Returns false if the window cannot be allocated. */
@@ -68,6 +83,13 @@ struct mem_reader block_cache_reader(struct block_cache *c);
 /* Make the window end just above ADDR, for callers that walk downwards.
  * Returns false if that memory cannot be read (the window is then empty). */
 bool block_cache_prefetch_below(struct block_cache *c, uint64_t addr);
+
+/* The caller will read RANGES[0..N) in that order, each from its low end
+ * up (a heap walk): windows are then read ahead by a helper thread, when
+ * the backing reader allows one (mem_concurrent_reader). The ranges must
+ * be memory that may be read in any amount (bounds are not asked). They
+ * stay the caller's until the stream ends: block_cache_stream(C, NULL, 0). */
+void block_cache_stream(struct block_cache *c, const struct mem_range *ranges, size_t n);
 
 /* Forget the window (the inferior may have changed). */
 void block_cache_invalidate(struct block_cache *c);

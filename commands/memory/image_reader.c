@@ -47,9 +47,16 @@ static bool image_symbol(void *ctx, const char *name, uint64_t *addr)
     return false;
 }
 
+/* Reading an image only copies from it: any thread may. */
+static bool image_concurrent_reader(void *ctx, struct mem_reader *out)
+{
+    *out = (struct mem_reader){ .read = image_read, .ctx = ctx };
+    return true;
+}
+
 struct mem_reader image_reader(const struct image *img)
 {
     struct mem_reader r = { image_read, image_symbol, NULL, (void *)img, image_quiet_extent,
-                            NULL };
+                            NULL, image_concurrent_reader };
     return r;
 }

@@ -37,6 +37,10 @@ struct mem_reader {
      * setting each one's ok: for many lists followed side by side, a step
      * of each per call. False: cannot batch, nothing read. May be NULL. */
     bool (*read_spans)(void *ctx, struct mem_span *spans, size_t n);
+    /* A reader whose read another thread may call while this one goes on
+     * (it touches nothing the other callbacks use): for a helper reading
+     * ahead of a walk. False: none (GDB's own reads, a core). May be NULL. */
+    bool (*concurrent_reader)(void *ctx, struct mem_reader *out);
 };
 
 static inline int mem_read(const struct mem_reader *r, uint64_t addr,
@@ -70,6 +74,11 @@ static inline void mem_read_spans(const struct mem_reader *r, struct mem_span *s
         return;
     for (size_t i = 0; i < n; i++)
         spans[i].ok = mem_read(r, spans[i].addr, spans[i].buf, spans[i].len) == 0;
+}
+
+static inline bool mem_concurrent_reader(const struct mem_reader *r, struct mem_reader *out)
+{
+    return r->concurrent_reader && r->concurrent_reader(r->ctx, out);
 }
 
 static inline bool mem_progress(const struct mem_reader *r, uint64_t done,

@@ -44,3 +44,9 @@ bool process_read_spans(pid_t pid, struct mem_span *spans, size_t n)
     }
     return true;
 }
+
+int process_read(void *pid, uint64_t addr, void *buf, size_t len)
+{
+    struct mem_span span = { addr, buf, len, false };
+    return process_read_spans(*(pid_t *)pid, &span, 1) && span.ok ? 0 : -1;
+}

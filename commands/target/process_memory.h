@@ -11,5 +11,8 @@
 /* Read each span, setting its ok. False when the call cannot be used at
  * all (not permitted, not supported): then nothing was read. */
 bool process_read_spans(pid_t pid, struct mem_span *spans, size_t n);
+/* A mem_reader of process *PID (CTX) by process_vm_readv: it shares no
+ * state, so another thread may read with it. */
+int process_read(void *pid, uint64_t addr, void *buf, size_t len);
 
 #endif

@@ -117,7 +117,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "nginx-snapshot: no ngx_cycle in %s's .dynsym\n", argv[1]);
         return 1;
     }
-    struct mem_reader r = { snap_read, snap_symbol, NULL, &s, NULL, NULL };
+    struct mem_reader r = { snap_read, snap_symbol, NULL, &s, NULL, NULL, NULL };
     int ok = nginx_run_all(&r);
     if (ok < 3) {
         fprintf(stderr, "nginx-snapshot: only %d analyses succeeded on pid %s\n", ok, argv[1]);

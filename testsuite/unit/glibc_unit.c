@@ -8,6 +8,7 @@
 #include "glibc_heap.h"
 #include "glibc_stats.h"
 #include "auxv.h"
+#include "block_cache.h"
 #include "core_file.h"
 #include "elf_dynsym.h"
 #include "image_reader.h"
@@ -50,6 +51,13 @@ static int child_read(void *ctx, uint64_t addr, void *buf, size_t len)
     struct child *c = ctx;
     struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
     return process_vm_readv(c->pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/* process_vm_readv shares nothing: the walk's helper thread may read too. */
+static bool child_concurrent_reader(void *ctx, struct mem_reader *out)
+{
+    *out = (struct mem_reader){ .read = child_read, .ctx = ctx };
+    return true;
 }
 
 /* As GDB's reader: a live process's private anonymous memory is quiet. */
@@ -295,7 +303,7 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
     dladdr(dlsym(RTLD_DEFAULT, "malloc_trim"), &di);
     c.libc_delta = libc_base_of(pid, di.dli_fname) - (uint64_t)(uintptr_t)di.dli_fbase;
     struct mem_reader r = { child_read, child_symbol, NULL, &c, child_quiet_extent,
-                            child_read_spans };
+                            child_read_spans, child_concurrent_reader };
     if (strcmp(mode, "mixed") == 0) {
         dynsym_cases(&r, pid, c.libc_delta);
         spans_cases(&r, pid);
@@ -381,6 +389,74 @@ static void placement_cases(void)
                    (long long[]){ 2 << 20, 3 << 19, 0, (4 << 20) + 16 });
 }
 
+static uint8_t pattern_at(uint64_t addr)
+{
+    return (uint8_t)((addr * 2654435761u) >> 13);
+}
+
+/* A walk through a block cache reading ahead sees the bytes it would
+ * without: steps of every size up to half a window, jumps past windows,
+ * side-by-side segments read as one range, and a range declared longer
+ * than the memory (the helper's read fails; the walk's own reads go on
+ * to the end and no further). */
+static void stream_cases(void)
+{
+    enum { MIB = 1 << 20 };
+    static const struct { uint64_t addr, len; } at[3] = {
+        { 0x10000000, 9 * MIB }, { 0x10000000 + 9 * MIB, 3 * MIB }, { 0x40000000, 5 * MIB + 123 },
+    };
+    struct image_segment segs[3];
+    for (int i = 0; i < 3; i++) {
+        uint8_t *d = malloc(at[i].len);
+        for (uint64_t k = 0; d && k < at[i].len; k++)
+            d[k] = pattern_at(at[i].addr + k);
+        segs[i] = (struct image_segment){ at[i].addr, d, d ? at[i].len : 0 };
+    }
+    struct image img = { segs, 3, NULL, 0 };
+    struct mem_reader r = image_reader(&img);
+    const struct mem_range ranges[2] = { { at[0].addr, at[1].addr + at[1].len },
+                                         { at[2].addr, at[2].addr + at[2].len + 2 * MIB } };
+    struct block_cache c;
+    long long looked = 0, wrong = 0, unreadable = 0;
+    unsigned seed = 7;
+    bool ok = block_cache_init(&c, &r);
+    if (ok)
+        block_cache_stream(&c, ranges, 2);
+    for (int k = 0; ok && k < 2; k++)
+        for (uint64_t p = ranges[k].lo; p < ranges[k].hi;) {
+            seed = seed * 1103515245u + 12345u;
+            uint64_t step = 16 + (seed >> 8) % (BLOCK_CACHE_WINDOW / 2 - 32);
+            step = k == 0 && (seed & 0xff) == 0 ? 3 * BLOCK_CACHE_WINDOW : step;   /* a jump */
+            /* as walk_segment: the chunk and the next one's header */
+            size_t need = step < BLOCK_CACHE_WINDOW / 2 ? step + 16 : 16;
+            if (ranges[k].hi - p < 16)
+                break;
+            need = ranges[k].hi - p < need ? ranges[k].hi - p : need;
+            const uint8_t *b = block_cache_cover(&c, p, need)
+                                   ? block_cache_peek(&c, p, need) : NULL;
+            if (!b) {
+                unreadable++;
+                break;
+            }
+            for (size_t j = 0; j < 16; j++)
+                wrong += (b[j] != pattern_at(p + j)) + (b[need - 16 + j] != pattern_at(p + need - 16 + j));
+            looked++;
+            p += step;
+        }
+    bool used = ok && c.ahead_used > 0;
+    if (ok) {
+        block_cache_stream(&c, NULL, 0);
+        block_cache_free(&c);
+    }
+    check(ok && looked > 40 && wrong == 0, "a walk reading ahead reads what is there",
+          "stream", wrong, 0);
+    check(used, "windows were read ahead", "stream", used, 1);
+    check(unreadable == 1, "a range longer than the memory ends at the memory", "stream",
+          unreadable, 1);
+    for (int i = 0; i < 3; i++)
+        free((void *)segs[i].data);
+}
+
 /* Only private anonymous memory is quiet: a shared zone's untouched page
  * would be allocated by a read, a file's would be loaded. */
 static void quiet_extent_cases(const char *fixture)
@@ -455,6 +531,7 @@ int main(int argc, char **argv)
         return 2;
     }
     quiet_extent_cases(argv[1]);
+    stream_cases();
     const char *modes[] = { "mixed", "threads", "mmapped", "nobrk", "tcache" };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         run_mode(argv[1], modes[i], argc > 2 ? argv[2] : NULL);
