@@ -57,8 +57,13 @@ static bool index_bits(struct binned_chunks *b)
         return false;
     b->bits = calloc(words, sizeof *b->bits);
     b->rank = malloc(blocks * sizeof *b->rank);
-    if (!b->bits || !b->rank)
+    if (!b->bits || !b->rank) {
+        free(b->bits);
+        free(b->rank);
+        b->bits = NULL;
+        b->rank = NULL;
         return false;
+    }
     for (size_t i = 0; i < b->n; i++)
         b->bits[b->v[i].granule / 64] |= 1ull << (b->v[i].granule % 64);
     uint32_t before = 0;
@@ -93,10 +98,6 @@ bool binned_chunks_index(struct binned_chunks *b)
     b->dir = NULL;
     if (index_bits(b))
         return true;
-    free(b->bits);
-    free(b->rank);
-    b->bits = NULL;
-    b->rank = NULL;
     b->dir_shift = DIR_SHIFT_MIN;
     while (b->n && ((size_t)b->v[b->n - 1].granule >> b->dir_shift) > 2 * b->n + 1024)
         b->dir_shift++;

@@ -1312,6 +1312,8 @@ static bool walk_segments(struct glibc_heap *h, int first, int last, int arena,
             uint64_t lo = g->start & ~(uint64_t)(PAGE - 1);
             uint64_t hi = (g->end + PAGE - 1) & ~(uint64_t)(PAGE - 1);
             total += g->end - g->start;
+            if (hi <= lo)
+                continue;          /* an end near 2^64 wrapped: not read ahead */
             if (order && n && order[n - 1].hi == lo)
                 order[n - 1].hi = hi;
             else if (order)

@@ -20,7 +20,7 @@ bool block_cache_init(struct block_cache *c, const struct mem_reader *backing)
 {
     memset(c, 0, sizeof *c);
     c->backing = *backing;
-    c->window = c->window_mem = malloc(WINDOW_MEM);
+    c->window = c->window_mem = malloc(BLOCK_CACHE_WINDOW);
     c->window_size = BLOCK_CACHE_WINDOW;
     return c->window != NULL;
 }
@@ -161,11 +161,19 @@ void block_cache_stream(struct block_cache *c, const struct mem_range *ranges, s
         return;
     struct mem_reader concurrent;
     if (!c->ahead && mem_concurrent_reader(&c->backing, &concurrent)) {
+        /* both buffers take a read ahead and the tail before it; only a
+         * cache that streams needs them that large */
+        uint8_t *window = malloc(WINDOW_MEM);
         c->ahead = malloc(sizeof *c->ahead);
         c->spare = c->spare ? c->spare : malloc(WINDOW_MEM);
-        if (!c->ahead || !c->spare || !read_ahead_start(c->ahead, &concurrent)) {
+        if (!window || !c->ahead || !c->spare || !read_ahead_start(c->ahead, &concurrent)) {
+            free(window);
             free(c->ahead);
             c->ahead = NULL;
+        } else {
+            free(c->window_mem);
+            c->window = c->window_mem = window;
+            c->len = 0;
         }
     }
     if (c->ahead)
@@ -361,7 +369,8 @@ bool block_cache_prefetch_below(struct block_cache *c, uint64_t addr)
     uint64_t top = (addr & ~(uint64_t)(PAGE - 1)) + 2 * PAGE;
     if (c->bounds) {
         uint64_t len = c->window_size, b = top > len ? top - len : 0;
-        if (!clamp(c, addr, &b, &len) || b > addr || backing_read(c, b, whole_window(c), len) != 0) {
+        if (!clamp(c, addr, &b, &len) || b > addr ||
+            backing_read(c, b, whole_window(c), len) != 0) {
             c->len = 0;
             return false;
         }

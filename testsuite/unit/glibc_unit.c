@@ -439,7 +439,8 @@ static void stream_cases(void)
                 break;
             }
             for (size_t j = 0; j < 16; j++)
-                wrong += (b[j] != pattern_at(p + j)) + (b[need - 16 + j] != pattern_at(p + need - 16 + j));
+                wrong += (b[j] != pattern_at(p + j)) +
+                         (b[need - 16 + j] != pattern_at(p + need - 16 + j));
             looked++;
             p += step;
         }
