@@ -91,12 +91,14 @@ void glibc_session_walk_stats_with(struct glibc_session *s, const char *cmd, int
     gdb_reader_done(&s->progress);
     if (getenv("NGXMEM_DEBUG_IO"))
         ngxmem_eprintf("%s: read %llu bytes in %llu calls (walk), %llu bytes in %llu calls "
-                       "(lists); %llu windows read ahead\n", cmd,
+                       "(lists); %llu windows read ahead; %d of %d segments found by their "
+                       "ends\n", cmd,
                        (unsigned long long)s->heap.cache.backing_bytes,
                        (unsigned long long)s->heap.cache.backing_reads,
                        (unsigned long long)s->heap.list_cache.backing_bytes,
                        (unsigned long long)s->heap.list_cache.backing_reads,
-                       (unsigned long long)s->heap.cache.ahead_used);
+                       (unsigned long long)s->heap.cache.ahead_used,
+                       s->heap.segments_guessed, s->heap.nsegments);
 }
 
 void glibc_session_describe(struct glibc_session *s, struct result *r)

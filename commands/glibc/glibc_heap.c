@@ -70,6 +70,7 @@ static int add_segment(struct glibc_heap *h, int arena, enum segment_kind kind,
     s->arena = arena;
     s->kind = kind;
     s->heap_info = heap_info;
+    s->guessed = false;
     return h->nsegments++;
 }
 
@@ -204,12 +205,15 @@ static bool in_segments(const struct glibc_heap *h, int arena, uint64_t p)
 
 /* Add the main-arena segment [START, END). */
 static bool add_found_segment(struct glibc_heap *h, int ai, uint64_t start, uint64_t end,
-                              enum segment_kind kind, char *err, size_t errlen)
+                              enum segment_kind kind, bool guessed, char *err, size_t errlen)
 {
-    if (add_segment(h, ai, kind, start, end, 0) < 0) {
+    int at = add_segment(h, ai, kind, start, end, 0);
+    if (at < 0) {
         snprintf(err, errlen, "too many heap segments");
         return false;
     }
+    h->segments[at].guessed = guessed;
+    h->segments_guessed += guessed;
     /* into place by start (see in_segments) */
     struct glibc_arena *a = &h->arenas[ai];
     struct glibc_segment *s = h->segments + a->first_segment, added = s[a->nsegments];
@@ -235,7 +239,7 @@ static bool add_main_segment(struct glibc_heap *h, int ai, uint64_t start, uint6
                  (unsigned long long)start, (unsigned long long)*e);
         return false;
     }
-    return add_found_segment(h, ai, start, *e, kind, err, errlen);
+    return add_found_segment(h, ai, start, *e, kind, false, err, errlen);
 }
 
 /* Is there a main-arena segment from START? A chunk chain from it to a
@@ -272,6 +276,58 @@ static bool segment_above(struct glibc_heap *h, uint64_t end, uint64_t *start,
     return false;
 }
 
+/* Does a double fencepost as glibc writes it end right at END? The
+ * second always says the first is in use; the first loses that bit when
+ * the chunk below it is freed. */
+static bool fenceposts_end_at(struct glibc_heap *h, uint64_t end)
+{
+    uint64_t a, b;
+    return end >= 32 && mem_read_u64(&h->headers, end - 24, &a) &&
+           mem_read_u64(&h->headers, end - 8, &b) && (a | GLIBC_PREV_INUSE) == 0x11 &&
+           b == 0x11;
+}
+
+/* Does [START, END) hold no part of a segment of arena AI yet? */
+static bool clear_of_segments(const struct glibc_heap *h, int ai, uint64_t start,
+                              uint64_t end)
+{
+    const struct glibc_arena *a = &h->arenas[ai];
+    const struct glibc_segment *s = h->segments + a->first_segment;
+    size_t above = FIRST_WHERE(a->nsegments, i, s[i].start >= start);
+    return !in_segments(h, ai, start) && (above == (size_t)a->nsegments || s[above].start >= end);
+}
+
+/* The segment above one ending at END, guessed from the length LEN of
+ * the one below: glibc maps the same size each time its break is blocked,
+ * so side-by-side segments are usually alike. Checked at both ends (a
+ * sane first chunk; a double fencepost where it would end), not along
+ * its chunk chain, which would read all of it a walk before the walk:
+ * the walk follows the chain and fails on a chunk crossing the end. */
+static bool guess_segment_above(struct glibc_heap *h, int ai, uint64_t end, uint64_t len,
+                                uint64_t *start, uint64_t *above_end)
+{
+    for (uint64_t s = end - 16; s <= end + 16; s += 16) {
+        uint64_t sz;
+        if (!mem_read_u64(&h->headers, s + 8, &sz))
+            continue;
+        sz = glibc_chunksize(sz);
+        if ((sz & 15) || sz <= 0x10 || sz > len)
+            continue;
+        /* lowest first, as the chain would meet them: fenceposts may end
+         * a granule short of the mapping, whose last word then often
+         * looks like one more */
+        for (uint64_t e = s + len - 16; e <= s + len + 16; e += 16) {
+            if (s + sz + 32 <= e && e > s && clear_of_segments(h, ai, s, e) &&
+                fenceposts_end_at(h, e)) {
+                *start = s;
+                *above_end = e;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* The segments side by side with the main arena's segment [START, END)
  * (mmapped ones are placed next to each other): below while a double
  * fencepost ends the memory under a segment, above while a chunk chain
@@ -287,12 +343,15 @@ static bool neighbour_segments(struct glibc_heap *h, int ai, uint64_t start, uin
             return false;
         s = below;
     }
-    for (uint64_t e = end, s, above_end; a->nsegments < GLIBC_MAX_SEGMENTS &&
-                                         !in_segments(h, ai, e + 16) &&
-                                         segment_above(h, e, &s, &above_end);
-         e = above_end)
-        if (!add_found_segment(h, ai, s, above_end, SEG_MMAP, err, errlen))
+    for (uint64_t e = end, len = end - start, s, above_end;
+         a->nsegments < GLIBC_MAX_SEGMENTS && !in_segments(h, ai, e + 16);
+         e = above_end, len = above_end - s) {
+        bool guessed = guess_segment_above(h, ai, e, len, &s, &above_end);
+        if (!guessed && !segment_above(h, e, &s, &above_end))
+            break;
+        if (!add_found_segment(h, ai, s, above_end, SEG_MMAP, guessed, err, errlen))
             return false;
+    }
     return true;
 }
 
@@ -1140,10 +1199,11 @@ static bool walk_segment(struct glibc_heap *h, int si, glibc_chunk_fn fn, void *
              * led here: name both */
             snprintf(err, errlen, "corrupt chunk at 0x%llx: size field 0x%llx, reached from "
                      "the chunk at 0x%llx with size field 0x%llx (arena 0x%llx, segment "
-                     "0x%llx-0x%llx)", (unsigned long long)p, (unsigned long long)sz,
+                     "0x%llx-0x%llx%s)", (unsigned long long)p, (unsigned long long)sz,
                      (unsigned long long)prev, (unsigned long long)prev_sz,
                      (unsigned long long)a->addr, (unsigned long long)s->start,
-                     (unsigned long long)s->end);
+                     (unsigned long long)s->end,
+                     s->guessed ? ", whose end was taken from its fenceposts" : "");
             return false;
         }
         next_sz = GLIBC_PREV_INUSE;

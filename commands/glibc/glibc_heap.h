@@ -41,6 +41,8 @@ struct glibc_segment {
     enum segment_kind kind;
     uint64_t heap_info;        /* thread heaps: the heap_info address */
     uint64_t granule_base;     /* 16-byte granules in the segments before it */
+    bool guessed;              /* its end taken from fenceposts where its
+                                * neighbour's length says (glibc_heap.c) */
 };
 
 struct glibc_chunk {
@@ -97,6 +99,8 @@ struct glibc_heap {
     size_t ncoarse;                 /* streams past it) */
     int segment_hint;               /* until then: the segment last looked up */
     uint64_t unwalked_bytes;        /* system_mem not covered by segments */
+    int segments_guessed;           /* side-by-side ones found by their ends
+                                     * alone (the walk checks their chains) */
     struct chunk_tags tags;         /* chunks on the short free lists */
     uint64_t tcache_structs[GLIBC_MAX_TCACHES];
     int ntcache_structs;

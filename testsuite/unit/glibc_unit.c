@@ -176,6 +176,17 @@ static void spans_cases(const struct mem_reader *r, pid_t pid)
  * hostile count) is reported, though a keyed list is read at its head
  * only. The count is zeroed in the image, the process is not touched.
  * From 2.42 the field counts free slots, which bound nothing: no case. */
+/* Where the image holds [ADDR, ADDR + LEN), to change it; NULL if not. */
+static void *image_at(struct fuzz_image *img, uint64_t addr, size_t len)
+{
+    for (size_t k = 0; k < img->image.nsegments; k++) {
+        struct image_segment *g = &img->segs[k];
+        if (addr >= g->addr && addr + len <= g->addr + g->len)
+            return (void *)(uintptr_t)(g->data + (addr - g->addr));   /* the test owns it */
+    }
+    return NULL;
+}
+
 static void tcache_count_case(struct fuzz_image *img)
 {
     struct mem_reader ir = image_reader(&img->image);
@@ -194,12 +205,7 @@ static void tcache_count_case(struct fuzz_image *img)
                 bin = i + 1;
     }
     glibc_heap_close(&h);
-    uint16_t *count = NULL;
-    for (size_t k = 0; bin && k < img->image.nsegments; k++) {
-        struct image_segment *g = &img->segs[k];
-        if (s >= g->addr && s + 2 * bin <= g->addr + g->len)
-            count = (uint16_t *)(uintptr_t)(g->data + (s - g->addr) + 2 * (bin - 1));
-    }
+    uint16_t *count = bin ? image_at(img, s + 2 * (bin - 1), 2) : NULL;
     if (!count) {
         check(false, "a tcache bin with an entry in the image", "tcache count", 0, 0);
         return;
@@ -211,9 +217,49 @@ static void tcache_count_case(struct fuzz_image *img)
     glibc_heap_close(&h);
 }
 
+/* A segment found by its ends alone (side by side with one alike) is
+ * checked by the walk: its last chunk made to reach past its end fails
+ * the walk, naming the segment, where following its chain to find it
+ * would have lost it. */
+static void guessed_segment_case(struct fuzz_image *img)
+{
+    struct mem_reader ir = image_reader(&img->image);
+    struct glibc_heap h;
+    char err[512];
+    uint64_t last = 0;
+    bool opened = glibc_heap_open(&h, &ir, 0, err, sizeof err);
+    for (int i = 0; opened && i < h.nsegments && !last; i++) {
+        const struct glibc_segment *g = &h.segments[i];
+        for (uint64_t p = g->start, sz; g->guessed && p < g->end - 32; p += sz) {
+            if (!mem_read_u64(&ir, p + 8, &sz) || (sz = glibc_chunksize(sz)) < 32)
+                break;
+            if (p + sz == g->end - 32)
+                last = p;
+        }
+    }
+    glibc_heap_close(&h);
+    uint64_t *field = last ? image_at(img, last + 8, 8) : NULL;
+    if (!field) {
+        check(false, "a segment found by its ends, with a last chunk", "nobrk", 0, 0);
+        return;
+    }
+    *field += 48;
+    opened = glibc_heap_open(&h, &ir, 0, err, sizeof err);
+    struct glibc_stats_walk w = { 0 };
+    bool walked = opened && glibc_stats_begin(&w, &h) &&
+                  glibc_heap_walk(&h, -1, glibc_stats_chunk, &w, err, sizeof err);
+    check(opened && !walked && strstr(err, "corrupt chunk") &&
+          strstr(err, "taken from its fenceposts"),
+          "a chunk past the end of a segment found by its ends fails the walk", "nobrk",
+          walked, 0);
+    glibc_stats_free(&w);
+    glibc_heap_close(&h);
+    *field -= 48;
+}
+
 struct totals {
     long long free_bytes, tcache_bytes, free_chunks, tcache_chunks, fast_bytes, fast_chunks,
-        arena, top_main;
+        arena, top_main, segments, guessed;
 };
 
 static bool analyse(const struct mem_reader *r, struct totals *t, char *err, size_t n)
@@ -241,6 +287,8 @@ static bool analyse(const struct mem_reader *r, struct totals *t, char *err, siz
         for (int i = 0; i < h.narenas; i++)
             t->arena += (long long)h.arenas[i].system_mem;
         t->top_main = (long long)h.arenas[0].top_size;
+        t->segments = h.nsegments;
+        t->guessed = h.segments_guessed;
     }
     glibc_stats_free(&w);
     glibc_heap_close(&h);
@@ -314,6 +362,10 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
         compare(mode, "process_vm_readv", &t, m);
     else
         check(false, err, mode, 0, 0);
+    if (strcmp(mode, "nobrk") == 0)   /* segments alike and not */
+        check(t.guessed > 0 && t.guessed < t.segments - 1,
+              "some segments found by their ends, others by their chains", mode, t.guessed,
+              t.segments);
 
     struct fuzz_image img;
     if (fuzz_image_snapshot(&img, &r, pid)) {
@@ -329,6 +381,8 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
         }
         if (strcmp(mode, "tcache") == 0)
             tcache_count_case(&img);   /* after the seed: it changes the image */
+        if (strcmp(mode, "nobrk") == 0)
+            guessed_segment_case(&img);
         fuzz_image_free(&img);
     } else {
         check(false, "snapshot of the fixture's memory", mode, 0, 0);
