@@ -167,13 +167,18 @@ const struct binned_chunk *binned_chunks_find(const struct binned_chunks *b, uin
 
 enum { LINK_BATCH = 32 };
 
-bool binned_chunks_link(struct binned_chunks *b)
+bool binned_chunks_unsee(struct binned_chunks *b)
 {
     free(b->seen);
+    b->seen = calloc(b->n / 64 + 1, sizeof *b->seen);
+    return b->seen != NULL;
+}
+
+bool binned_chunks_link(struct binned_chunks *b)
+{
     if (!b->next)
         b->next = huge_array_alloc(BINNED_MAX * sizeof *b->next);
-    b->seen = calloc(b->n / 64 + 1, sizeof *b->seen);
-    if (!b->next || !b->seen)
+    if (!binned_chunks_unsee(b) || !b->next)
         return false;
     for (size_t i = 0; b->bits && i < b->n; i++) {
         uint32_t fd = b->v[i].fd;

@@ -56,6 +56,8 @@ bool binned_chunks_index(struct binned_chunks *b);
  * prefetches, so their cache misses overlap (following fd granules pays
  * each in turn). False if memory runs out. */
 bool binned_chunks_link(struct binned_chunks *b);
+/* No record seen (binned_chunks_link does this too). False if memory runs out. */
+bool binned_chunks_unsee(struct binned_chunks *b);
 /* Mark record I seen; false if it already was (a cycle, or lists joined). */
 static inline bool binned_chunks_see(struct binned_chunks *b, uint32_t i)
 {

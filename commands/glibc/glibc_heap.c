@@ -15,6 +15,8 @@ enum {
     PROBE_FAIL_RUN = 4 << 20,    /* no chunk chain for this long: not our segment */
     PROGRESS_EVERY = 1 << 16,
     SEARCH_FANOUT = 64,          /* segment starts per block of glibc_heap_segment_at */
+    BINS_BUDGET_SHARE = 16,      /* bins holding more than 1/16 of the binned chunks */
+    BINS_BUDGET_MIN = 1 << 16,   /* (or 64K): the unsorted lists are followed instead */
 };
 
 const char *glibc_segment_kind_id(enum segment_kind k)
@@ -1297,11 +1299,53 @@ static bool mark_unsorted(struct glibc_heap *h, int ai, uint64_t *steps, char *e
     }
 }
 
-/* Reclass the marked records in address order. Each list stays in its
- * arena's segments exactly when every arena has as many marked records
- * in its segments as its list had steps. */
-static bool reclass_marked(struct glibc_heap *h, const uint64_t *steps, glibc_reclass_fn fn,
-                           void *arg, char *err, size_t errlen)
+/* Mark the records on the small and large bins of the arenas whose
+ * unsorted list is deferred, each bin followed from its head through the
+ * record until the chunk its bk names. A heap freed in bulk keeps most
+ * free chunks on its unsorted list: the bins are then short, and the
+ * records they leave unmarked are the unsorted ones, found without
+ * following that long list (a cache miss a step, in the order it was
+ * freed) or linking every record. False past BUDGET records, or where a
+ * bin is not as glibc keeps it: the unsorted lists are followed instead. */
+static bool mark_bins(struct glibc_heap *h, uint64_t budget)
+{
+    const struct glibc_layout *L = h->st.L;
+    struct binned_chunks *b = &h->binned;
+    uint64_t steps = 0, links[2 * (GLIBC_NBINS - 1)];      /* fd, bk of bins 1.. */
+    for (int ai = 0; ai < h->narenas; ai++) {
+        const struct glibc_arena *a = &h->arenas[ai];
+        if (!a->unsorted_deferred)
+            continue;
+        if (mem_read(&h->mem, a->addr + L->ms_bins, links, sizeof links) != 0)
+            return false;
+        for (int bin = 2; bin < GLIBC_NBINS; bin++) {
+            uint64_t head = unsorted_head(h, ai) + 16 * (uint64_t)(bin - 1);
+            uint64_t fd = links[2 * (bin - 1)], bk = links[2 * (bin - 1) + 1];
+            if (fd == head)
+                continue;
+            int si = glibc_heap_segment_at(h, fd);
+            const struct binned_chunk *c = si >= 0 && !(fd & 15) && h->segments[si].arena == ai
+                ? binned_chunks_find(b, granule_of(h, si, fd)) : NULL;
+            for (;;) {
+                /* a record met twice: a cycle, or two bins joined */
+                if (!c || ++steps > budget || !binned_chunks_see(b, (uint32_t)(c - b->v)))
+                    return false;
+                if (c->fd == BINNED_FD_ELSEWHERE)      /* out of the heap: the head */
+                    break;
+                c = c->fd == BINNED_FD_HEAD ? NULL : binned_chunks_find(b, c->fd);
+            }
+            if (granule_address(h, c->granule) != bk)
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Reclass the records marked (MARKED) or not in address order. Each list
+ * stays in its arena's segments exactly when every arena has as many
+ * marked records in its segments as its list had steps (STEPS, if any). */
+static bool reclass_marked(struct glibc_heap *h, const uint64_t *steps, bool marked_ones,
+                           glibc_reclass_fn fn, void *arg, char *err, size_t errlen)
 {
     const struct binned_chunks *b = &h->binned;
     uint64_t *marked = calloc((size_t)h->narenas, sizeof *marked);
@@ -1311,7 +1355,7 @@ static bool reclass_marked(struct glibc_heap *h, const uint64_t *steps, glibc_re
     }
     int si = 0;
     for (size_t i = 0; i < b->n; i++) {
-        if (!binned_chunks_seen(b, i))
+        if (binned_chunks_seen(b, i) != marked_ones)
             continue;
         uint32_t g = b->v[i].granule;
         while (si + 1 < h->nsegments && h->segments[si + 1].granule_base <= g)
@@ -1323,7 +1367,7 @@ static bool reclass_marked(struct glibc_heap *h, const uint64_t *steps, glibc_re
         marked[s->arena]++;
         fn(arg, &c, c.size < 0x400 ? CH_SMALL : CH_LARGE);
     }
-    for (int ai = 0; ai < h->narenas; ai++)
+    for (int ai = 0; steps && ai < h->narenas; ai++)
         if (marked[ai] != steps[ai]) {
             free(marked);
             return corrupt_unsorted(h, ai, h->arenas[ai].unsorted_fd, err, errlen);
@@ -1336,23 +1380,37 @@ bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void
                                  char *err, size_t errlen)
 {
     bool recorded = h->record_binned && h->granules_fit && !h->binned.overflow, ok = true;
+    if (recorded && !binned_chunks_index(&h->binned))
+        goto out_of_memory;
+    if (recorded && !binned_chunks_unsee(&h->binned))
+        goto out_of_memory;
+    uint64_t budget = h->binned.n / BINS_BUDGET_SHARE;
+    h->unsorted_by_bins = recorded && !(h->flags & GLIBC_FOLLOW_UNSORTED) &&
+                          mark_bins(h, budget > BINS_BUDGET_MIN ? budget : BINS_BUDGET_MIN);
+    if (h->unsorted_by_bins) {
+        ok = reclass_marked(h, NULL, false, fn, arg, err, errlen);
+        binned_chunks_clear(&h->binned);
+        h->record_binned = false;
+        return ok;
+    }
     uint64_t *steps = recorded ? calloc((size_t)h->narenas, sizeof *steps) : NULL;
-    if (recorded && (!steps || !binned_chunks_index(&h->binned) ||
-                     !binned_chunks_link(&h->binned))) {
+    if (recorded && (!steps || !binned_chunks_link(&h->binned))) {
         free(steps);
-        snprintf(err, errlen, "out of memory indexing free chunks");
-        return false;
+        goto out_of_memory;
     }
     for (int ai = 0; ai < h->narenas && ok; ai++)
         if (h->arenas[ai].unsorted_deferred)
             ok = recorded ? mark_unsorted(h, ai, &steps[ai], err, errlen)
                           : follow_unsorted_in_memory(h, ai, fn, arg, err, errlen);
     if (ok && recorded)
-        ok = reclass_marked(h, steps, fn, arg, err, errlen);
+        ok = reclass_marked(h, steps, true, fn, arg, err, errlen);
     free(steps);
     binned_chunks_clear(&h->binned);
     h->record_binned = false;
     return ok;
+out_of_memory:
+    snprintf(err, errlen, "out of memory indexing free chunks");
+    return false;
 }
 
 /* Walk segments FIRST..LAST (of ARENA, or all if negative) in order, the

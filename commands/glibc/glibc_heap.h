@@ -59,6 +59,10 @@ enum glibc_open_flags {
      * walk reports them as small/large and glibc_heap_resolve_unsorted
      * corrects the aggregate afterwards. */
     GLIBC_EXACT_UNSORTED = 1,
+    /* Long unsorted lists are followed themselves, never found as what
+     * the small and large bins leave (glibc_heap_resolve_unsorted): the
+     * unit tests check one way against the other. */
+    GLIBC_FOLLOW_UNSORTED = 2,
 };
 
 struct glibc_heap {
@@ -99,6 +103,7 @@ struct glibc_heap {
     size_t ncoarse;                 /* streams past it) */
     int segment_hint;               /* until then: the segment last looked up */
     uint64_t unwalked_bytes;        /* system_mem not covered by segments */
+    bool unsorted_by_bins;          /* the last resolve marked the bins */
     int segments_guessed;           /* side-by-side ones found by their ends
                                      * alone (the walk checks their chains) */
     struct chunk_tags tags;         /* chunks on the short free lists */

@@ -79,6 +79,10 @@ static void mixed(void **s, int n)
     for (int i = 0; i < n; i += 2) {
         free(s[i]);
         s[i] = NULL;
+        /* halfway, a request the bins cannot serve sorts the unsorted
+         * chunks into them: free chunks both binned and unsorted */
+        if (i == n / 2 - n / 2 % 2)
+            s[i] = malloc(100000);
     }
 }
 

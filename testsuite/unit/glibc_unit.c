@@ -259,14 +259,15 @@ static void guessed_segment_case(struct fuzz_image *img)
 
 struct totals {
     long long free_bytes, tcache_bytes, free_chunks, tcache_chunks, fast_bytes, fast_chunks,
-        arena, top_main, segments, guessed;
+        arena, top_main, segments, guessed, unsorted_chunks, by_bins;
 };
 
-static bool analyse(const struct mem_reader *r, struct totals *t, char *err, size_t n)
+static bool analyse(const struct mem_reader *r, unsigned flags, struct totals *t, char *err,
+                    size_t n)
 {
     struct glibc_heap h;
     struct glibc_stats_walk w = { 0 };
-    bool ok = glibc_heap_open(&h, r, 0, err, n) && glibc_stats_begin(&w, &h);
+    bool ok = glibc_heap_open(&h, r, flags, err, n) && glibc_stats_begin(&w, &h);
     h.record_binned = true;
     ok = ok && glibc_heap_walk(&h, -1, glibc_stats_chunk, &w, err, n);
     if (ok) {
@@ -289,6 +290,8 @@ static bool analyse(const struct mem_reader *r, struct totals *t, char *err, siz
         t->top_main = (long long)h.arenas[0].top_size;
         t->segments = h.nsegments;
         t->guessed = h.segments_guessed;
+        t->unsorted_chunks = (long long)s->cls[CH_UNSORTED].count;
+        t->by_bins = h.unsorted_by_bins;
     }
     glibc_stats_free(&w);
     glibc_heap_close(&h);
@@ -358,10 +361,16 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
     }
     struct totals t;
     char err[512];
-    if (analyse(&r, &t, err, sizeof err))
+    if (analyse(&r, 0, &t, err, sizeof err))
         compare(mode, "process_vm_readv", &t, m);
     else
         check(false, err, mode, 0, 0);
+    /* the unsorted chunks as the bins leave them, and by their own list */
+    struct totals followed;
+    if (t.by_bins && analyse(&r, GLIBC_FOLLOW_UNSORTED, &followed, err, sizeof err))
+        check(followed.unsorted_chunks == t.unsorted_chunks && !followed.by_bins,
+              "unsorted chunks left by the bins == those on the unsorted list", mode,
+              t.unsorted_chunks, followed.unsorted_chunks);
     if (strcmp(mode, "nobrk") == 0)   /* segments alike and not */
         check(t.guessed > 0 && t.guessed < t.segments - 1,
               "some segments found by their ends, others by their chains", mode, t.guessed,
@@ -370,7 +379,7 @@ static void run_mode(const char *fixture, const char *mode, const char *seed_dir
     struct fuzz_image img;
     if (fuzz_image_snapshot(&img, &r, pid)) {
         struct mem_reader ir = image_reader(&img.image);
-        if (analyse(&ir, &t, err, sizeof err))
+        if (analyse(&ir, 0, &t, err, sizeof err))
             compare(mode, "memory image", &t, m);
         else
             check(false, err, mode, 0, 0);
