@@ -98,7 +98,7 @@ void glibc_session_walk_stats_with(struct glibc_session *s, const char *cmd, int
                        (unsigned long long)s->heap.list_cache.backing_bytes,
                        (unsigned long long)s->heap.list_cache.backing_reads,
                        (unsigned long long)s->heap.cache.ahead_used,
-                       s->heap.segments_guessed, s->heap.nsegments);
+                       glibc_heap_guessed_segments(&s->heap), s->heap.nsegments);
 }
 
 void glibc_session_describe(struct glibc_session *s, struct result *r)

@@ -102,6 +102,19 @@ static bool read_arena(struct glibc_heap *h, uint64_t addr, struct glibc_arena *
     return true;
 }
 
+/* Bin BIN's head in arena ARENA as glibc sees it: a pseudo-chunk whose
+ * fd and bk are the bin's (bin 1 is the unsorted one; a fresh arena's
+ * top is there too). */
+static uint64_t bin_head(const struct glibc_heap *h, int arena, int bin)
+{
+    return h->arenas[arena].addr + h->st.L->ms_bins + 16 * (uint64_t)(bin - 1) - 16;
+}
+
+static uint64_t unsorted_head(const struct glibc_heap *h, int arena)
+{
+    return bin_head(h, arena, 1);
+}
+
 /* Does the chunk chain starting at S land exactly on TARGET (or on STOP,
  * a start already known to chain to TARGET)? */
 static bool chains_to(struct glibc_heap *h, uint64_t s, uint64_t target, uint64_t stop,
@@ -215,7 +228,6 @@ static bool add_found_segment(struct glibc_heap *h, int ai, uint64_t start, uint
         return false;
     }
     h->segments[at].guessed = guessed;
-    h->segments_guessed += guessed;
     /* into place by start (see in_segments) */
     struct glibc_arena *a = &h->arenas[ai];
     struct glibc_segment *s = h->segments + a->first_segment, added = s[a->nsegments];
@@ -389,9 +401,8 @@ static bool find_chained_segments(struct glibc_heap *h, int ai, uint64_t sbrk, c
         return false;
     if (all_segments_found(h, ai))
         return true;
-    const struct glibc_layout *L = h->st.L;
     for (int bin = 1; bin < GLIBC_NBINS; bin++) {
-        uint64_t pseudo = a->addr + L->ms_bins + (uint64_t)(bin - 1) * 16 - 16, p;
+        uint64_t pseudo = bin_head(h, ai, bin), p;
         if (!mem_read_u64(&h->mem, pseudo + 16, &p))
             break;
         for (uint64_t n = 0; p != pseudo && p && n < LIST_LIMIT; n++) {
@@ -415,7 +426,7 @@ static bool find_main_arena_segments(struct glibc_heap *h, int ai, char *err, si
     uint64_t sbrk = h->st.mp ? h->st.sbrk_base : 0;
     if (!sbrk && !a->noncontiguous)
         sbrk = top_end - a->system_mem;
-    if (a->top == a->addr + h->st.L->ms_bins - 16)
+    if (a->top == unsorted_head(h, ai))
         return true;                       /* never allocated from */
     if (!a->noncontiguous) {
         /* one brk heap up to the end of top: no need to walk for its end */
@@ -589,11 +600,6 @@ static bool collect_fastbins(struct glibc_heap *h, char *err, size_t errlen)
     }
     free(c);
     return ok;
-}
-
-static uint64_t unsorted_head(const struct glibc_heap *h, int arena)
-{
-    return h->arenas[arena].addr + h->st.L->ms_bins - 16;
 }
 
 /* Lists freed in random order cost a read call per entry:
@@ -1077,6 +1083,14 @@ void glibc_heap_close(struct glibc_heap *h)
     h->starts = h->ends = h->granule_bases = h->coarse = NULL;
 }
 
+int glibc_heap_guessed_segments(const struct glibc_heap *h)
+{
+    int n = 0;
+    for (int i = 0; i < h->nsegments; i++)
+        n += h->segments[i].guessed;
+    return n;
+}
+
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena)
 {
     uint64_t total = 0;
@@ -1319,7 +1333,7 @@ static bool mark_bins(struct glibc_heap *h, uint64_t budget)
         if (mem_read(&h->mem, a->addr + L->ms_bins, links, sizeof links) != 0)
             return false;
         for (int bin = 2; bin < GLIBC_NBINS; bin++) {
-            uint64_t head = unsorted_head(h, ai) + 16 * (uint64_t)(bin - 1);
+            uint64_t head = bin_head(h, ai, bin);
             uint64_t fd = links[2 * (bin - 1)], bk = links[2 * (bin - 1) + 1];
             if (fd == head)
                 continue;
@@ -1380,9 +1394,7 @@ bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void
                                  char *err, size_t errlen)
 {
     bool recorded = h->record_binned && h->granules_fit && !h->binned.overflow, ok = true;
-    if (recorded && !binned_chunks_index(&h->binned))
-        goto out_of_memory;
-    if (recorded && !binned_chunks_unsee(&h->binned))
+    if (recorded && (!binned_chunks_index(&h->binned) || !binned_chunks_unsee(&h->binned)))
         goto out_of_memory;
     uint64_t budget = h->binned.n / BINS_BUDGET_SHARE;
     h->unsorted_by_bins = recorded && !(h->flags & GLIBC_FOLLOW_UNSORTED) &&

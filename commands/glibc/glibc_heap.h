@@ -104,8 +104,6 @@ struct glibc_heap {
     int segment_hint;               /* until then: the segment last looked up */
     uint64_t unwalked_bytes;        /* system_mem not covered by segments */
     bool unsorted_by_bins;          /* the last resolve marked the bins */
-    int segments_guessed;           /* side-by-side ones found by their ends
-                                     * alone (the walk checks their chains) */
     struct chunk_tags tags;         /* chunks on the short free lists */
     uint64_t tcache_structs[GLIBC_MAX_TCACHES];
     int ntcache_structs;
@@ -152,5 +150,8 @@ bool glibc_heap_resolve_unsorted(struct glibc_heap *h, glibc_reclass_fn fn, void
 int glibc_heap_segment_at(struct glibc_heap *h, uint64_t addr);
 
 uint64_t glibc_heap_total_segment_bytes(const struct glibc_heap *h, int arena);
+/* Segments found by their ends alone, side by side with one alike (the
+ * walk checks their chains). */
+int glibc_heap_guessed_segments(const struct glibc_heap *h);
 
 #endif

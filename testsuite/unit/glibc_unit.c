@@ -289,7 +289,7 @@ static bool analyse(const struct mem_reader *r, unsigned flags, struct totals *t
             t->arena += (long long)h.arenas[i].system_mem;
         t->top_main = (long long)h.arenas[0].top_size;
         t->segments = h.nsegments;
-        t->guessed = h.segments_guessed;
+        t->guessed = glibc_heap_guessed_segments(&h);
         t->unsorted_chunks = (long long)s->cls[CH_UNSORTED].count;
         t->by_bins = h.unsorted_by_bins;
     }
