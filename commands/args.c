@@ -33,58 +33,15 @@ bool args_split(struct args *a, const char *args)
     return true;
 }
 
-bool args_flag(struct args *a, const char *name)
-{
-    for (int i = 0; i < a->n; i++)
-        if (!a->used[i] && strcmp(a->word[i], name) == 0) {
-            a->used[i] = true;
-            return true;
-        }
-    return false;
-}
-
-const char *args_value(struct args *a, const char *name, bool *missing)
-{
-    *missing = false;
-    for (int i = 0; i < a->n; i++)
-        if (!a->used[i] && strcmp(a->word[i], name) == 0) {
-            a->used[i] = true;
-            if (i + 1 >= a->n) {
-                *missing = true;
-                return NULL;
-            }
-            a->used[i + 1] = true;
-            return a->word[i + 1];
-        }
-    return NULL;
-}
-
-const char *args_take(struct args *a)
-{
-    for (int i = 0; i < a->n; i++)
-        if (!a->used[i]) {
-            a->used[i] = true;
-            return a->word[i];
-        }
-    return NULL;
-}
-
-const char *args_unused(const struct args *a)
-{
-    for (int i = 0; i < a->n; i++)
-        if (!a->used[i])
-            return a->word[i];
-    return NULL;
-}
-
-/* The number at the start of S; *END after it. strtoull alone would take
- * "-1" as 2^64-1 and " 5" as 5. */
+/* The number at the start of S, decimal or 0x hex; *END after it.
+ * strtoull alone would take "-1" as 2^64-1, " 5" as 5 and "010" as 8. */
 static bool leading_uint(const char *s, uint64_t *out, char **end)
 {
-    if (!isdigit((unsigned char)s[0]))
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (!(hex ? isxdigit((unsigned char)s[2]) : isdigit((unsigned char)s[0])))
         return false;
     errno = 0;
-    unsigned long long v = strtoull(s, end, 0);
+    unsigned long long v = strtoull(hex ? s + 2 : s, end, hex ? 16 : 10);
     if (errno == ERANGE || *end == s)
         return false;
     *out = v;

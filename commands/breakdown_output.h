@@ -16,6 +16,9 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
                       const struct ngx_zone *zones, int nz, const char *facts_key,
                       const char *parts_key);
 
+/* Every zone of L into B (a GDB error when memory runs out). */
+void breakdown_zones(struct rss_breakdown *b, const struct ngx_zone_list *l, const char *cmd);
+
 /* B follows the walk of H: H's segments mark its heap mappings, and FAN
  * gets the consumer that counts each free chunk's resident pages. */
 void breakdown_follow_walk(struct rss_breakdown *b, const struct glibc_heap *h,

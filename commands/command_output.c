@@ -1,6 +1,8 @@
 #include "command_output.h"
 
+#include "inferior_text.h"
 #include "ngxmem.h"
+#include "output_file.h"
 #include "render.h"
 #include "target_identity.h"
 
@@ -8,11 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-struct output_options output_options(struct args *a)
+struct output_options output_options(const struct parsed_options *p)
 {
     struct output_options o;
-    o.json = args_flag(a, "--json");
-    o.verbose = args_flag(a, "--verbose");
+    o.json = opt_given(p, "--json");
+    o.verbose = p->def->common & COMMON_VERBOSE && opt_given(p, "--verbose");
     return o;
 }
 
@@ -40,29 +42,41 @@ void command_name_target(struct result *r)
     r->target_executable = t.executable[0] ? strdup(t.executable) : NULL;
 }
 
-static void write_rendered(struct result *r, const char *path, const struct out_buf *b)
+void command_open_output(struct output_file *f, const char *cmd, const char *option,
+                         const char *path, mode_t mode)
 {
-    if (r->out_of_memory || b->failed)
-        ngxmem_error("%s: out of memory", r->command);
-    FILE *f = path ? fopen(path, "we") : NULL;
-    if (path && (!f || fwrite(b->s, 1, b->len, f) != b->len || fclose(f) != 0))
-        ngxmem_error("%s: cannot write %s: %s", r->command, path, strerror(errno));
+    char why[256], shown[512];
+    f->path = NULL;
+    f->tmp = NULL;
+    f->fd = -1;
+    if (path && !output_file_open(f, path, mode, why, sizeof why))
+        ngxmem_error("%s: %s %s: %s", cmd, option, text_safe(path, shown, sizeof shown), why);
 }
 
-void command_save_json(struct result *r, const char *path, struct out_buf *json)
+static void write_rendered(struct result *r, struct output_file *f, const struct out_buf *b)
+{
+    char why[256], shown[512];
+    if (r->out_of_memory || b->failed)
+        ngxmem_error("%s: out of memory", r->command);
+    if (f && f->path && !output_file_commit(f, b->s, b->len, why, sizeof why))
+        ngxmem_error("%s: cannot write %s: %s", r->command,
+                     text_safe(f->path, shown, sizeof shown), why);
+}
+
+void command_save_json(struct result *r, struct output_file *f, struct out_buf *json)
 {
     command_name_target(r);
     render_json(r, json);
-    write_rendered(r, path, json);
+    write_rendered(r, f, json);
 }
 
-void command_save_html(struct result *r, const char *path)
+void command_save_html(struct result *r, struct output_file *f)
 {
     OUT_BUF html = { 0 };
     command_name_target(r);
     r->poll = ngxmem_check_quit;
     render_html(r, &html);
-    write_rendered(r, path, &html);
+    write_rendered(r, f, &html);
 }
 
 static void print_piece(void *arg, const char *s, size_t n)

@@ -3,24 +3,32 @@
 #ifndef NGXMEM_COMMAND_OUTPUT_H
 #define NGXMEM_COMMAND_OUTPUT_H
 
-#include "args.h"
+#include "options.h"
 #include "result.h"
+
+#include <sys/types.h>
 
 struct output_options {
     bool json, verbose;
 };
 
-/* Takes --json and --verbose from A. */
-struct output_options output_options(struct args *a);
+/* --json and --verbose, as P gives them. */
+struct output_options output_options(const struct parsed_options *p);
 
 /* The JSON envelope's target (pid or core, executable), once. */
 void command_name_target(struct result *r);
-/* R as JSON into JSON (out_buf) and, when PATH is not NULL, into the file
- * PATH (raises if it cannot be written). */
+
+/* Open the file OPTION names (PATH; NULL: none asked) before anything is
+ * read, so a bad path fails at once: a GDB error says why. */
+struct output_file;
+void command_open_output(struct output_file *f, const char *cmd, const char *option,
+                         const char *path, mode_t mode);
+/* R as JSON into JSON (out_buf) and, when F has a path, into that file
+ * (raises if it cannot be written). */
 struct out_buf;
-void command_save_json(struct result *r, const char *path, struct out_buf *json);
-/* R as one HTML page into the file PATH (raises if it cannot be written). */
-void command_save_html(struct result *r, const char *path);
+void command_save_json(struct result *r, struct output_file *f, struct out_buf *json);
+/* R as one HTML page into F's file (raises if it cannot be written). */
+void command_save_html(struct result *r, struct output_file *f);
 /* Render R as O asks and print it (raises if R ran out of memory). */
 void command_emit(struct result *r, const struct output_options *o);
 

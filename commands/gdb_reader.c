@@ -8,7 +8,10 @@
 #include "target_identity.h"
 
 #include <elf.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static int gdb_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
@@ -73,14 +76,38 @@ static double seconds_since(const struct timespec *t0)
     return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Seconds of a walk before its progress shows (NGXMEM_PROGRESS_AFTER
+ * for the tests: 0 shows it at once). */
+static double progress_after(void)
+{
+    const char *v = getenv("NGXMEM_PROGRESS_AFTER");
+    char *end;
+    double s = v ? strtod(v, &end) : 1.0;
+    return v && *end == '\0' && s >= 0 ? s : 1.0;
+}
+
+/* Straight to the terminal, never through GDB's streams: "set logging"
+ * and pipes must not get the line, nor a stderr that is a file. */
+static void progress_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void progress_write(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n > 0 && write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1))
+        return;
+}
+
 /* Ctrl-C raises a GDB quit from here: analysis state is owned by the
  * command's frame and released by its cleanup. */
 static bool gdb_progress(void *ctx, uint64_t done, uint64_t total)
 {
     struct gdb_reader_state *s = ctx;
     ngxmem_check_quit();
-    if (total && seconds_since(&s->started) > 1.0) {
-        ngxmem_eprintf("\r%s: %llu of %llu MiB (%d%%)   ", s->what,
+    if (total && s->progress_tty && seconds_since(&s->started) >= s->progress_after) {
+        progress_write("\r%s: %llu of %llu MiB (%d%%)   ", s->what,
                        (unsigned long long)(done >> 20), (unsigned long long)(total >> 20),
                        (int)(done * 100 / total));
         s->progress_shown = true;
@@ -145,6 +172,8 @@ struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
                      "registers is truncated: gcore writes them last)", what, err);
     clock_gettime(CLOCK_MONOTONIC, &s->started);
     s->progress_shown = false;
+    s->progress_tty = isatty(STDERR_FILENO);
+    s->progress_after = progress_after();
     s->what = what;
     s->target = TARGET_UNKNOWN;
     s->quiet_lo = s->quiet_hi = 0;
@@ -158,6 +187,6 @@ struct mem_reader gdb_reader(struct gdb_reader_state *s, const char *what)
 void gdb_reader_done(struct gdb_reader_state *s)
 {
     if (s->progress_shown)
-        ngxmem_eprintf("\r%60s\r", "");
+        progress_write("\r%60s\r", "");
     s->progress_shown = false;
 }

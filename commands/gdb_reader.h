@@ -11,6 +11,8 @@
 struct gdb_reader_state {
     struct timespec started;
     bool progress_shown;
+    bool progress_tty;            /* stderr is a terminal: progress may show */
+    double progress_after;        /* seconds into a walk */
     const char *what;       /* the command, for progress and errors */
     /* for quiet_extent and symbol, looked at on first use */
     enum { TARGET_UNKNOWN, TARGET_LIVE, TARGET_CORE, TARGET_NEITHER } target;

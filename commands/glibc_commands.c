@@ -8,6 +8,8 @@
 #include "glibc_summary.h"
 #include "ngxmem.h"
 
+static const struct command_def arenas_def, free_chunks_def, chunks_def;
+
 /* ---- glibc-arenas ---------------------------------------------------- */
 
 static const struct column arena_columns[] = {
@@ -85,10 +87,9 @@ static void glibc_arenas_command(const char *args, int from_tty)
     (void)from_tty;
     GLIBC_SESSION s;
     RESULT(r);
-    if (!glibc_session_open(&s, "glibc-arenas", args, 0))
+    if (!glibc_session_open(&s, &arenas_def, args, 0))
         return;
-    struct output_options o = output_options(&s.args);
-    args_require_done(&s.args, "glibc-arenas");
+    struct output_options o = output_options(&s.opts);
     glibc_session_walk_stats(&s, "glibc-arenas", -1);
     result_init(&r, "glibc-arenas");
     arenas_result(&s, &r);
@@ -133,11 +134,10 @@ static void glibc_free_chunks_command(const char *args, int from_tty)
     (void)from_tty;
     GLIBC_SESSION s;
     RESULT(r);
-    if (!glibc_session_open(&s, "glibc-free-chunks", args, 0))
+    if (!glibc_session_open(&s, &free_chunks_def, args, 0))
         return;
-    struct output_options o = output_options(&s.args);
+    struct output_options o = output_options(&s.opts);
     int arena = glibc_session_arena(&s, "glibc-free-chunks");
-    args_require_done(&s.args, "glibc-free-chunks");
     glibc_session_walk_stats(&s, "glibc-free-chunks", arena);
     const struct glibc_stats *t = arena < 0 ? &s.stats.total : &s.stats.per_arena[arena];
     result_init(&r, "glibc-free-chunks");
@@ -181,28 +181,16 @@ static void glibc_chunks_command(const char *args, int from_tty)
     (void)from_tty;
     GLIBC_SESSION s;
     RESULT(r);
-    if (!glibc_session_open(&s, "glibc-chunks", args, GLIBC_EXACT_UNSORTED))
+    if (!glibc_session_open(&s, &chunks_def, args, GLIBC_EXACT_UNSORTED))
         return;
     result_init(&r, "glibc-chunks");
-    struct chunk_listing l = { .r = &r, .want_free = true, .want_used = true };
-    struct output_options o = output_options(&s.args);
-    bool only_free = args_flag(&s.args, "--free"), only_used = args_flag(&s.args, "--used");
-    if (only_free || only_used) {
-        l.want_free = only_free;
-        l.want_used = only_used;
-    }
-    bool missing;
-    const char *v = args_value(&s.args, "--min-size", &missing);
-    if (missing || (v && !args_parse_size(v, &l.min_size)))
-        ngxmem_error("glibc-chunks: --min-size needs a size (e.g. 4096, 64K, 1M)");
-    v = args_value(&s.args, "--limit", &missing);
-    if (missing || (v && !args_parse_size(v, &l.limit)))
-        ngxmem_error("glibc-chunks: --limit needs a count (0: all)");
+    struct output_options o = output_options(&s.opts);
+    bool only_free = opt_given(&s.opts, "--free"), only_used = opt_given(&s.opts, "--used");
     /* text shows the first 100 unless asked; JSON lists all unless asked */
-    if (!v && !o.json)
-        l.limit = 100;
+    struct chunk_listing l = { .r = &r, .want_free = !only_used, .want_used = !only_free,
+                               .min_size = opt_number(&s.opts, "--min-size", 0),
+                               .limit = opt_number(&s.opts, "--limit", o.json ? 0 : 100) };
     int arena = glibc_session_arena(&s, "glibc-chunks");
-    args_require_done(&s.args, "glibc-chunks");
     char err[512];
     glibc_session_describe(&s, &r);
     result_table(&r, "chunks", NULL, chunk_columns, ARRAY_LEN(chunk_columns));
@@ -217,39 +205,51 @@ static void glibc_chunks_command(const char *args, int from_tty)
     command_emit(&r, &o);
 }
 
-static const char arenas_help[] =
-    "Show glibc malloc arenas of the inferior.\n"
-    "Usage: glibc-arenas [--json] [--verbose]\n"
+static const struct command_def arenas_def = {
+    "glibc-arenas", "Show glibc malloc arenas of the inferior.", NULL, 0, 0, NULL, 0,
+    COMMON_OUTPUT,
     "Per arena: address, system_mem (memory obtained from the OS), heap segments,\n"
     "top chunk size, contiguity, bytes in use and free (walked), attached threads;\n"
     "then mmapped chunks (mp_) and every heap segment. Many arenas each holding\n"
-    "much free memory point at MALLOC_ARENA_MAX tuning.\n"
-    NGXMEM_HELP_TAIL
-    "Example: glibc-arenas";
+    "much free memory point at MALLOC_ARENA_MAX tuning.\n",
+    "Example: glibc-arenas",
+};
 
-static const char free_chunks_help[] =
-    "Show where glibc's free memory is: free-chunk size distribution and what could return.\n"
-    "Usage: glibc-free-chunks [--arena all|main|N|ADDR] [--json] [--verbose]\n"
+static const struct option_def free_chunks_options[] = { ARENA_OPTION };
+
+static const struct command_def free_chunks_def = {
+    "glibc-free-chunks",
+    "Show where glibc's free memory is: free-chunk size distribution and what could return.",
+    NULL, 0, 0, free_chunks_options, ARRAY_LEN(free_chunks_options), COMMON_OUTPUT,
     "Free chunks by power-of-two size, split by class (tcache, fastbin, unsorted,\n"
     "small, large, top), with totals, the largest free chunk, bytes trapped below\n"
     "the top (free but not returnable by shrinking the heap) and what\n"
     "malloc_trim(0) would return, computed as glibc 2.36 does it. Large trapped\n"
-    "bytes with small trimmable bytes mean fragmentation: live chunks pin the pages.\n"
-    NGXMEM_HELP_TAIL
-    "Example: glibc-free-chunks --arena main";
+    "bytes with small trimmable bytes mean fragmentation: live chunks pin the pages.\n",
+    "Example: glibc-free-chunks --arena main",
+};
 
-static const char chunks_help[] =
-    "List glibc heap chunks, in address order.\n"
-    "Usage: glibc-chunks [--free|--used] [--min-size N] [--limit N] [--arena A] [--json] [--verbose]\n"
+static const struct option_def chunks_options[] = {
+    { "--free", OPT_FLAG, NULL, 0, 1 },
+    { "--used", OPT_FLAG, NULL, 0, 1 },
+    { "--min-size", OPT_SIZE, "N", 0, 0 },
+    { "--limit", OPT_NUMBER, "N", 0, 0 },
+    ARENA_OPTION,
+};
+
+static const struct command_def chunks_def = {
+    "glibc-chunks", "List glibc heap chunks, in address order.", NULL, 0, 0, chunks_options,
+    ARRAY_LEN(chunks_options), COMMON_OUTPUT,
     "Each chunk: address, size, class (in use, tcache, fastbin, unsorted, small,\n"
     "large, top, fencepost) and arena. Text shows the first 100 unless --limit\n"
-    "says (0: all); --json lists all unless --limit says. Sizes take K/M/G.\n"
-    NGXMEM_HELP_TAIL
-    "Example: glibc-chunks --free --min-size 64K --limit 20";
+    "says (0: all); --json lists all unless --limit says. Numbers are decimal or\n"
+    "0x hex; sizes take K/M/G.\n",
+    "Example: glibc-chunks --free --min-size 64K --limit 20",
+};
 
 void glibc_commands_register(void)
 {
-    ngxmem_register_command("glibc-arenas", glibc_arenas_command, arenas_help);
-    ngxmem_register_command("glibc-free-chunks", glibc_free_chunks_command, free_chunks_help);
-    ngxmem_register_command("glibc-chunks", glibc_chunks_command, chunks_help);
+    command_register(&arenas_def, glibc_arenas_command);
+    command_register(&free_chunks_def, glibc_free_chunks_command);
+    command_register(&chunks_def, glibc_chunks_command);
 }

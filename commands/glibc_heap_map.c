@@ -236,44 +236,44 @@ void glibc_heap_map_result(struct glibc_session *s, int arena, uint64_t cell,
     heap_map_emit(&m, r);
 }
 
-static const char heap_map_help[] =
-    "Draw every glibc heap segment as a map: what holds the memory below the top.\n"
-    "Usage: glibc-heap-map [--arena all|main|N|ADDR] [--cell SIZE] [--json] [--verbose]\n"
+static const struct option_def heap_map_options[] = { ARENA_OPTION, CELL_OPTION };
+
+static const struct command_def heap_map_def = {
+    "glibc-heap-map",
+    "Draw every glibc heap segment as a map: what holds the memory below the top.", NULL, 0, 0,
+    heap_map_options, ARRAY_LEN(heap_map_options), COMMON_OUTPUT,
     "One character per cell (default: a power of two >= 4 KiB giving at most 2048\n"
     "cells per segment): # in use, . free, f fastbin, t tcache, _ top, | fencepost;\n"
     "T marks where the top chunk starts and '> brk' the end of the brk heap. Free\n"
-    "cells ('.') far below T are memory that only malloc_trim's madvise can return.\n"
-    NGXMEM_HELP_TAIL
-    "Example: glibc-heap-map --arena main --cell 64K";
+    "cells ('.') far below T are memory that only malloc_trim's madvise can return.\n",
+    "Example: glibc-heap-map --arena main --cell 64K",
+};
 
 static void glibc_heap_map_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
     RESULT(r);
-    if (!glibc_session_open(&s, "glibc-heap-map", args, 0))
+    if (!glibc_session_open(&s, &heap_map_def, args, 0))
         return;
     int arena = glibc_session_arena(&s, "glibc-heap-map");
-    uint64_t cell = heap_map_cell_option(&s.args, "glibc-heap-map");
-    struct output_options o = output_options(&s.args);
-    args_require_done(&s.args, "glibc-heap-map");
+    uint64_t cell = heap_map_cell_option(&s.opts, "glibc-heap-map");
+    struct output_options o = output_options(&s.opts);
     result_init(&r, "glibc-heap-map");
     glibc_session_describe(&s, &r);
     glibc_heap_map_result(&s, arena, cell, NULL, &r);
     command_emit(&r, &o);
 }
 
-uint64_t heap_map_cell_option(struct args *a, const char *cmd)
+uint64_t heap_map_cell_option(const struct parsed_options *p, const char *cmd)
 {
-    bool missing;
-    uint64_t cell = 0;
-    const char *v = args_value(a, "--cell", &missing);
-    if (missing || (v && (!args_parse_size(v, &cell) || cell < 16 || (cell & (cell - 1)))))
+    uint64_t cell = opt_number(p, "--cell", 0);
+    if (opt_given(p, "--cell") && (cell < 16 || (cell & (cell - 1))))
         ngxmem_error("%s: --cell needs a power-of-two size >= 16 (e.g. 4K, 1M)", cmd);
     return cell;
 }
 
 void glibc_heap_map_register(void)
 {
-    ngxmem_register_command("glibc-heap-map", glibc_heap_map_command, heap_map_help);
+    command_register(&heap_map_def, glibc_heap_map_command);
 }

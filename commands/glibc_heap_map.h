@@ -51,6 +51,7 @@ void glibc_heap_map_result(struct glibc_session *s, int arena, uint64_t cell,
                            const struct heap_map_overlay *overlay, struct result *r);
 
 /* --cell SIZE: a power of two >= 16, or 0 (absent: choose). */
-uint64_t heap_map_cell_option(struct args *a, const char *cmd);
+#define CELL_OPTION { "--cell", OPT_SIZE, "SIZE", 0, 0 }
+uint64_t heap_map_cell_option(const struct parsed_options *p, const char *cmd);
 
 #endif

@@ -15,13 +15,12 @@ void glibc_session_release(struct glibc_session *s)
     s->opened = s->stats_begun = false;
 }
 
-bool glibc_session_begin(struct glibc_session *s, const char *cmd, const char *args)
+bool glibc_session_begin(struct glibc_session *s, const struct command_def *d, const char *args)
 {
     memset(s, 0, sizeof *s);
-    if (!args_split_or_help(&s->args, args, cmd))
+    if (!command_options(d, args, &s->opts))
         return false;
-    /* no process or core: said before any argument is looked at */
-    s->reader = gdb_reader(&s->progress, cmd);
+    s->reader = gdb_reader(&s->progress, d->name);
     return true;
 }
 
@@ -31,23 +30,20 @@ bool glibc_session_try_heap(struct glibc_session *s, unsigned flags, char *err, 
     return glibc_heap_open(&s->heap, &s->reader, flags, err, errlen);
 }
 
-bool glibc_session_open(struct glibc_session *s, const char *cmd, const char *args,
+bool glibc_session_open(struct glibc_session *s, const struct command_def *d, const char *args,
                         unsigned flags)
 {
     char err[512];
-    if (!glibc_session_begin(s, cmd, args))
+    if (!glibc_session_begin(s, d, args))
         return false;
     if (!glibc_session_try_heap(s, flags, err, sizeof err))
-        ngxmem_error("%s: %s", cmd, err);
+        ngxmem_error("%s: %s", d->name, err);
     return true;
 }
 
 int glibc_session_arena(struct glibc_session *s, const char *cmd)
 {
-    bool missing;
-    const char *v = args_value(&s->args, "--arena", &missing);
-    if (missing)
-        ngxmem_error("%s: --arena needs a value (all, main, an index or an address)", cmd);
+    const char *v = opt_text(&s->opts, "--arena");
     if (!v || strcmp(v, "all") == 0)
         return -1;
     if (strcmp(v, "main") == 0)

@@ -8,6 +8,7 @@
 #include "glibc_session.h"
 #include "nginx_describe.h"
 #include "nginx_shm.h"
+#include "nginx_zone_pages.h"
 #include "ngxmem.h"
 #include "rss_breakdown.h"
 #include "breakdown_output.h"
@@ -34,10 +35,12 @@ struct breakdown_session {
     struct glibc_session glibc;
     struct rss_breakdown rss;
     struct pool_census_walk census;
+    struct ngx_zone_list zones;
 };
 
 static void breakdown_session_release(struct breakdown_session *s)
 {
+    ngx_zone_list_release(&s->zones);
     pool_census_release(&s->census);
     rss_breakdown_release(&s->rss);
     glibc_session_release(&s->glibc);
@@ -105,7 +108,7 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
             continue;
         }
         for (int z = 0; z < nz && z < b->nzones; z++)
-            part_row(r, b, RSS_SHM_ZONE, &b->zones[z], &zones[z].name);
+            part_row(r, b, RSS_SHM_ZONE, &b->zones[z].part, &zones[z].name);
     }
     struct value total[] = {
         val_none(), val_text(r, "total"), val_none(), val_bytes(sum.rss),
@@ -113,6 +116,11 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
         val_bytes(sum.private_bytes), val_bytes(sum.shared_bytes), val_bytes(sum.swap),
     };
     result_total(r, total);
+    if (b->core_missing)
+        result_warning(r, "the core file's segments claim %llu bytes it does not hold (a "
+                       "truncated file: a full disk, a cut copy?): the figures are what it "
+                       "holds, and reads of the rest fail",
+                       (unsigned long long)b->core_missing);
     if (!b->rollup_ok)
         result_warning(r, "/proc/%d/smaps_rollup could not be read: percentages are of 0",
                        (int)b->pid);
@@ -120,6 +128,17 @@ void breakdown_result(struct result *r, const struct rss_breakdown *b,
         result_warning(r, "the parts add up to %llu bytes, smaps_rollup says %llu: the "
                           "process's mappings changed while they were read",
                        (unsigned long long)sum.rss, (unsigned long long)b->rollup_rss);
+}
+
+void breakdown_zones(struct rss_breakdown *b, const struct ngx_zone_list *l, const char *cmd)
+{
+    for (int z = 0; z < l->n; z++) {
+        const struct ngx_zone *zone = &l->v[z];
+        /* a size that is no address range claims no mapping */
+        uint64_t end = zone->size_ok ? zone->addr + zone->size : zone->addr;
+        if (!rss_breakdown_zone(b, zone->addr, end))
+            ngxmem_error("%s: out of memory", cmd);
+    }
 }
 
 void breakdown_pool_chunk(void *b, enum pool_kind kind, uint64_t chunk, uint64_t size)
@@ -154,6 +173,22 @@ bool breakdown_begin_target(struct rss_breakdown *b, pid_t pid, char *why, size_
     return false;
 }
 
+static const struct command_def breakdown_def = {
+    "ngx-mem-breakdown", "Resident memory of a process, split by what it is.", NULL, 0, 0, NULL,
+    0, COMMON_OUTPUT,
+    "RSS, PSS, private and shared bytes from the kernel (/proc/PID/smaps; no\n"
+    "page is read) for: nginx's cycle pools and other pools (their heap chunks'\n"
+    "resident bytes), the rest of the glibc heap in use, free glibc heap pages still\n"
+    "resident (pagemap: what malloc_trim could give back), each nginx shared\n"
+    "zone as mapped by this process, other shared memory (nginx's accept mutex\n"
+    "and counters), thread stacks, program and library code and data, other\n"
+    "file mappings, LuaJIT's allocator (its segments; allocations of 128 KiB and\n"
+    "more stay in other anonymous memory) and other anonymous memory. The\n"
+    "parts add up to /proc/PID/smaps_rollup's Rss. Works on a master or a worker;\n"
+    "on a core, the bytes the core holds of each (no pagemap: no free split).\n",
+    "Example: ngx-mem-breakdown",
+};
+
 static void ngx_mem_breakdown_command(const char *args, int from_tty)
 {
     (void)from_tty;
@@ -162,10 +197,9 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     memset(&s, 0, sizeof s);
     RESULT(r);
     char err[512];
-    if (!glibc_session_begin(&s.glibc, cmd, args))
+    if (!glibc_session_begin(&s.glibc, &breakdown_def, args))
         return;
-    struct output_options o = output_options(&s.glibc.args);
-    args_require_done(&s.glibc.args, cmd);
+    struct output_options o = output_options(&s.glibc.opts);
     pid_t pid = target_traced_pid();
     /* the kernel's figures before any read of the inferior: reading maps
      * file pages into it (ELF headers, symbol tables) and would add them */
@@ -174,8 +208,6 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     char glibc_err[512];
     bool have_glibc = glibc_session_try_heap(&s.glibc, 0, glibc_err, sizeof glibc_err);
     struct nginx_state st;
-    static struct ngx_zone zones[RSS_MAX_ZONES];
-    int nz = 0;
     bool nginx = nginx_state_find(&s.glibc.reader, &st, err, sizeof err);
     /* nginx's pools in the same walk: their chunks' resident bytes */
     static struct named_pool cycles[MAX_OLD_CYCLES + 2];
@@ -199,11 +231,9 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
             ngxmem_error("%s: %s", cmd, err);
     }
     /* zone headers are read exactly: see ngx-shm-zones */
-    if (nginx && (nz = nginx_shm_zones(&s.glibc.reader, &st, zones, RSS_MAX_ZONES, err,
-                                       sizeof err)) < 0)
-        ngxmem_error("%s: %s", cmd, err);
-    for (int z = 0; z < nz; z++)
-        rss_breakdown_zone(&s.rss, zones[z].addr, zones[z].addr + zones[z].size);
+    if (nginx)
+        nginx_zones_read(&s.glibc.reader, &st, &s.zones, cmd);
+    breakdown_zones(&s.rss, &s.zones, cmd);
     struct nginx_lua_vm vm;
     char lua_why[200] = "";
     uint64_t lua_bytes;
@@ -217,7 +247,8 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     if (nginx)
         nginx_describe(&st, &r);
     glibc_session_describe(&s.glibc, &r);
-    breakdown_result(&r, &s.rss, zones, nz, NULL, "parts");
+    breakdown_result(&r, &s.rss, s.zones.v, s.zones.n, NULL, "parts");
+    nginx_zones_said(&r, &s.zones);
     const struct rss_breakdown *b = &s.rss;
     if (!have_glibc)
         result_note(&r, "glibc heap not analysed (%s): its mappings count as other "
@@ -232,23 +263,7 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
     command_emit(&r, &o);
 }
 
-static const char breakdown_help[] =
-    "Resident memory of a process, split by what it is.\n"
-    "Usage: ngx-mem-breakdown [--json] [--verbose]\n"
-    "RSS, PSS, private and shared bytes from the kernel (/proc/PID/smaps; no\n"
-    "page is read) for: nginx's cycle pools and other pools (their heap chunks'\n"
-    "resident bytes), the rest of the glibc heap in use, free glibc heap pages still\n"
-    "resident (pagemap: what malloc_trim could give back), each nginx shared\n"
-    "zone as mapped by this process, other shared memory (nginx's accept mutex\n"
-    "and counters), thread stacks, program and library code and data, other\n"
-    "file mappings, LuaJIT's allocator (its segments; allocations of 128 KiB and\n"
-    "more stay in other anonymous memory) and other anonymous memory. The\n"
-    "parts add up to /proc/PID/smaps_rollup's Rss. Works on a master or a worker;\n"
-    "on a core, the bytes the core holds of each (no pagemap: no free split).\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-mem-breakdown";
-
 void nginx_breakdown_register(void)
 {
-    ngxmem_register_command("ngx-mem-breakdown", ngx_mem_breakdown_command, breakdown_help);
+    command_register(&breakdown_def, ngx_mem_breakdown_command);
 }

@@ -74,16 +74,33 @@ static void cycle_pools_result(const struct mem_reader *m, const struct named_po
     }
 }
 
+static const struct command_def cycle_pools_def = {
+    "ngx-cycle-pools",
+    "Show nginx's configuration memory: the cycle pool and any old cycles' pools.", NULL, 0, 0,
+    NULL, 0, COMMON_OUTPUT,
+    "Per pool: blocks (16 KiB each for a cycle), bytes in blocks, used and unused\n"
+    "bytes (header sizes counted right), large allocations with the glibc chunk\n"
+    "sizes they occupy, cleanups, and the share of the glibc heap in use. A big\n"
+    "cycle pool is the price of a big nginx.conf (thousands of server blocks):\n"
+    "each HUP reload builds a second one before freeing the first, which is what\n"
+    "fragments the master's heap (see ngx-heap-map and glibc-free-chunks).\n"
+    "ngx-report predicts the next reload's heap growth for this process, and with\n"
+    "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16384 (each 16 KiB block its own\n"
+    "mapping, returned when the old cycle is freed; mind vm.max_map_count). The\n"
+    "better way: per-host settings loaded dynamically (e.g. from Lua) instead of\n"
+    "thousands of server blocks, so the cycle stays small and reloads are rare.\n",
+    "Example: ngx-cycle-pools --json",
+};
+
 static void ngx_cycle_pools_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
     RESULT(r);
     char err[512];
-    if (!glibc_session_begin(&s, "ngx-cycle-pools", args))
+    if (!glibc_session_begin(&s, &cycle_pools_def, args))
         return;
-    struct output_options o = output_options(&s.args);
-    args_require_done(&s.args, "ngx-cycle-pools");
+    struct output_options o = output_options(&s.opts);
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-cycle-pools: %s", err);
@@ -100,9 +117,16 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     if (n < 0)
         ngxmem_error("ngx-cycle-pools: %s", err);
 
-    uint64_t in_use = have_glibc ? s.stats.total.cls[CH_IN_USE].bytes : 0, cfg = 0;
-    for (int i = 0; i < n; i++)
+    /* large allocations may be mmapped chunks, outside the heap: the share's
+     * whole counts those too (mp_), so both sides count the same memory */
+    bool mmapped_known = have_glibc && s.heap.st.mp;
+    uint64_t in_use = have_glibc ? s.stats.total.cls[CH_IN_USE].bytes : 0, cfg = 0, cfg_mmapped = 0;
+    for (int i = 0; i < n; i++) {
         cfg += pools[i].st.block_bytes + pools[i].st.large_bytes;
+        cfg_mmapped += pools[i].st.mmapped_bytes;
+    }
+    uint64_t whole = in_use + (mmapped_known ? s.heap.st.mmapped_mem : 0);
+    uint64_t part = mmapped_known ? cfg : cfg - cfg_mmapped;
 
     result_init(&r, "ngx-cycle-pools");
     nginx_describe(&st, &r);
@@ -110,9 +134,12 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     result_facts(&r, NULL, NULL);
     result_fact(&r, "configuration_bytes", "configuration pools", val_bytes(cfg), NULL);
     if (have_glibc) {
-        result_fact(&r, "glibc_in_use_bytes", "glibc heap in use", val_bytes(in_use), NULL);
-        result_fact(&r, "configuration_percent", "configuration share", val_percent(cfg, in_use),
-                    "of the glibc heap in use");
+        result_fact(&r, "glibc_in_use_bytes", "glibc memory in use", val_bytes(whole),
+                    mmapped_known ? "heap chunks and mmapped chunks" : "heap chunks (mp_ not "
+                    "found: mmapped chunks unknown)");
+        result_fact(&r, "configuration_percent", "configuration share", val_percent(part, whole),
+                    mmapped_known ? "of glibc's memory in use"
+                                  : "of the heap in use, mmapped large allocations left out");
     } else {
         result_fact(&r, "glibc_in_use_bytes", "glibc heap in use", val_none(), NULL);
         result_warning(&r, "glibc heap not analysed: %s", err);
@@ -120,25 +147,7 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     command_emit(&r, &o);
 }
 
-static const char cycle_pools_help[] =
-    "Show nginx's configuration memory: the cycle pool and any old cycles' pools.\n"
-    "Usage: ngx-cycle-pools [--json] [--verbose]\n"
-    "Per pool: blocks (16 KiB each for a cycle), bytes in blocks, used and unused\n"
-    "bytes (header sizes counted right), large allocations with the glibc chunk\n"
-    "sizes they occupy, cleanups, and the share of the glibc heap in use. A big\n"
-    "cycle pool is the price of a big nginx.conf (thousands of server blocks):\n"
-    "each HUP reload builds a second one before freeing the first, which is what\n"
-    "fragments the master's heap (see ngx-heap-map and glibc-free-chunks).\n"
-    "The easy way: keep pool blocks out of the brk heap, e.g. start nginx with\n"
-    "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16000 so each 16 KiB block is its\n"
-    "own mapping, returned when the old cycle is freed (measured: 2000 vhosts,\n"
-    "RSS growth after a HUP 143 MB -> 86 MB; mind vm.max_map_count). The better\n"
-    "way: per-host settings loaded dynamically (e.g. from Lua) instead of\n"
-    "thousands of server blocks, so the cycle stays small and reloads are rare.\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-cycle-pools --json";
-
 void nginx_commands_register(void)
 {
-    ngxmem_register_command("ngx-cycle-pools", ngx_cycle_pools_command, cycle_pools_help);
+    command_register(&cycle_pools_def, ngx_cycle_pools_command);
 }

@@ -90,6 +90,21 @@ static void pinned_chunk(void *arg, const struct glibc_chunk *c)
     }
 }
 
+static const struct option_def heap_map_options[] = { ARENA_OPTION, CELL_OPTION };
+
+static const struct command_def heap_map_def = {
+    "ngx-heap-map", "Draw the glibc heap with nginx's configuration (cycle) pools marked.",
+    NULL, 0, 0, heap_map_options, ARRAY_LEN(heap_map_options), COMMON_OUTPUT,
+    "Like glibc-heap-map, with cells whose live bytes are mostly cycle-pool chunks\n"
+    "shown as C (current cycle) or O (old cycle), other live chunks as #, free as\n"
+    "'.'. Then the free bytes lying below the highest current-cycle chunk: after a\n"
+    "HUP reload that is the old configuration's memory, which glibc cannot give\n"
+    "back while the new configuration sits above it. glibc-free-chunks says how\n"
+    "much malloc_trim(0) would return; ngx-cycle-pools' help says how to keep\n"
+    "pool blocks out of the brk heap, or the cycle small.\n",
+    "Example: ngx-heap-map --arena main --cell 256K",
+};
+
 static void ngx_heap_map_command(const char *args, int from_tty)
 {
     (void)from_tty;
@@ -97,12 +112,11 @@ static void ngx_heap_map_command(const char *args, int from_tty)
     RESULT(r);
     struct ownership o __attribute__((cleanup(free_ownership))) = { 0 };
     char err[512];
-    if (!glibc_session_open(&s, "ngx-heap-map", args, 0))
+    if (!glibc_session_open(&s, &heap_map_def, args, 0))
         return;
     int arena = glibc_session_arena(&s, "ngx-heap-map");
-    uint64_t cell = heap_map_cell_option(&s.args, "ngx-heap-map");
-    struct output_options out = output_options(&s.args);
-    args_require_done(&s.args, "ngx-heap-map");
+    uint64_t cell = heap_map_cell_option(&s.opts, "ngx-heap-map");
+    struct output_options out = output_options(&s.opts);
 
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
@@ -147,20 +161,7 @@ static void ngx_heap_map_command(const char *args, int from_tty)
     command_emit(&r, &out);
 }
 
-static const char heap_map_help[] =
-    "Draw the glibc heap with nginx's configuration (cycle) pools marked.\n"
-    "Usage: ngx-heap-map [--arena all|main|N|ADDR] [--cell SIZE] [--json] [--verbose]\n"
-    "Like glibc-heap-map, with cells whose live bytes are mostly cycle-pool chunks\n"
-    "shown as C (current cycle) or O (old cycle), other live chunks as #, free as\n"
-    "'.'. Then the free bytes lying below the highest current-cycle chunk: after a\n"
-    "HUP reload that is the old configuration's memory, which glibc cannot give\n"
-    "back while the new configuration sits above it. glibc-free-chunks says how\n"
-    "much malloc_trim(0) would return; ngx-cycle-pools' help says how to keep\n"
-    "pool blocks out of the brk heap, or the cycle small.\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-heap-map --arena main --cell 256K";
-
 void nginx_heap_map_register(void)
 {
-    ngxmem_register_command("ngx-heap-map", ngx_heap_map_command, heap_map_help);
+    command_register(&heap_map_def, ngx_heap_map_command);
 }

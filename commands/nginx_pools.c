@@ -21,16 +21,26 @@ static const struct column kind_columns[] = {
     { "evidence", "how recognised", VAL_TEXT, 1, IN_BOTH },
 };
 
+static const struct command_def pools_def = {
+    "ngx-pools", "Find every nginx pool in the process and break memory down by pool type.",
+    NULL, 0, 0, NULL, 0, COMMON_OUTPUT,
+    "Walks glibc's in-use chunks for ngx_pool_t headers, validates each pool's\n"
+    "whole block chain, and classifies it: cycle and old cycle by their owner\n"
+    "pointers, connection and request pools by their default sizes (stated in\n"
+    "the output). A master holds little besides its cycle pool; workers under\n"
+    "load add connection and request pools.\n",
+    "Example: ngx-pools",
+};
+
 static void ngx_pools_command(const char *args, int from_tty)
 {
     (void)from_tty;
     GLIBC_SESSION s;
     RESULT(r);
     char err[512];
-    if (!glibc_session_open(&s, "ngx-pools", args, 0))
+    if (!glibc_session_open(&s, &pools_def, args, 0))
         return;
-    struct output_options o = output_options(&s.args);
-    args_require_done(&s.args, "ngx-pools");
+    struct output_options o = output_options(&s.opts);
     struct nginx_state st;
     if (!nginx_state_find(&s.reader, &st, err, sizeof err))
         ngxmem_error("ngx-pools: %s", err);
@@ -73,18 +83,7 @@ static void ngx_pools_command(const char *args, int from_tty)
     command_emit(&r, &o);
 }
 
-static const char pools_help[] =
-    "Find every nginx pool in the process and break memory down by pool type.\n"
-    "Usage: ngx-pools [--json] [--verbose]\n"
-    "Walks glibc's in-use chunks for ngx_pool_t headers, validates each pool's\n"
-    "whole block chain, and classifies it: cycle and old cycle by their owner\n"
-    "pointers, connection and request pools by their default sizes (stated in\n"
-    "the output). A master holds little besides its cycle pool; workers under\n"
-    "load add connection and request pools.\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-pools";
-
 void nginx_pools_register(void)
 {
-    ngxmem_register_command("ngx-pools", ngx_pools_command, pools_help);
+    command_register(&pools_def, ngx_pools_command);
 }

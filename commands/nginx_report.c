@@ -15,6 +15,7 @@
 #include "nginx_lua.h"
 #include "nginx_pool_census.h"
 #include "nginx_zone_pages.h"
+#include "output_file.h"
 #include "report_diff.h"
 #include "render.h"
 #include "ngxmem.h"
@@ -22,9 +23,14 @@
 #include "target_identity.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <string.h>
 
 enum { MiB = 1 << 20 };
+
+struct zone_report;
 
 struct report_session {
     struct glibc_session glibc;
@@ -32,10 +38,19 @@ struct report_session {
     struct pool_census_walk census;
     struct glibc_placement placement;
     struct heap_map map;
+    struct ngx_zone_list zones;
+    struct zone_report *zone_pages;
+    struct output_file html, save;
+    struct report_items *baseline;
 };
 
 static void report_session_release(struct report_session *s)
 {
+    report_diff_free(s->baseline);
+    output_file_release(&s->html);
+    output_file_release(&s->save);
+    free(s->zone_pages);
+    ngx_zone_list_release(&s->zones);
     heap_map_release(&s->map);
     glibc_placement_release(&s->placement);
     pool_census_release(&s->census);
@@ -65,7 +80,16 @@ struct report_facts {
     bool have_reload;
     struct placement_prediction reload;
     uint64_t heap_bytes;         /* the main arena's, now */
+    /* a restarted nginx with this configuration, its start and first
+     * reload: with the mmap threshold it has (as_now), with 16 KiB (mmap) */
+    uint64_t threshold;
+    struct placement_prediction as_now[2], mmap[2];
+    bool worker, lua;
 };
+
+/* The mmap threshold the suggestion names: a cycle pool block (16 KiB,
+ * a 16,400-byte chunk) is at it. */
+enum { SUGGESTED_MMAP_THRESHOLD = 16384, DEFAULT_MAX_MAP_COUNT = 65530 };
 
 static const struct column owner_columns[] = {
     { "owner", "owner", VAL_ID, 0, IN_BOTH },
@@ -150,10 +174,11 @@ static void zones_section(struct result *r, const struct report_facts *f)
         const struct zone_report *zr = &f->zone_pages[i];
         bool known = zr->pages.backed && zr->method != RES_UNAVAILABLE;
         uint64_t l = zr->pages.loaded * f->page_size;
-        size += z->size;
+        size += z->size_ok ? z->size : 0;   /* each below 2^47: no wrap */
         loaded += known ? l : 0;
         struct value row[] = { val_inferior(r, &z->name), val_inferior(r, &z->owner),
-                               val_bytes(z->size), known ? val_bytes(l) : val_none(),
+                               z->size_ok ? val_bytes(z->size) : val_none(),
+                               known ? val_bytes(l) : val_none(),
                                known ? val_percent(l, z->size) : val_none() };
         result_row(r, row);
     }
@@ -196,13 +221,23 @@ static void reload_section(struct result *r, const struct report_facts *f)
                 "best fit, split; %s free", format_bytes(p->free_bytes, a, sizeof a));
     result_fact(r, "into_top_bytes", "into the top chunk", val_bytes(p->top_bytes), NULL);
     result_fact(r, "mmapped_bytes", "mmapped instead", val_bytes(p->mmapped_bytes),
-                "requests at or above the mmap threshold");
+                "at the mmap threshold, when neither a free chunk nor the top holds it");
     result_fact(r, "growth_bytes", "heap growth", val_bytes(p->growth_bytes),
                 "from %s to %s, and the build's temporaries", format_bytes(f->heap_bytes, a, sizeof a),
                 format_bytes(f->heap_bytes + p->growth_bytes, b, sizeof b));
     result_fact(r, "heap_after_bytes", "heap after the reload",
                 val_bytes(f->heap_bytes + p->growth_bytes),
                 "the old configuration's chunks then become free holes");
+    result_fact(r, "restart_heap_bytes", "restarted, after a reload",
+                val_bytes(f->as_now[0].growth_bytes + f->as_now[1].growth_bytes),
+                "the heap of a new nginx with this configuration after its first reload");
+    result_fact(r, "mmap_restart_heap_bytes", "the same, mmap 16 KiB",
+                val_bytes(f->mmap[0].growth_bytes + f->mmap[1].growth_bytes),
+                "started with GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16384");
+    result_fact(r, "mmap_mmapped_bytes", "mmapped then", val_bytes(f->mmap[0].mmapped_bytes),
+                "a configuration's chunks of 16 KiB and more, each unmapped when freed");
+    result_fact(r, "mmap_mapped_bytes", "their mappings", val_bytes(f->mmap[0].mmapped_mapped),
+                "whole pages");
 }
 
 static const struct column slab_columns[] = {
@@ -245,37 +280,128 @@ static void zone_slabs_section(struct result *r, const struct report_facts *f)
     }
 }
 
+/* The page's title: which process, of which nginx, where and when. */
+static void report_title(struct result *r, const struct nginx_state *st, pid_t pid)
+{
+    static const char *const kinds[] = { "single process", "master", "signaller", "worker",
+                                         "helper" };
+    char version[TEXT_OUT], host[256] = "", when[64] = "", core[1024], core_shown[1024];
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "?");
+    char safe_host[512];
+    const char *kind = st->process >= 0 ? kinds[st->process] : "process";
+    if (pid)
+        result_title(r, "nginx %s %s %d on %s, %s",
+                     st->version.len ? text_terminal(&st->version, version) : "(version unknown)",
+                     kind, (int)pid, text_safe(host, safe_host, sizeof safe_host), when);
+    else
+        result_title(r, "nginx %s %s, core %s, read on %s, %s",
+                     st->version.len ? text_terminal(&st->version, version) : "(version unknown)",
+                     kind, target_open_core(core, sizeof core)
+                               ? text_safe(core, core_shown, sizeof core_shown) : "?",
+                     text_safe(host, safe_host, sizeof safe_host), when);
+}
+
+/* The page's headline (HTML only, before everything): the RSS and its
+ * biggest parts, the heap in a line, then the suggestions follow. */
+static void headline(struct result *r, const struct report_facts *f,
+                     const struct rss_breakdown *b)
+{
+    char a[32], c[32], d[32], parts[512] = "";
+    struct block *blk = result_paragraphs(r, "headline", "In short:");
+    blk->lead = blk->html_only = true;
+    if (f->have_rss) {
+        bool taken[RSS_COUNT] = { false };
+        size_t n = 0;
+        for (int k = 0; k < 3; k++) {
+            int best = -1;
+            for (int i = 0; i < RSS_COUNT; i++)
+                if (!taken[i] && b->parts[i].rss && (best < 0 || b->parts[i].rss > b->parts[best].rss))
+                    best = i;
+            if (best < 0)
+                break;
+            taken[best] = true;
+            n += (size_t)snprintf(parts + n, sizeof parts - n, "%s%s: %s (%.0f%%)",
+                                  k ? "; " : "", rss_category_labels[best],
+                                  format_bytes(b->parts[best].rss, a, sizeof a),
+                                  b->rollup_rss ? 100.0 * (double)b->parts[best].rss /
+                                                      (double)b->rollup_rss : 0.0);
+            if (n >= sizeof parts)
+                break;
+        }
+        result_paragraph(r, "rss", "%s %s. The biggest parts: %s.",
+                         b->from_core ? "The core holds" : "Resident memory (RSS)",
+                         format_bytes(b->rollup_rss, a, sizeof a), parts);
+    }
+    result_paragraph(r, "heap", "The glibc heap: %s in use, %s free of which %s lies below the "
+                     "top (trapped); malloc_trim would return %s.",
+                     format_bytes(f->heap->cls[CH_IN_USE].bytes, a, sizeof a),
+                     format_bytes(glibc_free_bytes(f->heap, true), c, sizeof c),
+                     format_bytes(glibc_free_bytes(f->heap, false), d, sizeof d),
+                     format_bytes(f->heap->trimmable, parts, sizeof parts));
+    if (f->have_reload)
+        result_paragraph(r, "reload", "The next reload grows the heap by %s.",
+                         format_bytes(f->reload.growth_bytes, a, sizeof a));
+}
+
 /* Each suggestion names the figure that triggered it. */
 static void suggestions(struct result *r, const struct report_facts *f,
                         const struct rss_breakdown *b)
 {
     char a[32], c[32], d[32];
     int n = 0;
-    result_paragraphs(r, "suggestions", "Suggestions:");
+    result_paragraphs(r, "suggestions", "Suggestions:")->lead = true;
     uint64_t cycle = f->ncycles > 0 ? f->census.kinds[PK_CYCLE].bytes : 0;
     uint64_t old = f->census.kinds[PK_OLD_CYCLE].bytes;
     uint64_t trapped = glibc_free_bytes(f->heap, false), trimmable = f->heap->trimmable;
     if (f->have_rss && b->parts[RSS_GLIBC_FREE].rss >= 8 * MiB) {
         n++;
+        const char *who = f->worker && f->lua
+            ? "In a worker the lua module does it every N requests (lua_malloc_trim N, in "
+              "the http block; 1000 unless set, 0 turns it off): a smaller N keeps less."
+            : f->worker ? "nginx itself never calls it."
+            : "nginx never calls it in the master (the lua module's lua_malloc_trim counts "
+              "requests, which only workers serve).";
         result_paragraph(r, "free_heap_resident",
                          "%s of this process's RSS is free glibc heap (pages under free chunks, "
-                         "left by freed pools such as an old cycle's). malloc_trim(0) gives back "
-                         "free pages (%s of free heap, resident or not): an nginx that calls it "
-                         "after a reload does not keep them.",
+                         "left by freed pools such as an old cycle's). malloc_trim gives back "
+                         "such pages: %s of free heap, computed as glibc does for "
+                         "malloc_trim(0). %s",
                          format_bytes(b->parts[RSS_GLIBC_FREE].rss, a, sizeof a),
-                         format_bytes(trimmable, c, sizeof c));
+                         format_bytes(trimmable, c, sizeof c), who);
     }
-    if (cycle >= 4 * MiB && trapped >= cycle / 2) {
+    if (cycle >= 4 * MiB && trapped >= cycle / 2 && f->have_reload) {
+        char e[4][32], mappings[32], limit[32];
         n++;
+        const struct placement_prediction *now = f->as_now, *mm = f->mmap;
+        format_count(mm[0].mmapped_chunks + mm[1].mmapped_chunks, mappings, sizeof mappings);
+        format_count(DEFAULT_MAX_MAP_COUNT, limit, sizeof limit);
         result_paragraph(r, "cycle_pool_mmap",
                          "The configuration (cycle pool) takes %s and %s of free heap is trapped "
                          "below the top: each reload allocates a new cycle before freeing the old "
-                         "one, so the heap grows and the old cycle's blocks stay as holes. Serving "
-                         "pool blocks from mmap keeps them off the heap: "
-                         "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16384 in nginx's "
-                         "environment (measured in the seed article: 143 -> 86 MB on 2,000 "
-                         "virtual hosts).",
-                         format_bytes(cycle, a, sizeof a), format_bytes(trapped, c, sizeof c));
+                         "one, so the old cycle's blocks stay as holes. Predicted for this "
+                         "configuration (glibc's placement replayed on this process's chunks): "
+                         "restarted as it is (mmap threshold %s), nginx holds a %s heap after "
+                         "its first reload; started with "
+                         "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16384 in its environment, "
+                         "%s of its chunks (those of 16 KiB and more) are mmapped each instead "
+                         "(%s as whole pages), unmapped when their configuration is freed, and "
+                         "the heap after the first reload is %s. During a reload that is up to "
+                         "%s mmapped chunks (the kernel merges neighbours; vm.max_map_count: %s "
+                         "mappings unless raised).%s",
+                         format_bytes(cycle, a, sizeof a), format_bytes(trapped, c, sizeof c),
+                         format_bytes(f->threshold, d, sizeof d),
+                         format_bytes(now[0].growth_bytes + now[1].growth_bytes, e[0], 32),
+                         format_bytes(mm[0].mmapped_bytes, e[1], 32),
+                         format_bytes(mm[0].mmapped_mapped, e[2], 32),
+                         format_bytes(mm[0].growth_bytes + mm[1].growth_bytes, e[3], 32),
+                         mappings, limit,
+                         mm[0].mmapped_chunks + mm[1].mmapped_chunks > DEFAULT_MAX_MAP_COUNT / 2
+                             ? " That is near the limit: raise it before setting the threshold."
+                             : "");
     }
     if (f->have_reload && f->reload.growth_bytes >= 8 * MiB) {
         n++;
@@ -351,6 +477,32 @@ static void suggestions(struct result *r, const struct report_facts *f,
         result_paragraph(r, "none", "Nothing stands out.");
 }
 
+static const struct option_def report_options[] = {
+    { "--html", OPT_FILE, "FILE", 0, 0 },
+    { "--save", OPT_FILE, "FILE", 0, 0 },
+    { "--diff", OPT_FILE, "OLD", 0, 0 },
+};
+
+static const struct command_def report_def = {
+    "ngx-report", "Where an nginx process's memory went, and what to do about it.", NULL, 0, 0,
+    report_options, ARRAY_LEN(report_options), COMMON_OUTPUT,
+    "One command, one heap walk: the resident memory by what it is (live process;\n"
+    "as ngx-mem-breakdown), the glibc heap (free, trapped, what malloc_trim\n"
+    "returns), the heap in use by owner (cycle and old cycle pools, connection and\n"
+    "request pools, not pooled) and its map coloured by owner, the shared zones\n"
+    "(size, loaded, slab slots), in a master the next reload (its heap in use\n"
+    "placed again by glibc's best fit before the old is freed: the heap's growth),\n"
+    "and suggestions naming the figure behind each. On a master or a worker.\n"
+    "--html FILE writes one self-contained page with the charts (nothing fetched);\n"
+    "--save FILE writes the report as JSON to FILE; --diff OLD adds what grew and\n"
+    "shrank since the report saved in OLD (e.g. before and after a reload). Files\n"
+    "are checked before the process is read: never written through a symbolic\n"
+    "link or into anything but a regular file; they appear whole (0644, --save\n"
+    "0600), and --diff reads OLD before --save may replace it.\n",
+    "Example: ngx-report --html /tmp/report.html\n"
+    "Example: ngx-report --save before.json --diff before.json",
+};
+
 static void ngx_report_command(const char *args, int from_tty)
 {
     (void)from_tty;
@@ -359,17 +511,18 @@ static void ngx_report_command(const char *args, int from_tty)
     memset(&s, 0, sizeof s);
     RESULT(r);
     char err[512], why[256] = "", rss_why[256] = "";
-    if (!glibc_session_begin(&s.glibc, cmd, args))
+    if (!glibc_session_begin(&s.glibc, &report_def, args))
         return;
-    struct output_options o = output_options(&s.glibc.args);
-    bool no_save, no_diff, no_html;
-    const char *save = args_value(&s.glibc.args, "--save", &no_save);
-    const char *diff = args_value(&s.glibc.args, "--diff", &no_diff);
-    const char *html = args_value(&s.glibc.args, "--html", &no_html);
-    if (no_save || no_diff || no_html)
-        ngxmem_error("%s: %s needs a file name", cmd,
-                     no_save ? "--save" : no_diff ? "--diff" : "--html");
-    args_require_done(&s.glibc.args, cmd);
+    struct output_options o = output_options(&s.glibc.opts);
+    const char *save = opt_text(&s.glibc.opts, "--save");
+    const char *diff = opt_text(&s.glibc.opts, "--diff");
+    const char *html = opt_text(&s.glibc.opts, "--html");
+    /* before the process is read: a path that cannot be written fails now,
+     * and the baseline is read before --save may replace it */
+    if (diff && !(s.baseline = report_diff_load(diff, err, sizeof err)))
+        ngxmem_error("%s: --diff %s", cmd, err);
+    command_open_output(&s.save, cmd, "--save", save, 0600);
+    command_open_output(&s.html, cmd, "--html", html, 0644);
     struct report_facts f = { 0 };
     pid_t pid = target_traced_pid();
     enum residency_source source = residency_source_of(pid);
@@ -391,6 +544,7 @@ static void ngx_report_command(const char *args, int from_tty)
     char lua_err[160];
     struct nginx_lua_vm vm;
     bool have_lua = nginx_lua_vm(&s.glibc.reader, &st, &vm, lua_err, sizeof lua_err);
+    f.lua = have_lua;
     char lua_seg_err[200] = "";
     uint64_t lua_segment_bytes = 0;
     bool have_lua_segments = have_lua && f.have_rss &&
@@ -415,8 +569,8 @@ static void ngx_report_command(const char *args, int from_tty)
     bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
     bool predict = master && h->narenas > 0;
     if (predict) {
-        uint64_t threshold = h->st.mp ? h->st.mmap_threshold : GLIBC_DEFAULT_MMAP_THRESHOLD;
-        if (!glibc_placement_begin(&s.placement, 0, threshold))
+        f.threshold = h->st.mp ? h->st.mmap_threshold : GLIBC_DEFAULT_MMAP_THRESHOLD;
+        if (!glibc_placement_begin(&s.placement, 0, f.threshold, st.pagesize))
             ngxmem_error("%s: out of memory", cmd);
         chunk_fanout_add(&also, glibc_placement_chunk, &s.placement);
     }
@@ -425,20 +579,26 @@ static void ngx_report_command(const char *args, int from_tty)
         ngxmem_error("%s: %s", cmd, err);
     f.heap = &s.glibc.stats.total;
     if (predict) {
-        if (!glibc_placement_predict(&s.placement,
-                                     h->st.mp ? h->st.top_pad : GLIBC_DEFAULT_TOP_PAD,
-                                     st.pagesize, &f.reload))
+        uint64_t top_pad = h->st.mp ? h->st.top_pad : GLIBC_DEFAULT_TOP_PAD;
+        if (!glibc_placement_predict(&s.placement, top_pad, st.pagesize, &f.reload) ||
+            !glibc_placement_fresh(&s.placement, f.threshold, top_pad, st.pagesize,
+                                   &f.as_now[0], &f.as_now[1]) ||
+            !glibc_placement_fresh(&s.placement, SUGGESTED_MMAP_THRESHOLD, top_pad,
+                                   st.pagesize, &f.mmap[0], &f.mmap[1]))
             ngxmem_error("%s: out of memory", cmd);
         f.have_reload = true;
         f.heap_bytes = h->arenas[0].system_mem;
     }
+    f.worker = st.process == NGX_PROCESS_WORKER;
 
     /* zones: headers read exactly, pages counted without touching them */
-    static struct ngx_zone zones[RSS_MAX_ZONES];
-    static struct zone_report zone_pages[RSS_MAX_ZONES];
-    f.nzones = nginx_shm_zones(&s.glibc.reader, &st, zones, RSS_MAX_ZONES, err, sizeof err);
-    if (f.nzones < 0)
-        ngxmem_error("%s: %s", cmd, err);
+    nginx_zones_read(&s.glibc.reader, &st, &s.zones, cmd);
+    f.nzones = s.zones.n;
+    struct ngx_zone *zones = s.zones.v;
+    struct zone_report *zone_pages = s.zone_pages =
+        calloc((size_t)f.nzones + 1, sizeof *s.zone_pages);
+    if (!zone_pages)
+        ngxmem_error("%s: out of memory", cmd);
     f.page_size = st.pagesize;
     for (int i = 0; i < f.nzones; i++) {
         char unbacked[160];
@@ -449,9 +609,9 @@ static void ngx_report_command(const char *args, int from_tty)
         zr->have_slabs = zones[i].slab_ok &&
             nginx_slab_report(&s.glibc.reader, &st, &zones[i], &zr->slabs, zr->slab_err,
                               sizeof zr->slab_err);
-        if (f.have_rss)
-            rss_breakdown_zone(&s.rss, zones[i].addr, zones[i].addr + zones[i].size);
     }
+    if (f.have_rss)
+        breakdown_zones(&s.rss, &s.zones, cmd);
     f.zones = zones;
     f.zone_pages = zone_pages;
     if (f.have_rss)
@@ -459,6 +619,7 @@ static void ngx_report_command(const char *args, int from_tty)
     gdb_reader_done(&s.glibc.progress);
 
     result_init(&r, cmd);
+    report_title(&r, &st, live ? pid : 0);
     nginx_describe(&st, &r);
     glibc_session_describe(&s.glibc, &r);
     if (f.have_rss)
@@ -492,38 +653,26 @@ static void ngx_report_command(const char *args, int from_tty)
         result_note(&r, "no reload prediction: %s", master ? "no main arena" :
                     st.process < 0 ? "ngx_process unreadable" :
                     "reloads build the new configuration in the master; this is not it");
+    headline(&r, &f, &s.rss);
     suggestions(&r, &f, &s.rss);
+    nginx_zones_said(&r, &s.zones);
     if (save || diff) {
         /* the report as saved: without the comparison */
         OUT_BUF json = { 0 };
-        command_save_json(&r, save, &json);
-        if (diff && !report_diff(&r, diff, json.s, json.len, err, sizeof err))
+        command_save_json(&r, &s.save, &json);
+        if (diff && !report_diff(&r, s.baseline, diff, json.s, json.len, err, sizeof err))
             ngxmem_error("%s: --diff %s", cmd, err);
     }
     if (html)
-        command_save_html(&r, html);
+        command_save_html(&r, &s.html);
     command_emit(&r, &o);
-    if (html && !o.json)
-        ngxmem_printf("\nHTML report written to %s\n", html);
+    if (html && !o.json) {
+        char shown[512];
+        ngxmem_printf("\nHTML report written to %s\n", text_safe(html, shown, sizeof shown));
+    }
 }
-
-static const char report_help[] =
-    "Where an nginx process's memory went, and what to do about it.\n"
-    "Usage: ngx-report [--html FILE] [--save FILE] [--diff OLD] [--json] [--verbose]\n"
-    "One command, one heap walk: the resident memory by what it is (live process;\n"
-    "as ngx-mem-breakdown), the glibc heap (free, trapped, what malloc_trim\n"
-    "returns), the heap in use by owner (cycle and old cycle pools, connection and\n"
-    "request pools, not pooled) and its map coloured by owner, the shared zones\n"
-    "(size, loaded, slab slots), in a master the next reload (its heap in use\n"
-    "placed again by glibc's best fit before the old is freed: the heap's growth),\n"
-    "and suggestions naming the figure behind each. On a master or a worker.\n"
-    "--html FILE writes one self-contained page with the charts (nothing fetched);\n"
-    "--save FILE writes the report as JSON to FILE; --diff OLD adds what grew and\n"
-    "shrank since the report saved in OLD (e.g. before and after a reload).\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-report --html /tmp/report.html";
 
 void nginx_report_register(void)
 {
-    ngxmem_register_command("ngx-report", ngx_report_command, report_help);
+    command_register(&report_def, ngx_report_command);
 }

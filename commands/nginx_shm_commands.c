@@ -1,12 +1,13 @@
 /* ngx-shm-zones and ngx-shm-slabs. */
 #include "commands.h"
 
-#include "args.h"
+#include "command_def.h"
 #include "command_output.h"
 #include "gdb_reader.h"
 #include "nginx_describe.h"
 #include "nginx_shdict.h"
 #include "nginx_shm.h"
+#include "nginx_zone_pages.h"
 #include "process_hold.h"
 #include "shm_residency.h"
 #include "ngxmem.h"
@@ -20,13 +21,63 @@ struct shm_session {
     struct gdb_reader_state progress;
     struct mem_reader raw;       /* exact reads only: see shm_session_open */
     struct nginx_state st;
-    struct args args;
-    struct ngx_zone zones[256];
-    int nzones;
+    struct parsed_options opts;
+    struct ngx_zone_list zones;
+};
+
+static const struct option_def consistent_options[] = {
+    { "--consistent", OPT_FLAG, NULL, 0, 0 },
+};
+
+static const struct command_def zones_def = {
+    "ngx-shm-zones", "List nginx's shared memory zones.", NULL, 0, 0, NULL, 0, COMMON_OUTPUT,
+    "Every zone of cycle->shared_memory: name, size, owning module (from the zone's\n"
+    "tag), address, and whether its slab pool header checks out. Sizes are virtual:\n"
+    "a zone costs RAM only for the pages touched (see ngx-shm-slabs).\n",
+    "Example: ngx-shm-zones",
+};
+
+static const struct command_def slabs_def = {
+    "ngx-shm-slabs", "Show how a shared memory zone's slab allocator is used.", "ZONE", 1, 1,
+    consistent_options, ARRAY_LEN(consistent_options), COMMON_OUTPUT,
+    "Classifies every page (free run, multi-page allocation, small/exact/big slot\n"
+    "page), counts used and free slabs (one slab = one allocation), per-slot totals\n"
+    "cross-checked with the pool's own statistics, free runs by length, capacity\n"
+    "and free bytes. Reads only metadata and the bitmaps of used pages, never a\n"
+    "free page. Many free slabs in partly used pages with few free pages mean the\n"
+    "zone is fragmented by slot size; no free pages means the next allocation of\n"
+    "a new size class fails (lua: \"no memory\", LRU eviction). --consistent\n"
+    "holds the other processes mapping the zone for the read, as in ngx-lua-shdict.\n",
+    "Example: ngx-shm-slabs dogs",
+};
+
+static const struct option_def shdict_options[] = {
+    { "--top", OPT_NUMBER, "N", SHDICT_TOP_MAX, 0 },
+    { "--consistent", OPT_FLAG, NULL, 0, 0 },
+};
+
+static const struct command_def shdict_def = {
+    "ngx-lua-shdict", "Show what a lua_shared_dict holds.", "ZONE", 1, 1, shdict_options,
+    ARRAY_LEN(shdict_options), COMMON_OUTPUT,
+    "Walks the dict's LRU queue (bounded, no recursion): number of keys, how many\n"
+    "are expired but still stored, value types, bytes of keys, values and nodes,\n"
+    "the LRU newest and oldest keys, the N biggest entries (default 10), capacity\n"
+    "and free space (whole free pages, as free_space() says). Expired keys keep\n"
+    "their memory until evicted or overwritten: a full dict of expired keys is a\n"
+    "\"fake leak\", not a leak. Every node's key must match its CRC-32 hash.\n"
+    "Other workers keep writing the dict while this process is stopped: it is\n"
+    "read until two passes agree (at most 4); if none do, the figures of the last\n"
+    "pass are shown with a note that the zone changed while it was read.\n"
+    "--consistent holds every other process mapping the zone (ptrace, from a\n"
+    "helper that lets them go when the read ends, on Ctrl-C, or if GDB dies)\n"
+    "for the read, and says for how long.\n",
+    "Example: ngx-lua-shdict dogs --top 5\n"
+    "Example: ngx-lua-shdict dogs --consistent",
 };
 
 static void shm_session_release(struct shm_session *s)
 {
+    ngx_zone_list_release(&s->zones);
     gdb_reader_done(&s->progress);
 }
 
@@ -39,17 +90,16 @@ static void shm_session_read_zones(struct shm_session *s, const char *cmd)
     /* Zones are read exactly, never through a read-ahead window: reading
      * a page of a shared zone that is not in RAM makes the kernel
      * allocate it (the observer effect the zone commands must not have). */
-    s->nzones = nginx_shm_zones(&s->raw, &s->st, s->zones, 256, err, sizeof err);
-    if (s->nzones < 0)
-        ngxmem_error("%s: %s", cmd, err);
+    nginx_zones_read(&s->raw, &s->st, &s->zones, cmd);
 }
 
-static bool shm_session_open(struct shm_session *s, const char *cmd, const char *args)
+static bool shm_session_open(struct shm_session *s, const struct command_def *d,
+                             const char *args)
 {
     memset(s, 0, sizeof *s);
-    if (!args_split_or_help(&s->args, args, cmd))
+    if (!command_options(d, args, &s->opts))
         return false;
-    shm_session_read_zones(s, cmd);
+    shm_session_read_zones(s, d->name);
     return true;
 }
 
@@ -60,8 +110,8 @@ int nginx_zone_names(char (*out)[NGXMEM_VALUE_MAX], int max)
     memset(&s, 0, sizeof s);
     shm_session_read_zones(&s, "completion");
     int n = 0;
-    for (int i = 0; i < s.nzones && n < max; i++)
-        n += inferior_text_word(&s.zones[i].name, out[n], NGXMEM_VALUE_MAX);
+    for (int i = 0; i < s.zones.n && n < max; i++)
+        n += inferior_text_word(&s.zones.v[i].name, out[n], NGXMEM_VALUE_MAX);
     return n;
 }
 
@@ -70,14 +120,17 @@ static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
 {
     if (!name)
         ngxmem_error("%s: which zone? (see ngx-shm-zones)", cmd);
-    char why[160];
-    for (int i = 0; i < s->nzones; i++)
-        if (inferior_text_equals(&s->zones[i].name, name)) {
-            const struct ngx_zone *z = &s->zones[i];
-            pid_t pid = residency_nginx_pid(&s->raw);
-            if (!residency_range_backed(&s->raw, pid, residency_source_of(pid), z->addr,
-                                        z->size, why, sizeof why))
-                ngxmem_error("%s: zone \"%s\": shm.size says %s", cmd, name, why);
+    for (int i = 0; i < s->zones.n; i++)
+        if (inferior_text_equals(&s->zones.v[i].name, name)) {
+            const struct ngx_zone *z = &s->zones.v[i];
+            if (!z->size_ok)
+                ngxmem_error("%s: zone \"%s\": shm.size says %llu bytes from 0x%llx, %s", cmd,
+                             name, (unsigned long long)z->size, (unsigned long long)z->addr,
+                             z->size_why);
+            if (!z->readable)
+                ngxmem_error("%s: zone \"%s\": its memory at 0x%llx cannot be read (a core "
+                             "made without shared memory?)", cmd, name,
+                             (unsigned long long)z->addr);
             return z;
         }
     ngxmem_error("%s: no zone \"%s\" (see ngx-shm-zones)", cmd, name);
@@ -97,24 +150,27 @@ static void ngx_shm_zones_command(const char *args, int from_tty)
     (void)from_tty;
     struct shm_session s __attribute__((cleanup(shm_session_release)));
     RESULT(r);
-    if (!shm_session_open(&s, "ngx-shm-zones", args))
+    if (!shm_session_open(&s, &zones_def, args))
         return;
-    struct output_options o = output_options(&s.args);
-    args_require_done(&s.args, "ngx-shm-zones");
+    struct output_options o = output_options(&s.opts);
     result_init(&r, "ngx-shm-zones");
     nginx_describe(&s.st, &r);
     result_table(&r, "zones", NULL, zone_columns, ARRAY_LEN(zone_columns));
     uint64_t total = 0;
-    for (int i = 0; i < s.nzones; i++) {
-        const struct ngx_zone *z = &s.zones[i];
-        struct value row[] = { val_inferior(&r, &z->name), val_bytes(z->size),
+    for (int i = 0; i < s.zones.n; i++) {
+        const struct ngx_zone *z = &s.zones.v[i];
+        const char *pool = z->slab_ok ? "ok" : !z->size_ok ? "bad_size"
+                           : z->readable ? "corrupt" : "unreadable";
+        struct value row[] = { val_inferior(&r, &z->name),
+                               z->size_ok ? val_bytes(z->size) : val_none(),
                                val_inferior(&r, &z->owner), val_address(z->addr),
-                               val_address(z->entry), val_id(z->slab_ok ? "ok" : "corrupt") };
+                               val_address(z->entry), val_id(pool) };
         result_row(&r, row);
-        total += z->size;
+        total += z->size_ok ? z->size : 0;   /* each below 2^47: no wrap */
     }
+    nginx_zones_said(&r, &s.zones);
     result_facts(&r, NULL, NULL);
-    result_fact(&r, "zone_count", "zones", val_count((uint64_t)s.nzones), NULL);
+    result_fact(&r, "zone_count", "zones", val_count((uint64_t)s.zones.n), NULL);
     result_fact(&r, "total_bytes", "in total", val_bytes(total),
                 "virtual: see ngx-shm-pages for what is in RAM");
     command_emit(&r, &o);
@@ -217,12 +273,11 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct shm_session s __attribute__((cleanup(shm_session_release)));
-    if (!shm_session_open(&s, "ngx-shm-slabs", args))
+    if (!shm_session_open(&s, &slabs_def, args))
         return;
-    struct output_options o = output_options(&s.args);
-    bool consistent = args_flag(&s.args, "--consistent");
-    const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", args_take(&s.args));
-    args_require_done(&s.args, "ngx-shm-slabs");
+    struct output_options o = output_options(&s.opts);
+    bool consistent = opt_given(&s.opts, "--consistent");
+    const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", opt_positional(&s.opts, 0));
     struct slab_report r;
     char err[512];
     struct process_hold hold __attribute__((cleanup(release_hold))) = { .release_fd = -1 };
@@ -344,17 +399,12 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct shm_session s __attribute__((cleanup(shm_session_release)));
-    if (!shm_session_open(&s, "ngx-lua-shdict", args))
+    if (!shm_session_open(&s, &shdict_def, args))
         return;
-    struct output_options o = output_options(&s.args);
-    bool missing;
-    bool consistent = args_flag(&s.args, "--consistent");
-    const char *v = args_value(&s.args, "--top", &missing);
-    uint64_t top = 10;
-    if (missing || (v && !args_parse_uint(v, SHDICT_TOP_MAX, &top)))
-        ngxmem_error("ngx-lua-shdict: --top takes 0..%d", SHDICT_TOP_MAX);
-    const struct ngx_zone *z = zone_named(&s, "ngx-lua-shdict", args_take(&s.args));
-    args_require_done(&s.args, "ngx-lua-shdict");
+    struct output_options o = output_options(&s.opts);
+    bool consistent = opt_given(&s.opts, "--consistent");
+    uint64_t top = opt_number(&s.opts, "--top", 10);
+    const struct ngx_zone *z = zone_named(&s, "ngx-lua-shdict", opt_positional(&s.opts, 0));
     struct timeval tv;
     gettimeofday(&tv, NULL);
     uint64_t now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
@@ -375,53 +425,11 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     command_emit(&res, &o);
 }
 
-static const char shdict_help[] =
-    "Show what a lua_shared_dict holds.\n"
-    "Usage: ngx-lua-shdict ZONE [--top N] [--consistent] [--json] [--verbose]\n"
-    "Walks the dict's LRU queue (bounded, no recursion): number of keys, how many\n"
-    "are expired but still stored, value types, bytes of keys, values and nodes,\n"
-    "the LRU newest and oldest keys, the N biggest entries (default 10), capacity\n"
-    "and free space (whole free pages, as free_space() says). Expired keys keep\n"
-    "their memory until evicted or overwritten: a full dict of expired keys is a\n"
-    "\"fake leak\", not a leak. Every node's key must match its CRC-32 hash.\n"
-    "Other workers keep writing the dict while this process is stopped: it is\n"
-    "read until two passes agree (at most 4); if none do, the figures of the last\n"
-    "pass are shown with a note that the zone changed while it was read.\n"
-    "--consistent holds every other process mapping the zone (ptrace, from a\n"
-    "helper that lets them go when the read ends, on Ctrl-C, or if GDB dies)\n"
-    "for the read, and says for how long.\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-lua-shdict dogs --top 5\n"
-    "Example: ngx-lua-shdict dogs --consistent";
-
-static const char zones_help[] =
-    "List nginx's shared memory zones.\n"
-    "Usage: ngx-shm-zones [--json] [--verbose]\n"
-    "Every zone of cycle->shared_memory: name, size, owning module (from the zone's\n"
-    "tag), address, and whether its slab pool header checks out. Sizes are virtual:\n"
-    "a zone costs RAM only for the pages touched (see ngx-shm-slabs).\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-shm-zones";
-
-static const char slabs_help[] =
-    "Show how a shared memory zone's slab allocator is used.\n"
-    "Usage: ngx-shm-slabs ZONE [--consistent] [--json] [--verbose]\n"
-    "Classifies every page (free run, multi-page allocation, small/exact/big slot\n"
-    "page), counts used and free slabs (one slab = one allocation), per-slot totals\n"
-    "cross-checked with the pool's own statistics, free runs by length, capacity\n"
-    "and free bytes. Reads only metadata and the bitmaps of used pages, never a\n"
-    "free page. Many free slabs in partly used pages with few free pages mean the\n"
-    "zone is fragmented by slot size; no free pages means the next allocation of\n"
-    "a new size class fails (lua: \"no memory\", LRU eviction). --consistent\n"
-    "holds the other processes mapping the zone for the read, as in ngx-lua-shdict.\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-shm-slabs dogs";
-
 void nginx_shm_register(void)
 {
-    ngxmem_register_command("ngx-shm-zones", ngx_shm_zones_command, zones_help);
-    ngxmem_register_command("ngx-shm-slabs", ngx_shm_slabs_command, slabs_help);
-    ngxmem_register_command("ngx-lua-shdict", ngx_lua_shdict_command, shdict_help);
+    command_register(&zones_def, ngx_shm_zones_command);
+    command_register(&slabs_def, ngx_shm_slabs_command);
+    command_register(&shdict_def, ngx_lua_shdict_command);
     ngxmem_set_value_completer("ngx-shm-slabs", nginx_zone_names);
     ngxmem_set_value_completer("ngx-lua-shdict", nginx_zone_names);
 }

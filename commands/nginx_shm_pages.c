@@ -2,7 +2,7 @@
  * touching a page that is not loaded. */
 #include "commands.h"
 
-#include "args.h"
+#include "command_def.h"
 #include "command_output.h"
 #include "gdb_reader.h"
 #include "nginx_describe.h"
@@ -48,14 +48,40 @@ static uint64_t core_nonzero_pages(const struct mem_reader *m, uint64_t addr, ui
     return n;
 }
 
+void nginx_zones_read(const struct mem_reader *raw, const struct nginx_state *st,
+                      struct ngx_zone_list *l, const char *cmd)
+{
+    char err[512];
+    if (nginx_shm_zones(raw, st, l, err, sizeof err) < 0)
+        ngxmem_error("%s: %s", cmd, err);
+    pid_t pid = residency_nginx_pid(raw);
+    enum residency_source source = residency_source_of(pid);
+    for (int i = 0; i < l->n; i++) {
+        struct ngx_zone *z = &l->v[i];
+        char why[160];
+        /* a zone whose memory is not there at all (a core without shared
+         * memory) says nothing of its size: it is said unreadable */
+        if (z->size_ok && z->readable &&
+            !residency_range_backed(raw, pid, source, z->addr, z->size, why, sizeof why)) {
+            z->size_ok = false;
+            /* "16 TiB from 0x7f..., but the mapping there is shorter" */
+            const char *but = strstr(why, "but ");
+            snprintf(z->size_why, sizeof z->size_why, "%s", but ? but : why);
+        }
+    }
+}
+
 enum residency_method zone_pages_count(const struct mem_reader *raw, pid_t pid,
                                        enum residency_source source, const struct ngx_zone *z,
                                        uint64_t ps, struct zone_pages *zp, char *unbacked,
                                        size_t unbacked_len, char *why, size_t whylen)
 {
     memset(zp, 0, sizeof *zp);
-    if (!residency_range_backed(raw, pid, source, z->addr, z->size, unbacked, unbacked_len))
+    if (!z->size_ok) {
+        snprintf(unbacked, unbacked_len, "%llu bytes from 0x%llx, %s",
+                 (unsigned long long)z->size, (unsigned long long)z->addr, z->size_why);
         return RES_UNAVAILABLE;
+    }
     zp->backed = true;
     zp->pages = z->size / ps;
     uint64_t start = 0;
@@ -115,29 +141,50 @@ static const struct column page_columns[] = {
     { "error", "not read", VAL_TEXT, 0, IN_BOTH },
 };
 
+static void release_zones(struct ngx_zone_list *l)
+{
+    ngx_zone_list_release(l);
+}
+
+static const struct option_def pages_options[] = {
+    /* residency is of the shared object: always every worker's */
+    { "--all-workers", OPT_FLAG, NULL, 0, 0 },
+};
+
+static const struct command_def pages_def = {
+    "ngx-shm-pages", "Show how much of each shared memory zone is really in RAM.", "[ZONE]", 0,
+    1, pages_options, ARRAY_LEN(pages_options), COMMON_OUTPUT,
+    "Zones are demand-paged: a 100 MiB lua_shared_dict costs ~608 KiB until keys\n"
+    "arrive. Loaded pages are counted without touching any page (reading an\n"
+    "untouched shared page would load it): with mincore() on the zone's shared\n"
+    "object for a live process (root; covers every worker, so --all-workers is\n"
+    "implied), else the union of the nginx processes' pagemaps; in a core, pages\n"
+    "with non-zero content; unavailable for remote targets. Loaded pages that keep\n"
+    "growing until the zone is full, then stop, are a \"fake leak\": the zone\n"
+    "filling up to its configured size, not a leak. Split: slab metadata vs data.\n",
+    "Example: ngx-shm-pages dogs",
+};
+
 static void ngx_shm_pages_command(const char *args, int from_tty)
 {
     (void)from_tty;
     struct gdb_reader_state progress;
-    struct args a;
+    struct parsed_options a;
     RESULT(r);
     char err[512], why[256] = "";
-    if (!args_split_or_help(&a, args, "ngx-shm-pages"))
+    if (!command_options(&pages_def, args, &a))
         return;
     /* every read here is exact: no read-ahead near shared zones */
     struct mem_reader raw = gdb_reader(&progress, "ngx-shm-pages");
     struct output_options o = output_options(&a);
-    args_flag(&a, "--all-workers");   /* residency is of the shared object: always all */
-    const char *only = args_take(&a);
-    args_require_done(&a, "ngx-shm-pages");
+    const char *only = opt_positional(&a, 0);
     struct nginx_state st;
     if (!nginx_state_find(&raw, &st, err, sizeof err))
         ngxmem_error("ngx-shm-pages: %s", err);
-    static struct ngx_zone zones[256];
+    struct ngx_zone_list zones __attribute__((cleanup(release_zones))) = { 0 };
     /* zone headers are read exactly: see ngx-shm-zones */
-    int nz = nginx_shm_zones(&raw, &st, zones, 256, err, sizeof err);
-    if (nz < 0)
-        ngxmem_error("ngx-shm-pages: %s", err);
+    nginx_zones_read(&raw, &st, &zones, "ngx-shm-pages");
+    int nz = zones.n;
 
     pid_t pid = residency_nginx_pid(&raw);
     enum residency_method method = RES_UNAVAILABLE;
@@ -153,7 +200,7 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
     uint64_t ps = st.pagesize, tot_pages = 0, tot_loaded = 0, tot_meta = 0;
     int shown = 0;
     for (int i = 0; i < nz; i++) {
-        const struct ngx_zone *z = &zones[i];
+        const struct ngx_zone *z = &zones.v[i];
         if (only && !inferior_text_equals(&z->name, only))
             continue;
         char unbacked[160];
@@ -162,7 +209,8 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
         enum residency_method m = zone_pages_count(&raw, pid, source, z, ps, &zp, unbacked,
                                                    sizeof unbacked, why, sizeof why);
         if (!zp.backed) {
-            struct value row[] = { val_inferior(&r, &z->name), val_bytes(z->size), val_none(),
+            struct value row[] = { val_inferior(&r, &z->name),
+                                   z->size_ok ? val_bytes(z->size) : val_none(), val_none(),
                                    val_none(), val_none(), val_none(), val_none(),
                                    val_text(&r, "shm.size says %s", unbacked) };
             result_row(&r, row);
@@ -184,6 +232,7 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
     }
     if (only && !shown)
         ngxmem_error("ngx-shm-pages: no zone \"%s\" (see ngx-shm-zones)", only);
+    nginx_zones_said(&r, &zones);
     bool known = method != RES_UNAVAILABLE;
     struct value total[] = {
         val_text(&r, "total"), val_bytes(tot_pages * ps),
@@ -201,22 +250,8 @@ static void ngx_shm_pages_command(const char *args, int from_tty)
     command_emit(&r, &o);
 }
 
-static const char pages_help[] =
-    "Show how much of each shared memory zone is really in RAM.\n"
-    "Usage: ngx-shm-pages [ZONE] [--all-workers] [--json] [--verbose]\n"
-    "Zones are demand-paged: a 100 MiB lua_shared_dict costs ~608 KiB until keys\n"
-    "arrive. Loaded pages are counted without touching any page (reading an\n"
-    "untouched shared page would load it): with mincore() on the zone's shared\n"
-    "object for a live process (root; covers every worker, so --all-workers is\n"
-    "implied), else the union of the nginx processes' pagemaps; in a core, pages\n"
-    "with non-zero content; unavailable for remote targets. Loaded pages that keep\n"
-    "growing until the zone is full, then stop, are a \"fake leak\": the zone\n"
-    "filling up to its configured size, not a leak. Split: slab metadata vs data.\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngx-shm-pages dogs";
-
 void nginx_shm_pages_register(void)
 {
-    ngxmem_register_command("ngx-shm-pages", ngx_shm_pages_command, pages_help);
+    command_register(&pages_def, ngx_shm_pages_command);
     ngxmem_set_value_completer("ngx-shm-pages", nginx_zone_names);
 }

@@ -11,6 +11,13 @@ struct zone_pages {
     uint64_t pages, loaded, meta_pages, meta_loaded;
 };
 
+/* Every zone of the current cycle into L (a GDB error naming CMD when the
+ * list cannot be read), each zone's size checked against the memory
+ * there: a size the mapping (live) or the core does not back is not
+ * taken (size_ok false, size_why says why). */
+void nginx_zones_read(const struct mem_reader *raw, const struct nginx_state *st,
+                      struct ngx_zone_list *l, const char *cmd);
+
 /* Count Z's pages (PS bytes each) as SOURCE allows. Not backed: false
  * backed, why in UNBACKED. Returns the method, RES_UNAVAILABLE with WHY
  * when residency is unknown (remote target, no permission). */

@@ -1,42 +1,64 @@
+#define _GNU_SOURCE
 #include "report_diff.h"
 
 #include "format.h"
+#include "grow_array.h"
 #include "inferior_text.h"
+#include "output_file.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-/* A saved report is a few KiB; anything this big is not one. */
-enum { SAVED_REPORT_MAX = 16 << 20, ITEMS_MAX = 4096, ITEM_NAME_MAX = 96 };
+/* A saved report is a few MiB at most; anything bigger is not one. */
+enum { SAVED_REPORT_MAX = 64 << 20 };
 
 struct item {
-    char name[ITEM_NAME_MAX];
-    long long bytes;
+    char *name;                  /* "zone loaded dogs" */
+    int64_t bytes;               /* >= 0: a field that is not is refused */
 };
 
-struct items {
-    struct item v[ITEMS_MAX];
-    int n;
+struct report_items {
+    struct item *v;
+    size_t n, cap;
+    size_t refused;              /* fields that were no byte count */
+    bool oom;
 };
 
-static void add_item(struct items *it, const char *section, const char *name, json_t *bytes)
+void report_diff_free(struct report_items *it)
 {
-    if (it->n == ITEMS_MAX || !json_is_integer(bytes) || !name)
+    if (!it)
         return;
-    struct item *i = &it->v[it->n];
-    int len = snprintf(i->name, sizeof i->name, "%s %s", section, name);
-    /* a name longer than any report's is not from one: left out */
-    if (len < 0 || (size_t)len >= sizeof i->name)
+    for (size_t i = 0; i < it->n; i++)
+        free(it->v[i].name);
+    free(it->v);
+    free(it);
+}
+
+static void add_item(struct report_items *it, const char *section, const char *name,
+                     const char *zone, json_t *bytes)
+{
+    if (!name || !bytes)
         return;
-    i->bytes = json_integer_value(bytes);
-    it->n++;
+    /* bytes are counts: a negative or fractional one is not from a report */
+    if (!json_is_integer(bytes) || json_integer_value(bytes) < 0) {
+        it->refused++;
+        return;
+    }
+    char *s = NULL;
+    if (asprintf(&s, "%s %s%s%s", section, name, zone ? " " : "", zone ? zone : "") < 0 ||
+        !grow_array(&it->v, &it->cap, it->n, sizeof *it->v, 64)) {
+        free(s);
+        it->oom = true;
+        return;
+    }
+    it->v[it->n++] = (struct item){ s, json_integer_value(bytes) };
 }
 
 /* Rows of ARRAY named by KEY (and, for zone rows, their zone). */
-static void rows(struct items *it, json_t *doc, const char *array, const char *key,
+static void rows(struct report_items *it, json_t *doc, const char *array, const char *key,
                  const char *value, const char *section)
 {
     json_t *a = json_object_get(doc, array), *row;
@@ -45,20 +67,25 @@ static void rows(struct items *it, json_t *doc, const char *array, const char *k
         return;
     json_array_foreach(a, i, row) {
         json_t *k = json_object_get(row, key), *zone = json_object_get(row, "zone");
-        char name[ITEM_NAME_MAX];
-        if (!json_is_string(k))
-            continue;
-        snprintf(name, sizeof name, "%s%s%s", json_string_value(k),
-                 json_is_string(zone) ? " " : "", json_is_string(zone) ? json_string_value(zone) : "");
-        add_item(it, section, name, json_object_get(row, value));
+        if (json_is_string(k))
+            add_item(it, section, json_string_value(k),
+                     json_is_string(zone) ? json_string_value(zone) : NULL,
+                     json_object_get(row, value));
     }
 }
 
-static void flatten(struct items *it, json_t *doc)
+static int by_name(const void *a, const void *b)
 {
-    it->n = 0;
+    return strcmp(((const struct item *)a)->name, ((const struct item *)b)->name);
+}
+
+static struct report_items *flatten(json_t *doc)
+{
+    struct report_items *it = calloc(1, sizeof *it);
+    if (!it)
+        return NULL;
     json_t *memory = json_object_get(doc, "memory");
-    add_item(it, "memory", "rss", json_object_get(memory, "rss_bytes"));
+    add_item(it, "memory", "rss", NULL, json_object_get(memory, "rss_bytes"));
     rows(it, doc, "memory_parts", "category", "rss_bytes", "memory");
     json_t *heap = json_object_get(doc, "heap"), *v;
     const char *k;
@@ -66,18 +93,48 @@ static void flatten(struct items *it, json_t *doc)
         json_object_foreach(heap, k, v) {
             size_t len = strlen(k);
             if (len > 6 && strcmp(k + len - 6, "_bytes") == 0)
-                add_item(it, "heap", k, v);
+                add_item(it, "heap", k, NULL, v);
         }
     rows(it, doc, "heap_owners", "owner", "bytes", "owner");
     rows(it, doc, "zones", "name", "loaded_bytes", "zone loaded");
+    if (it->oom) {
+        report_diff_free(it);
+        return NULL;
+    }
+    if (it->n)
+        qsort(it->v, it->n, sizeof *it->v, by_name);
+    return it;
 }
 
-static const struct item *find(const struct items *it, const char *name)
+struct report_items *report_diff_load(const char *path, char *err, size_t errlen)
 {
-    for (int i = 0; i < it->n; i++)
-        if (strcmp(it->v[i].name, name) == 0)
-            return &it->v[i];
-    return NULL;
+    char why[256], shown[512];
+    size_t len = 0;
+    char *text = input_file_read(path, SAVED_REPORT_MAX, &len, why, sizeof why);
+    text_safe(path, shown, sizeof shown);
+    if (!text) {
+        snprintf(err, errlen, "%s: %s", shown, why);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
+    if (!doc) {
+        char what[256];
+        /* jansson quotes the file: it may hold any bytes */
+        snprintf(err, errlen, "%s: not JSON (line %d: %s)", shown, je.line,
+                 text_safe(je.text, what, 96));
+        return NULL;
+    }
+    json_t *cmd = json_object_get(doc, "command"), *schema = json_object_get(doc, "schema");
+    struct report_items *it = NULL;
+    if (!json_is_string(cmd) || strcmp(json_string_value(cmd), "ngx-report") != 0 ||
+        !json_is_integer(schema) || json_integer_value(schema) != 1)
+        snprintf(err, errlen, "%s is not an ngx-report --json (schema 1) document", shown);
+    else if (!(it = flatten(doc)))
+        snprintf(err, errlen, "out of memory reading %s", shown);
+    json_decref(doc);
+    return it;
 }
 
 static const struct column change_columns[] = {
@@ -88,87 +145,57 @@ static const struct column change_columns[] = {
     { "change_bytes", "change", VAL_INT, 0, JSON_ONLY },
 };
 
-static struct value signed_bytes(struct result *r, long long d)
-{
-    char b[32];
-    unsigned long long m = d < 0 ? 0ull - (unsigned long long)d : (unsigned long long)d;
-    return val_text(r, "%s%s", d < 0 ? "-" : d > 0 ? "+" : "", format_bytes(m, b, sizeof b));
-}
-
 static void change_row(struct result *r, const char *name, const struct item *was,
                        const struct item *now)
 {
+    char b[32];
     struct inferior_text t;
     inferior_text_set(&t, name, strlen(name));
-    long long before = was ? was->bytes : 0, after = now ? now->bytes : 0;
-    struct value row[] = { val_inferior(r, &t),
-                           was && before >= 0 ? val_bytes((uint64_t)before) : val_none(),
-                           now && after >= 0 ? val_bytes((uint64_t)after) : val_none(),
-                           signed_bytes(r, after - before), val_int(after - before) };
+    /* both are in [0, 2^63): the difference fits */
+    int64_t before = was ? was->bytes : 0, after = now ? now->bytes : 0, d = after - before;
+    uint64_t m = d < 0 ? (uint64_t)before - (uint64_t)after : (uint64_t)d;
+    struct value row[] = { val_inferior(r, &t), was ? val_bytes((uint64_t)before) : val_none(),
+                           now ? val_bytes((uint64_t)after) : val_none(),
+                           val_text(r, "%s%s", d < 0 ? "-" : d > 0 ? "+" : "",
+                                    format_bytes(m, b, sizeof b)),
+                           val_int(d) };
     result_row(r, row);
 }
 
-static json_t *load_saved(const char *path, char *err, size_t errlen)
-{
-    struct stat sb;
-    json_error_t je;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        snprintf(err, errlen, "cannot read %s", path);
-        return NULL;
-    }
-    if (sb.st_size > SAVED_REPORT_MAX) {
-        snprintf(err, errlen, "%s is not a saved report (%lld bytes)", path,
-                 (long long)sb.st_size);
-        return NULL;
-    }
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!doc) {
-        snprintf(err, errlen, "%s: not JSON (line %d: %.80s)", path, je.line, je.text);
-        return NULL;
-    }
-    json_t *cmd = json_object_get(doc, "command"), *schema = json_object_get(doc, "schema");
-    if (!json_is_string(cmd) || strcmp(json_string_value(cmd), "ngx-report") != 0 ||
-        !json_is_integer(schema) || json_integer_value(schema) != 1) {
-        snprintf(err, errlen, "%s is not an ngx-report --json (schema 1) document", path);
-        json_decref(doc);
-        return NULL;
-    }
-    return doc;
-}
-
-bool report_diff(struct result *r, const char *old_path, const char *current, size_t len,
-                 char *err, size_t errlen)
+bool report_diff(struct result *r, const struct report_items *was, const char *old_path,
+                 const char *current, size_t len, char *err, size_t errlen)
 {
     json_error_t je;
-    json_t *old = load_saved(old_path, err, errlen);
-    if (!old)
+    json_t *now_doc = json_loadb(current, len, 0, &je);
+    struct report_items *is = now_doc ? flatten(now_doc) : NULL;
+    json_decref(now_doc);
+    if (!is) {
+        snprintf(err, errlen, "out of memory comparing the reports");
         return false;
-    json_t *now = json_loadb(current, len, 0, &je);
-    static struct items was, is;
-    flatten(&was, old);
-    if (now)
-        flatten(&is, now);
-    else
-        is.n = 0;
-    json_decref(old);
-    json_decref(now);
-    int unchanged = 0;
+    }
+    size_t unchanged = 0, i = 0, j = 0;
     result_table(r, "changes", "Since the saved report:", change_columns,
                  ARRAY_LEN(change_columns));
-    for (int i = 0; i < is.n; i++) {
-        const struct item *w = find(&was, is.v[i].name);
-        if (w && w->bytes == is.v[i].bytes)
+    /* both sorted by name: one merge; every item is shown or counted */
+    while (i < was->n || j < is->n) {
+        int c = i == was->n ? 1 : j == is->n ? -1 : strcmp(was->v[i].name, is->v[j].name);
+        if (c == 0 && was->v[i].bytes == is->v[j].bytes)
             unchanged++;
+        else if (c <= 0)
+            change_row(r, was->v[i].name, &was->v[i], c == 0 ? &is->v[j] : NULL);
         else
-            change_row(r, is.v[i].name, w, &is.v[i]);
+            change_row(r, is->v[j].name, NULL, &is->v[j]);
+        i += c <= 0;
+        j += c >= 0;
     }
-    for (int i = 0; i < was.n; i++)
-        if (!find(&is, was.v[i].name))
-            change_row(r, was.v[i].name, &was.v[i], NULL);
+    if (was->refused)
+        result_warning(r, "%zu fields of the saved report were no byte counts (negative or "
+                       "not integers): not compared", was->refused);
     result_facts(r, "compared_with", NULL);
     struct inferior_text path;
     inferior_text_set(&path, old_path, strlen(old_path));
     result_fact(r, "file", "compared with", val_inferior(r, &path), NULL);
-    result_fact(r, "unchanged_count", "unchanged", val_count((uint64_t)unchanged), NULL);
+    result_fact(r, "unchanged_count", "unchanged", val_count(unchanged), NULL);
+    report_diff_free(is);
     return true;
 }

@@ -11,10 +11,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Add a "changes" table to R comparing the report OLD_PATH holds with
- * CURRENT (R rendered as JSON, one document). False + ERR when OLD_PATH
- * is not a readable ngx-report JSON document. */
-bool report_diff(struct result *r, const char *old_path, const char *current, size_t len,
-                 char *err, size_t errlen);
+/* A saved report's items, read before anything else (so that --save to
+ * the same file cannot lose it). */
+struct report_items;
+struct report_items *report_diff_load(const char *path, char *err, size_t errlen);
+void report_diff_free(struct report_items *old);
+
+/* Add a "changes" table to R comparing OLD (read from OLD_PATH) with
+ * CURRENT (R rendered as JSON, one document). False + ERR when memory ran
+ * out or CURRENT is not a report. */
+bool report_diff(struct result *r, const struct report_items *old, const char *old_path,
+                 const char *current, size_t len, char *err, size_t errlen);
 
 #endif

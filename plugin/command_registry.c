@@ -1,35 +1,21 @@
 /* Every command the plugin offers, registered once at load. */
 #include "diagnostic_commands.h"
 
+#include "command_def.h"
 #include "commands.h"
 
 #include "gdb_internals.h"
 #include "host.h"
+#include "inferior_text.h"
 #include "ngxmem.h"
 
-static const char info_help[] =
-    "Show how ngxmem attached to this GDB.\n"
-    "Lists the plugin and GDB versions, the resolver mode and, for every GDB\n"
-    "internal the plugin calls, its address and how it was found (symbol or\n"
-    "anchor). Works even when some internal is missing, to say which.\n"
-    "Usage: ngxmem-info [--json]\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngxmem-info";
-
-static const char selftest_help[] =
-    "Check the ngxmem host path on the current inferior.\n"
-    "Usage: ngxmem-selftest [EXPR [SIZE]] [--repeat N] [--json]\n"
-    "Evaluates the symbol environ, checks that a GDB error is caught by the\n"
-    "non-raising evaluator, reads SIZE bytes at EXPR (default: $sp, the\n"
-    "largest readable block up to 1 MiB) in one block and compares samples\n"
-    "with GDB's own reading. --repeat re-reads the block N times (Ctrl-C\n"
-    "interrupts). Prints PASS, or stops with an error naming what failed.\n"
-    NGXMEM_HELP_TAIL
-    "Example: ngxmem-selftest &some_global 4194304";
+#include <langinfo.h>
+#include <string.h>
 
 /* "help ngxmem": every command in one line, and where to start. */
-static const char overview_help[] =
-    "ngxmem: where the memory of an nginx (or any glibc) process went.\n"
+static const struct command_def overview_def = {
+    "ngxmem", "ngxmem: where the memory of an nginx (or any glibc) process went.", NULL, 0, 0,
+    NULL, 0, 0,
     "Start with ngx-report: the answer in one command. Then ngx-cycle-pools and\n"
     "glibc-free-chunks on an nginx master that grew after reloads; ngx-shm-pages and\n"
     "ngx-lua-shdict on a worker whose RSS creeps.\n"
@@ -54,24 +40,32 @@ static const char overview_help[] =
     "  ngxmem-selftest    check ngxmem's access to the inferior\n"
     "\n"
     "Every command takes --help; every analysis --json (one schema, \"schema\": 1)\n"
-    "and --verbose (how the heap and nginx were found). Text fits \"set width\".\n"
-    "Example: ngx-cycle-pools";
+    "and --verbose (how the heap and nginx were found). Text fits \"set width\".\n",
+    "Example: ngx-cycle-pools",
+};
 
 static void overview_command(const char *args, int from_tty)
 {
-    (void)args;
     (void)from_tty;
-    ngxmem_printf("%s\n", overview_help);
+    struct parsed_options p;
+    if (command_options(&overview_def, args, &p))
+        ngxmem_printf("%s\n", command_help(&overview_def));
 }
 
 void host_register_commands(void)
 {
+    /* GDB set its locale from the environment: a UTF-8 terminal shows
+     * UTF-8 text of the inferior as it is */
+    text_terminal_utf8(strcmp(nl_langinfo(CODESET), "UTF-8") == 0);
+    const char *info_help = command_help(&info_def);
     struct cmd_list_element *info = GDB_FN(GI_ADD_COM, add_com_fn)(
         "ngxmem-info", ngxmem_command_class(NGXMEM_CLASS_SUPPORT), info_command,
         info_help);
     host_remember_command("ngxmem-info", info_help, info);
-    ngxmem_register_command("ngxmem", overview_command, overview_help);
-    ngxmem_register_command("ngxmem-selftest", selftest_command, selftest_help);
+    static const char *const info_words[] = { "--json" };
+    ngxmem_set_completion_words("ngxmem-info", info_words, 1);
+    command_register(&overview_def, overview_command);
+    command_register(&selftest_def, selftest_command);
     glibc_commands_register();
     glibc_heap_map_register();
     nginx_commands_register();

@@ -1,7 +1,8 @@
 /* The plugin's commands as GDB knows them: help text (for CMD --help),
- * GDB's element for each, and TAB completion of their options (read from
- * the help's "Usage:" line, so help and completion cannot disagree) and
- * of the values a command registers a lister for (zone names). */
+ * GDB's element for each, and TAB completion of their options (the words
+ * each command's option table gives, so usage, parsing and completion
+ * cannot disagree) and of the values a command registers a lister for
+ * (zone names). */
 #include "ngxmem.h"
 
 #include "exception_boundary.h"
@@ -11,12 +12,14 @@
 #include <stdbool.h>
 #include <string.h>
 
-enum { MAX_COMMANDS = 64, MAX_CANDIDATES = 96, OPTION_MAX = 32 };
+enum { MAX_COMMANDS = 64, MAX_CANDIDATES = 96 };
 
 static struct command_entry {
     const char *name, *help;
     struct cmd_list_element *element;
     ngxmem_values_fn values;
+    const char *const *words;
+    int nwords;
 } commands[MAX_COMMANDS];
 static int ncommands;
 
@@ -38,26 +41,6 @@ bool host_completion_available(void)
 {
     return gdb_internals[GI_SET_CMD_COMPLETER].how != FOUND_NOT &&
            gdb_internals[GI_COMPLETE_ON_ENUM].how != FOUND_NOT;
-}
-
-/* The options in HELP's "Usage:" line: "--json", "--arena", "--free"... */
-static int usage_options(const char *help, char (*out)[OPTION_MAX], int max)
-{
-    const char *u = help ? strstr(help, "Usage:") : NULL;
-    const char *end = u ? strchr(u, '\n') : NULL;
-    int n = 0;
-    for (const char *p = u; p && p < end && n < max; p++) {
-        if (p[0] != '-' || p[1] != '-' || (p > u && p[-1] != '[' && p[-1] != '|' &&
-                                           p[-1] != ' '))
-            continue;
-        size_t len = strspn(p, "-abcdefghijklmnopqrstuvwxyz");
-        if (len > 2 && len < OPTION_MAX) {
-            memcpy(out[n], p, len);
-            out[n++][len] = '\0';
-        }
-        p += len - 1;
-    }
-    return n;
 }
 
 /* Is WORD one of the words of LINE before its last one? */
@@ -101,14 +84,12 @@ static void command_completer(struct cmd_list_element *element,
     if (word < own)
         return;
 
-    static char options[MAX_CANDIDATES][OPTION_MAX];
     static char values[MAX_CANDIDATES][NGXMEM_VALUE_MAX];
     const char *names[2 * MAX_CANDIDATES + 2];
     int n = 0;
-    int nopt = usage_options(e->help, options, MAX_CANDIDATES);
-    for (int i = 0; i < nopt; i++)
-        if (!already_given(text, own, options[i]))
-            names[n++] = options[i];
+    for (int i = 0; i < e->nwords && i < MAX_CANDIDATES; i++)
+        if (!already_given(text, own, e->words[i]))
+            names[n++] = e->words[i];
     names[n++] = "--help";
     if (e->values && own[0] != '-') {
         struct value_listing l = { e->values, values, MAX_CANDIDATES, 0 };
@@ -127,7 +108,7 @@ void host_remember_command(const char *name, const char *help,
 {
     if (entry_named(name) || ncommands == MAX_COMMANDS)
         return;
-    commands[ncommands++] = (struct command_entry){ name, help, element, NULL };
+    commands[ncommands++] = (struct command_entry){ name, help, element, NULL, NULL, 0 };
     if (element && host_completion_available())
         GDB_FN(GI_SET_CMD_COMPLETER, set_cmd_completer_fn)(element, command_completer);
 }
@@ -138,5 +119,15 @@ int ngxmem_set_value_completer(const char *name, ngxmem_values_fn fn)
     if (!e)
         return -1;
     e->values = fn;
+    return 0;
+}
+
+int ngxmem_set_completion_words(const char *name, const char *const *words, int n)
+{
+    struct command_entry *e = entry_named(name);
+    if (!e)
+        return -1;
+    e->words = words;
+    e->nwords = n;
     return 0;
 }

@@ -1,7 +1,7 @@
 /* ngxmem-info: what the plugin found inside this GDB, and how. */
 #include "diagnostic_commands.h"
 
-#include "args.h"
+#include "command_def.h"
 #include "command_output.h"
 #include "gdb_internals.h"
 #include "host.h"
@@ -21,15 +21,22 @@ static const struct column internal_columns[] = {
     { "where", "where", VAL_TEXT, 2, IN_BOTH },
 };
 
+const struct command_def info_def = {
+    "ngxmem-info", "Show how ngxmem attached to this GDB.", NULL, 0, 0, NULL, 0, COMMON_JSON,
+    "Lists the plugin and GDB versions, the resolver mode and, for every GDB\n"
+    "internal the plugin calls, its address and how it was found (symbol or\n"
+    "anchor). Works even when some internal is missing, to say which.\n",
+    "Example: ngxmem-info",
+};
+
 void info_command(const char *args, int from_tty)
 {
     (void)from_tty;
-    struct args a;
+    struct parsed_options a;
     RESULT(out);
-    if (!args_split_or_help(&a, args, "ngxmem-info"))
+    if (!command_options(&info_def, args, &a))
         return;
     struct output_options o = output_options(&a);
-    args_require_done(&a, "ngxmem-info");
     const struct resolver_report *r = &host.report;
     result_init(&out, "ngxmem-info");
     result_facts(&out, NULL, NULL);

@@ -20,8 +20,13 @@ typedef void (*ngxmem_command_fn)(const char *args, int from_tty);
 int ngxmem_register_command(const char *name, ngxmem_command_fn fn,
                             const char *help);
 
-/* TAB completion of NAME's arguments offers the options of its help's
- * "Usage:" line; a command with a named value (a zone) also registers FN,
+/* TAB completion of NAME's arguments offers WORDS (its options, from the
+ * command's option table; N of them, each valid for the life of the
+ * process), never one already given. Returns 0, or -1 if NAME is not
+ * registered. */
+int ngxmem_set_completion_words(const char *name, const char *const *words, int n);
+
+/* A command with a named value (a zone) also registers FN,
  * which fills OUT with up to MAX names (each shorter than
  * NGXMEM_VALUE_MAX) and returns how many. FN runs while the user presses
  * TAB: a GDB error it raises just means no values. Returns 0, or -1 if

@@ -95,11 +95,58 @@ bool resolution_cache_path(const char *gdb_build_id, char *path, size_t n)
     return k > 0 && (size_t)k < n;
 }
 
+/* The directory of the entry PATH names (its last component in *NAME),
+ * opened, if it is safe to keep entries in: a real directory (not a link)
+ * of this user that no one else may write. CREATE makes it (and its
+ * parent) first. -1 + WHY otherwise. */
+static int private_dir(const char *path, bool create, const char **name, char *why,
+                       size_t whylen)
+{
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path || (size_t)(slash - path) >= sizeof dir) {
+        snprintf(why, whylen, "no directory in %s", path);
+        return -1;
+    }
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    *name = slash + 1;
+    if (create) {
+        char *parent = strrchr(dir, '/');
+        if (parent && parent != dir) {
+            *parent = '\0';
+            mkdir(dir, 0700);    /* ~/.cache, if need be */
+            *parent = '/';
+        }
+        mkdir(dir, 0700);
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+        if (fd < 0 && errno == ENOENT)
+            snprintf(why, whylen, "none yet");
+        else
+            snprintf(why, whylen, "%s is %s", dir,
+                     fd < 0 ? "not a directory of its own (a link?)"
+                            : "not a directory of this user that only it may write");
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 /* The file's whole text, if it is safe to believe: a regular file (not a
- * link) of this user that no one else may write, and small. */
+ * link, never a FIFO or device: opening one must not wait) of this user
+ * that no one else may write, and small, in such a directory. */
 static char *read_private_file(const char *path, char *why, size_t whylen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    const char *name;
+    int dir = private_dir(path, false, &name, why, whylen);
+    if (dir < 0)
+        return NULL;
+    int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    close(dir);
     if (fd < 0) {
         snprintf(why, whylen, "%s", errno == ENOENT ? "none yet" : strerror(errno));
         return NULL;
@@ -225,30 +272,27 @@ bool resolution_cache_load(const char *path, struct resolver_report *r, char *wh
 
 void resolution_cache_save(const char *path, const struct resolver_report *r)
 {
-    char dir[1024], tmp[1100];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
+    char why[256], tmp[64];
+    const char *name;
+    int dir = private_dir(path, true, &name, why, sizeof why);
+    if (dir < 0)
         return;
-    *slash = '\0';
-    char *parent = strrchr(dir, '/');
-    if (parent && parent != dir) {
-        *parent = '\0';
-        mkdir(dir, 0700);        /* ~/.cache, if need be */
-        *parent = '/';
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 16; attempt++) {
+        snprintf(tmp, sizeof tmp, ".tmp-%d-%d-%ld", (int)getpid(), attempt, (long)random());
+        fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     }
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (fd < 0) {
+        close(dir);
         return;
-    snprintf(tmp, sizeof tmp, "%s/.tmp-XXXXXX", dir);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return;
+    }
     char *body = NULL;
     size_t body_len = 0;
     FILE *f = open_memstream(&body, &body_len);
     if (!f) {
         close(fd);
-        unlink(tmp);
+        unlinkat(dir, tmp, 0);
+        close(dir);
         return;
     }
     char symbols[sizeof r->symbols_from];
@@ -278,6 +322,7 @@ void resolution_cache_save(const char *path, const struct resolver_report *r)
     }
     free(body);
     /* whole or not at all: a reader never sees half a file */
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
+    if (!ok || renameat(dir, tmp, dir, name) != 0)
+        unlinkat(dir, tmp, 0);
+    close(dir);
 }

@@ -3,8 +3,9 @@
  * memory read compared against GDB's own view of the same bytes. */
 #include "diagnostic_commands.h"
 
-#include "args.h"
+#include "command_def.h"
 #include "command_output.h"
+#include "expression_check.h"
 #include "ngxmem.h"
 
 #include <inttypes.h>
@@ -21,24 +22,43 @@ struct selftest_args {
     struct output_options out;
 };
 
-static bool parse_args(struct args *words, const char *args, struct selftest_args *a)
+static const struct option_def selftest_options[] = {
+    { "--repeat", OPT_NUMBER, "N", UINT32_MAX, 0 },
+};
+
+const struct command_def selftest_def = {
+    "ngxmem-selftest", "Check the ngxmem host path on the current inferior.", "[EXPR [SIZE]]",
+    0, 2, selftest_options, ARRAY_LEN(selftest_options), COMMON_JSON,
+    "Evaluates the symbol environ, checks that a GDB error is caught by the\n"
+    "non-raising evaluator, reads SIZE bytes at EXPR (default: $sp, the\n"
+    "largest readable block up to 1 MiB) in one block and compares samples\n"
+    "with GDB's own reading. EXPR is an address: symbols, numbers, registers,\n"
+    "casts, & * [] + - and the like; a function call, an assignment or ++/--\n"
+    "is refused (it would run code in the process or write its memory).\n"
+    "--repeat re-reads the block N times (Ctrl-C interrupts). Prints PASS, or\n"
+    "stops with an error naming what failed.\n",
+    "Example: ngxmem-selftest &some_global 4194304",
+};
+
+static bool parse_args(struct parsed_options *p, const char *args, struct selftest_args *a)
 {
-    bool missing;
     memset(a, 0, sizeof *a);
-    if (!args_split_or_help(words, args, "ngxmem-selftest"))
+    if (!command_options(&selftest_def, args, p))
         return false;
-    a->out = output_options(words);
-    const char *v = args_value(words, "--repeat", &missing);
-    a->repeat = 1;
-    if (missing || (v && (!args_parse_uint(v, UINT32_MAX, &a->repeat) || a->repeat == 0)))
+    a->out = output_options(p);
+    a->repeat = opt_number(p, "--repeat", 1);
+    if (a->repeat == 0)
         ngxmem_error("ngxmem-selftest: --repeat needs a positive count");
-    a->expr = args_take(words);
-    if (!a->expr)
-        a->expr = "$sp";
-    v = args_take(words);
+    a->expr = opt_positional(p, 0) ? opt_positional(p, 0) : "$sp";
+    /* all the words: "f ()" is a call even split in two */
+    char words[2 * ARGS_WORD_MAX + 2], why[128];
+    snprintf(words, sizeof words, "%s%s%s", a->expr, opt_positional(p, 1) ? " " : "",
+             opt_positional(p, 1) ? opt_positional(p, 1) : "");
+    if (!address_expression_safe(words, why, sizeof why))
+        ngxmem_error("ngxmem-selftest: '%s' is not an address expression: %s", words, why);
+    const char *v = opt_positional(p, 1);
     if (v && (!args_parse_size(v, &a->size) || a->size == 0 || a->size > MAX_BLOCK))
         ngxmem_error("ngxmem-selftest: SIZE must be 1..%d", MAX_BLOCK);
-    args_require_done(words, "ngxmem-selftest");
     return true;
 }
 
@@ -122,7 +142,7 @@ static void check_block(const struct selftest_args *a, struct result *r)
 void selftest_command(const char *args, int from_tty)
 {
     (void)from_tty;
-    struct args words;
+    struct parsed_options words;
     struct selftest_args a;
     RESULT(r);
     if (!parse_args(&words, args, &a))

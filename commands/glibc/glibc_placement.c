@@ -35,11 +35,13 @@ static bool sizes_add(struct placement_sizes *s, uint64_t size)
     return true;
 }
 
-bool glibc_placement_begin(struct glibc_placement *p, int arena, uint64_t mmap_threshold)
+bool glibc_placement_begin(struct glibc_placement *p, int arena, uint64_t mmap_threshold,
+                           uint64_t page_size)
 {
     memset(p, 0, sizeof *p);
     p->arena = arena;
     p->mmap_threshold = mmap_threshold;
+    p->page_size = page_size && !(page_size & (page_size - 1)) ? page_size : 4096;
     p->oom = !sizes_init(&p->demand) || !sizes_init(&p->holes);
     return !p->oom;
 }
@@ -57,14 +59,8 @@ void glibc_placement_chunk(void *arg, const struct glibc_chunk *c)
         return;
     switch (c->cls) {
     case CH_IN_USE:
-        /* a request this big would be mmapped (the chunk is a page
-         * rounding bigger than the request: compare what was asked) */
-        if (p->mmap_threshold && c->size - 8 >= p->mmap_threshold) {
-            p->mmapped_bytes += c->size;
-            p->mmapped_chunks++;
-        } else if (!sizes_add(&p->demand, c->size)) {
+        if (!sizes_add(&p->demand, c->size))
             p->oom = true;
-        }
         break;
     case CH_TOP:
         p->top_size += c->size;
@@ -203,6 +199,85 @@ static int descending(const void *a, const void *b)
     return ascending(b, a);
 }
 
+/* What glibc does with N requests of SIZE that no free chunk takes:
+ * the top gives while it keeps a minimal chunk; then a request at the
+ * mmap threshold is mmapped (sysmalloc), a smaller one grows the heap by
+ * what the top lacks plus top_pad, in pages (the rest is the new top). */
+struct top_model {
+    uint64_t left;               /* the top chunk now */
+    uint64_t first_left;         /* what is left of the top there was, bar a minimal chunk */
+    uint64_t threshold, top_pad, page;
+    struct placement_prediction *out;
+};
+
+static struct top_model top_model(uint64_t top, uint64_t threshold, uint64_t top_pad,
+                                  uint64_t page, struct placement_prediction *out)
+{
+    return (struct top_model){ top, top > GLIBC_MINSIZE ? top - GLIBC_MINSIZE : 0, threshold,
+                               top_pad, page ? page : 4096, out };
+}
+
+/* K chunks of SIZE taken from the top: what of it was there before counts
+ * as placed into the top, the rest is growth's. */
+static void take_top(struct top_model *t, uint64_t size, uint64_t k)
+{
+    uint64_t from_first = k * size < t->first_left ? k * size : t->first_left;
+    t->first_left -= from_first;
+    t->out->top_bytes += from_first;
+    t->left -= k * size;
+}
+
+static void from_top(struct top_model *t, uint64_t size, uint64_t n)
+{
+    struct placement_prediction *out = t->out;
+    while (n && size) {
+        uint64_t fit = t->left > GLIBC_MINSIZE ? (t->left - GLIBC_MINSIZE) / size : 0;
+        uint64_t k = fit < n ? fit : n;
+        take_top(t, size, k);
+        n -= k;
+        if (!n)
+            break;
+        if (t->threshold && size >= t->threshold) {
+            out->mmapped_bytes += n * size;
+            out->mmapped_chunks += n;
+            /* each maps the chunk and its size word, page-rounded */
+            out->mmapped_mapped += n * ((size + 8 + t->page - 1) & ~(t->page - 1));
+            return;
+        }
+        /* the heap grows under the top: one chunk takes both */
+        uint64_t need = size + GLIBC_MINSIZE - t->left + t->top_pad;
+        uint64_t grow = (need + t->page - 1) / t->page * t->page;
+        out->growth_bytes += grow;
+        t->left += grow;
+        take_top(t, size, 1);
+        n--;
+    }
+}
+
+/* The demand of P placed in the free chunks X indexes (best fit, biggest
+ * first), then the top T models. */
+static void place_demand(struct glibc_placement *p, struct hole_index *x, struct top_model *t)
+{
+    struct placement_prediction *out = t->out;
+    for (size_t i = 0; i < p->demand.nbig; i++) {
+        out->demand_bytes += p->demand.big[i];
+        out->demand_chunks++;
+        uint64_t unplaced = place(x, p->demand.big[i], 1, &out->fit_bytes);
+        if (unplaced)
+            from_top(t, p->demand.big[i], 1);
+    }
+    for (size_t slot = SLOTS; slot-- > 0;) {
+        uint64_t n = p->demand.count[slot], size = (uint64_t)slot * GLIBC_MALLOC_ALIGN;
+        if (!n)
+            continue;
+        out->demand_bytes += n * size;
+        out->demand_chunks += n;
+        uint64_t unplaced = place(x, size, n, &out->fit_bytes);
+        if (unplaced)
+            from_top(t, size, unplaced / size);
+    }
+}
+
 bool glibc_placement_predict(struct glibc_placement *p, uint64_t top_pad, uint64_t page_size,
                              struct placement_prediction *out)
 {
@@ -223,33 +298,30 @@ bool glibc_placement_predict(struct glibc_placement *p, uint64_t top_pad, uint64
         qsort(p->holes.big, p->holes.nbig, sizeof *p->holes.big, ascending);
     if (p->demand.nbig)
         qsort(p->demand.big, p->demand.nbig, sizeof *p->demand.big, descending);
+    struct top_model t = top_model(p->top_size, p->mmap_threshold, top_pad, page_size, out);
+    place_demand(p, &x, &t);
+    return !x.oom;
+}
 
-    uint64_t unplaced = 0;
-    for (size_t i = 0; i < p->demand.nbig; i++) {
-        out->demand_bytes += p->demand.big[i];
-        out->demand_chunks++;
-        unplaced += place(&x, p->demand.big[i], 1, &out->fit_bytes);
-    }
-    for (size_t slot = SLOTS; slot-- > 0;) {
-        uint64_t n = p->demand.count[slot], size = (uint64_t)slot * GLIBC_MALLOC_ALIGN;
-        if (!n)
-            continue;
-        out->demand_bytes += n * size;
-        out->demand_chunks += n;
-        unplaced += place(&x, size, n, &out->fit_bytes);
-    }
-    if (x.oom)
+bool glibc_placement_fresh(struct glibc_placement *p, uint64_t mmap_threshold, uint64_t top_pad,
+                           uint64_t page_size, struct placement_prediction *start,
+                           struct placement_prediction *reload)
+{
+    memset(start, 0, sizeof *start);
+    memset(reload, 0, sizeof *reload);
+    if (p->oom)
         return false;
-    out->mmapped_bytes = p->mmapped_bytes;
-    out->mmapped_chunks = p->mmapped_chunks;
-    /* glibc takes from the top while it keeps a minimal chunk; then
-     * sysmalloc extends the heap by what is missing plus top_pad */
-    if (unplaced + GLIBC_MINSIZE <= p->top_size) {
-        out->top_bytes = unplaced;
-        return true;
-    }
-    out->top_bytes = p->top_size > GLIBC_MINSIZE ? p->top_size - GLIBC_MINSIZE : 0;
-    uint64_t need = unplaced - out->top_bytes + top_pad, page = page_size ? page_size : 4096;
-    out->growth_bytes = (need + page - 1) / page * page;
-    return true;
+    /* no free chunks: the old configuration is still in use at a reload */
+    static struct hole_index none;
+    struct placement_sizes empty = { 0 };
+    memset(&none, 0, sizeof none);
+    none.s = &empty;
+    if (p->demand.nbig)
+        qsort(p->demand.big, p->demand.nbig, sizeof *p->demand.big, descending);
+    struct top_model t = top_model(0, mmap_threshold, top_pad, page_size, start);
+    place_demand(p, &none, &t);
+    t = top_model(t.left, mmap_threshold, top_pad, page_size, reload);
+    place_demand(p, &none, &t);
+    free(empty.big);
+    return !none.oom;
 }

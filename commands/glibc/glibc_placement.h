@@ -25,14 +25,17 @@ struct placement_sizes {
 struct glibc_placement {
     int arena;
     uint64_t mmap_threshold;     /* requests this big are mmapped, not placed */
+    uint64_t page_size;
     struct placement_sizes demand, holes;
     uint64_t top_size, mmapped_bytes, mmapped_chunks;
+    uint64_t mmapped_mapped;     /* the mappings of those: whole pages */
     bool oom;
 };
 
 struct placement_prediction {
     uint64_t demand_bytes, demand_chunks;   /* placed on the heap */
     uint64_t mmapped_bytes, mmapped_chunks; /* at or above the mmap threshold */
+    uint64_t mmapped_mapped;                /* their mappings, page-rounded */
     uint64_t free_bytes;                    /* free chunks, the top excluded */
     uint64_t fit_bytes;                     /* demand placed in free chunks */
     uint64_t top_bytes;                     /* demand placed in the top chunk */
@@ -40,8 +43,10 @@ struct placement_prediction {
 };
 
 /* Gather ARENA's chunks (glibc_placement_chunk, a glibc_chunk_fn, in a
- * walk); release in every case. False when memory runs out. */
-bool glibc_placement_begin(struct glibc_placement *p, int arena, uint64_t mmap_threshold);
+ * walk); release in every case. False when memory runs out. PAGE_SIZE:
+ * the mapping glibc makes for a chunk it mmaps is whole pages. */
+bool glibc_placement_begin(struct glibc_placement *p, int arena, uint64_t mmap_threshold,
+                           uint64_t page_size);
 void glibc_placement_chunk(void *p, const struct glibc_chunk *c);
 void glibc_placement_release(struct glibc_placement *p);
 
@@ -52,5 +57,16 @@ void glibc_placement_release(struct glibc_placement *p);
  * when memory ran out while gathering. */
 bool glibc_placement_predict(struct glibc_placement *p, uint64_t top_pad, uint64_t page_size,
                              struct placement_prediction *out);
+
+/* A fresh start and its first reload: the demand placed into an empty
+ * heap (nothing free, no top), then again beside it, with MMAP_THRESHOLD
+ * (say what a restarted process with another threshold would do). START
+ * and RELOAD: each pass's figures; the heap after the reload is the sum
+ * of their growth. Biggest first, so the top's slack left by small
+ * requests is not offered to big ones: an upper bound on what is mmapped.
+ * Call after glibc_placement_predict, or instead of it. */
+bool glibc_placement_fresh(struct glibc_placement *p, uint64_t mmap_threshold, uint64_t top_pad,
+                           uint64_t page_size, struct placement_prediction *start,
+                           struct placement_prediction *reload);
 
 #endif

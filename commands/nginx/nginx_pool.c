@@ -58,6 +58,9 @@ bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, struct nginx_poo
         }
         if (fn)
             fn(arg, b, false);
+        uint64_t chunk_head;
+        if (mem_read_u64(m, b - 8, &chunk_head) && (chunk_head & 2))   /* IS_MMAPPED */
+            s->mmapped_bytes += size;
         s->blocks++;
         s->block_bytes += size;
         s->used_bytes += d.last - b - hdr;
@@ -82,6 +85,8 @@ bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, struct nginx_poo
             }
             s->large_count++;
             s->large_bytes += glibc_chunksize(hdrsz);
+            if (hdrsz & 2)   /* IS_MMAPPED */
+                s->mmapped_bytes += glibc_chunksize(hdrsz);
             if (fn)
                 fn(arg, rec[1], true);
         }

@@ -10,6 +10,7 @@ struct nginx_pool_stats {
     uint64_t blocks, block_bytes, used_bytes, unused_bytes;
     uint64_t large_count, large_bytes, large_records, cleanups;
     uint64_t first_block_size;
+    uint64_t mmapped_bytes;      /* of blocks and large: in mmapped chunks */
 };
 
 /* Called for each block (LARGE false) and each live large allocation

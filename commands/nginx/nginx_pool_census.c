@@ -95,7 +95,9 @@ static void count_pooled_chunk(void *arg, uint64_t addr, bool large)
     (void)large;
     struct pooled_chunks *p = arg;
     uint64_t size;
-    if (addr < 16 || !mem_read_u64(p->m, addr - 8, &size))
+    /* an mmapped chunk (IS_MMAPPED) is no chunk of the heap: the heap's
+     * owners count what the heap walk counts */
+    if (addr < 16 || !mem_read_u64(p->m, addr - 8, &size) || (size & 2))
         return;
     size &= ~(uint64_t)7;
     struct count_bytes *b = &p->out->pooled[size_bucket(size)];

@@ -1,6 +1,7 @@
 #include "nginx_shm.h"
 
 #include "chunk_tags.h"   /* struct cycle_check */
+#include "grow_array.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,54 +14,91 @@ enum {
 #define SLAB_PAGE_START (1ull << 63)
 #define SLAB_PAGE_BUSY (~0ull)
 
-int nginx_shm_zones(const struct mem_reader *m, const struct nginx_state *st,
-                    struct ngx_zone *zones, int max, char *err, size_t errlen)
+void ngx_zone_list_release(struct ngx_zone_list *l)
 {
-    uint64_t list = st->cycle + st->L->shared_memory, part[3];
-    if (mem_read(m, list + 8, part, sizeof part) != 0) {
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* One ngx_shm_zone_t at Z into ZONE. */
+static bool read_zone(const struct mem_reader *m, const struct nginx_state *st, uint64_t z,
+                      struct ngx_zone *zone)
+{
+    uint64_t f[9];
+    if (mem_read(m, z, f, sizeof f) != 0)
+        return false;
+    zone->entry = z;
+    zone->data = f[0];
+    zone->addr = f[NGX_ZONE_ADDR / 8];
+    zone->size = f[NGX_ZONE_SIZE / 8];
+    zone->readable = zone->slab_ok = zone->size_ok = false;
+    if (!inferior_text_read(m, f[4], f[3], false, &zone->name))
+        inferior_text_literal(&zone->name, "?");
+    zone->tag = f[NGX_ZONE_TAG / 8];
+    uint64_t namep = 0;
+    if (!mem_read_u64(m, zone->tag + 16, &namep) ||
+        !inferior_text_read(m, namep, 64, true, &zone->owner) ||
+        zone->owner.len < 4 || memcmp(zone->owner.unsafe_bytes, "ngx_", 4) != 0) {
+        char tag[40];
+        snprintf(tag, sizeof tag, "(tag 0x%llx)", (unsigned long long)zone->tag);
+        inferior_text_literal(&zone->owner, tag);
+    }
+    /* x86-64's user addresses end at 2^47 */
+    zone->size_ok = zone->size && zone->size < (1ull << 47) && zone->addr < (1ull << 47) &&
+                    zone->addr + zone->size <= (1ull << 47);
+    snprintf(zone->size_why, sizeof zone->size_why, "%s",
+             zone->size_ok ? "" : "but that is no address range");
+    uint64_t h[13];
+    zone->readable = mem_read(m, zone->addr, h, sizeof h) == 0;
+    zone->slab_ok = zone->readable && zone->size_ok && h[3] == 3 &&
+                    h[12] == zone->addr + zone->size &&
+                    mem_read_u64(m, zone->addr + st->L->slab_addr, &h[0]) && h[0] == zone->addr;
+    return true;
+}
+
+int nginx_shm_zones(const struct mem_reader *m, const struct nginx_state *st,
+                    struct ngx_zone_list *l, char *err, size_t errlen)
+{
+    /* ngx_list_t: last, part {elts, nelts, next}, size, nalloc, pool */
+    uint64_t list = st->cycle + st->L->shared_memory, part[3], nalloc;
+    if (mem_read(m, list + 8, part, sizeof part) != 0 || !mem_read_u64(m, list + 40, &nalloc)) {
         snprintf(err, errlen, "cannot read cycle->shared_memory");
         return -1;
     }
-    int n = 0;
     struct cycle_check cc;
     cycle_check_init(&cc, list + 8);
     for (int parts = 0;; parts++) {
         uint64_t elts = part[0], nelts = part[1], next = part[2];
-        for (uint64_t i = 0; i < nelts && i < NGX_MAX_ZONES && n < max; i++) {
-            uint64_t z = elts + i * st->shm_zone_size, f[9];
-            struct ngx_zone *zone = &zones[n];
-            memset(zone, 0, sizeof *zone);
-            if (mem_read(m, z, f, sizeof f) != 0) {
-                snprintf(err, errlen, "cannot read shm zone %llu", (unsigned long long)i);
+        if (nelts > nalloc) {
+            snprintf(err, errlen, "cycle->shared_memory: a part of %llu zones in a list of "
+                     "parts of %llu: corrupt", (unsigned long long)nelts,
+                     (unsigned long long)nalloc);
+            return -1;
+        }
+        for (uint64_t i = 0; i < nelts; i++) {
+            if (l->n == NGX_ZONES_MAX) {
+                l->capped = true;
+                return l->n;
+            }
+            if (!grow_array(&l->v, &l->cap, (size_t)l->n, sizeof *l->v, 8)) {
+                snprintf(err, errlen, "out of memory for %d zones", l->n + 1);
                 return -1;
             }
-            zone->entry = z;
-            zone->data = f[0];
-            zone->addr = f[NGX_ZONE_ADDR / 8];
-            zone->size = f[NGX_ZONE_SIZE / 8];
-            if (!inferior_text_read(m, f[4], f[3], false, &zone->name))
-                inferior_text_literal(&zone->name, "?");
-            zone->tag = f[NGX_ZONE_TAG / 8];
-            uint64_t namep = 0;
-            if (!mem_read_u64(m, zone->tag + 16, &namep) ||
-                !inferior_text_read(m, namep, INFERIOR_TEXT_MAX, true, &zone->owner) ||
-                zone->owner.len < 4 || memcmp(zone->owner.unsafe_bytes, "ngx_", 4) != 0) {
-                char tag[40];
-                snprintf(tag, sizeof tag, "(tag 0x%llx)", (unsigned long long)zone->tag);
-                inferior_text_literal(&zone->owner, tag);
+            if (!read_zone(m, st, elts + i * st->shm_zone_size, &l->v[l->n])) {
+                snprintf(err, errlen, "cannot read shm zone %d at 0x%llx", l->n,
+                         (unsigned long long)(elts + i * st->shm_zone_size));
+                return -1;
             }
-            uint64_t h[13];
-            zone->slab_ok = mem_read(m, zone->addr, h, sizeof h) == 0 && h[3] == 3 &&
-                            h[12] == zone->addr + zone->size &&
-                            mem_read_u64(m, zone->addr + st->L->slab_addr, &h[0]) &&
-                            h[0] == zone->addr;
-            n++;
+            l->n++;
         }
-        if (!next || parts > NGX_MAX_ZONES || cycle_check_step(&cc, next) ||
-            mem_read(m, next, part, sizeof part) != 0)
+        if (!next || cycle_check_step(&cc, next) || mem_read(m, next, part, sizeof part) != 0)
             break;
+        if (parts == NGX_ZONES_MAX) {   /* parts of no zones, on and on */
+            l->capped = true;
+            break;
+        }
     }
-    return n;
+    return l->n;
 }
 
 static int bucket_of(uint64_t n)

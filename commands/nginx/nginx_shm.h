@@ -5,19 +5,35 @@
 #include "inferior_text.h"
 #include "nginx_state.h"
 
-enum { NGX_MAX_ZONES = 4096 };
+/* More zones than any configuration has: a list this long is corrupt,
+ * and the zones past it are left out (said: ngx_zone_list.capped). */
+enum { NGX_ZONES_MAX = 16384 };
 
 struct ngx_zone {
     struct inferior_text name;
     struct inferior_text owner;  /* module name from the zone's tag */
     uint64_t size, addr, tag, data;
     uint64_t entry;              /* the ngx_shm_zone_t in cycle->shared_memory */
+    bool readable;               /* its first page can be read (a core may lack it) */
+    bool size_ok;                /* [addr, addr + size) is a user address range
+                                  * (and, once checked, memory is there) */
+    char size_why[160];          /* why not */
     bool slab_ok;                /* slab pool header checks out */
 };
 
-/* Fill ZONES from the current cycle; returns the count or -1 + ERR. */
+struct ngx_zone_list {
+    struct ngx_zone *v;
+    int n;
+    size_t cap;
+    bool capped;                 /* the list had more than NGX_ZONES_MAX */
+};
+
+/* Every zone of the current cycle into L (grown as each is read: its
+ * size follows what was read, never a count the inferior claims);
+ * returns the count or -1 + ERR. Release L in every case. */
 int nginx_shm_zones(const struct mem_reader *m, const struct nginx_state *st,
-                    struct ngx_zone *zones, int max, char *err, size_t errlen);
+                    struct ngx_zone_list *l, char *err, size_t errlen);
+void ngx_zone_list_release(struct ngx_zone_list *l);
 
 enum { SLAB_SLOTS_MAX = 16, SLAB_SIZE_BUCKETS = 40 };
 

@@ -14,24 +14,29 @@ static const struct nginx_cycle_layout layouts[] = {
     { "1.10-1.11.5", 352, 448, 552, 176 },
 };
 
-/* shared_memory is an ngx_list_t of ngx_shm_zone_t: its element size
- * says which zone layout is in use, and every zone starts with a slab
- * pool whose addr field is the zone's own address. */
-static bool shared_memory_checks(const struct mem_reader *m, uint64_t cycle,
-                                 const struct nginx_cycle_layout *l, uint32_t *zone_size)
+/* How well layout L fits: -1 not at all; else how many zones it proves.
+ * shared_memory is an ngx_list_t of ngx_shm_zone_t (last, part {elts,
+ * nelts, next}, size, nalloc, pool): its element size says which zone
+ * layout is in use and it was made from the cycle's own pool; each zone
+ * whose memory can be read starts with a slab pool whose addr field is
+ * the zone's own address. A core without the zones' memory, or a zone
+ * whose header is corrupt, proves nothing either way. */
+static int shared_memory_fit(const struct mem_reader *m, uint64_t cycle, uint64_t cycle_pool,
+                             const struct nginx_cycle_layout *l, uint32_t *zone_size)
 {
-    uint64_t list = cycle + l->shared_memory, elts, nelts, size;
-    if (!mem_read_u64(m, list + 8, &elts) || !mem_read_u64(m, list + 16, &nelts) ||
-        !mem_read_u64(m, list + 32, &size) || (size != 88 && size != 80) || nelts > 4096)
-        return false;
-    for (uint64_t i = 0; i < nelts; i++) {
+    uint64_t list = cycle + l->shared_memory, h[7], probe;
+    if (mem_read(m, list, h, sizeof h) != 0 || (h[4] != 88 && h[4] != 80) || h[6] != cycle_pool ||
+        h[2] > h[5] || (h[2] && !mem_read_u64(m, h[1], &probe)))
+        return -1;
+    int proven = 0;
+    for (uint64_t i = 0; i < h[2] && i < 64; i++) {
         uint64_t shm_addr, slab_addr;
-        if (!mem_read_u64(m, elts + i * size + 8, &shm_addr) ||
-            !mem_read_u64(m, shm_addr + l->slab_addr, &slab_addr) || slab_addr != shm_addr)
-            return false;
+        if (!mem_read_u64(m, h[1] + i * h[4] + 8, &shm_addr))
+            return -1;
+        proven += mem_read_u64(m, shm_addr + l->slab_addr, &slab_addr) && slab_addr == shm_addr;
     }
-    *zone_size = (uint32_t)size;
-    return true;
+    *zone_size = (uint32_t)h[4];
+    return proven;
 }
 
 static void find_version(const struct mem_reader *m, uint64_t near, struct nginx_state *st)
@@ -143,16 +148,33 @@ bool nginx_state_find(const struct mem_reader *m, struct nginx_state *st, char *
                  "is not a %d-byte block)", (unsigned long long)st->cycle, NGX_CYCLE_POOL_SIZE);
         return false;
     }
-    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++)
-        if (shared_memory_checks(m, st->cycle, &layouts[i], &st->shm_zone_size)) {
-            st->layout = layouts[i];
-            st->L = &st->layout;
-            check_layout_with_dwarf(m, st);
-            return true;
+    /* the layout the most zones prove; with none proven (no zone memory
+     * in a core), the one layout whose list fits, if only one does */
+    int best = -1, best_fit = -1, fitting = 0;
+    uint32_t zone_size = 0;
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+        uint32_t zs;
+        int fit = shared_memory_fit(m, st->cycle, pool, &layouts[i], &zs);
+        fitting += fit >= 0;
+        if (fit > best_fit) {
+            best = (int)i;
+            best_fit = fit;
+            zone_size = zs;
         }
+    }
+    if (best >= 0 && (best_fit > 0 || fitting == 1)) {
+        st->layout = layouts[best];
+        st->L = &st->layout;
+        st->shm_zone_size = zone_size;
+        check_layout_with_dwarf(m, st);
+        if (best_fit == 0)
+            st->zones_unproven = true;
+        return true;
+    }
     char version[TEXT_OUT];
-    snprintf(err, errlen, "no known ngx_cycle_t layout fits nginx %s at 0x%llx",
+    snprintf(err, errlen, "no known ngx_cycle_t layout fits nginx %s at 0x%llx%s",
              st->version.len ? text_terminal(&st->version, version) : "(unknown version)",
-             (unsigned long long)st->cycle);
+             (unsigned long long)st->cycle,
+             fitting > 1 ? " (several fit and no zone's memory tells them apart)" : "");
     return false;
 }

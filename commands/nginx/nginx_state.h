@@ -26,6 +26,7 @@ struct nginx_state {
     struct nginx_cycle_layout layout;     /* the table's row, or DWARF's */
     uint32_t shm_zone_size;      /* 88 (>= 1.13.9) or 80 */
     char layout_check[256];      /* offsets from nginx's DWARF vs the table */
+    bool zones_unproven;         /* no zone's memory confirmed the layout */
 };
 
 /* ngx_process's values (os/unix/ngx_process_cycle.h) */

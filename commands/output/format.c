@@ -2,6 +2,20 @@
 
 #include <stdio.h>
 
+const char *format_count(uint64_t n, char *buf, size_t len)
+{
+    char digits[24];
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
+    size_t o = 0;
+    for (int i = 0; i < nd && o + 2 < len; i++) {
+        if (i && (nd - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 const char *format_bytes(uint64_t n, char *buf, size_t len)
 {
     static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };

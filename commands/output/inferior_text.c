@@ -1,30 +1,44 @@
 #include "inferior_text.h"
 
+#include "text_escape.h"
+
 #include <stdio.h>
 #include <string.h>
 
 void inferior_text_set(struct inferior_text *t, const void *bytes, size_t n)
 {
     t->truncated = n > INFERIOR_TEXT_MAX;
-    t->len = (uint8_t)(t->truncated ? INFERIOR_TEXT_MAX : n);
+    t->len = (uint16_t)(t->truncated ? INFERIOR_TEXT_MAX : n);
     memcpy(t->unsafe_bytes, bytes, t->len);
 }
 
 bool inferior_text_read(const struct mem_reader *m, uint64_t addr, uint64_t n,
                         bool stop_at_nul, struct inferior_text *t)
 {
-    char buf[INFERIOR_TEXT_MAX];
-    size_t want = n < sizeof buf ? (size_t)n : sizeof buf;
-    inferior_text_set(t, "", 0);
-    if (!addr || mem_read(m, addr, buf, want) != 0)
+    size_t want = n < INFERIOR_TEXT_MAX ? (size_t)n : INFERIOR_TEXT_MAX;
+    t->len = 0;
+    t->truncated = false;
+    /* a C string of unknown length: a short read first, most are short */
+    size_t first = stop_at_nul && want > 64 ? 64 : want;
+    if (!addr || mem_read(m, addr, t->unsafe_bytes, first) != 0)
         return false;
-    size_t len = want;
-    if (stop_at_nul) {
-        const char *nul = memchr(buf, '\0', want);
-        len = nul ? (size_t)(nul - buf) : want;
-        n = nul ? len : n;
+    size_t len = first;
+    const char *nul = stop_at_nul ? memchr(t->unsafe_bytes, '\0', first) : NULL;
+    if (!nul && first < want) {
+        /* the rest may cross into unreadable memory: take what can be read */
+        size_t more = want - first;
+        while (more && mem_read(m, addr + first, t->unsafe_bytes + first, more) != 0)
+            more /= 2;
+        len = first + more;
+        nul = stop_at_nul ? memchr(t->unsafe_bytes, '\0', len) : NULL;
+        if (!nul && len < want)
+            n = len + 1;   /* more was there, unreadable: said truncated */
     }
-    inferior_text_set(t, buf, len);
+    if (nul) {
+        len = (size_t)(nul - t->unsafe_bytes);
+        n = len;
+    }
+    t->len = (uint16_t)len;
     t->truncated = n > len;
     return true;
 }
@@ -53,35 +67,75 @@ bool inferior_text_word(const struct inferior_text *t, char *buf, size_t size)
     return true;
 }
 
-static bool printable(unsigned char c)
+static bool terminal_utf8;
+
+void text_terminal_utf8(bool on)
 {
-    return c >= 0x20 && c < 0x7f;
+    terminal_utf8 = on;
 }
 
-static const char *render(const struct inferior_text *t, char *buf, bool json)
+static const char *render(const char *bytes, size_t len, bool truncated, char *buf,
+                          enum escape_medium medium)
 {
     size_t n = 0;
-    for (size_t i = 0; i < t->len; i++) {
-        unsigned char c = (unsigned char)t->unsafe_bytes[i];
-        if (json && (c == '"' || c == '\\'))
-            n += (size_t)snprintf(buf + n, TEXT_OUT - n, "\\%c", c);
-        else if (!json && c == '\\')
-            n += (size_t)snprintf(buf + n, TEXT_OUT - n, "\\\\");
-        else if (printable(c))
-            buf[n++] = (char)c;
-        else
-            n += (size_t)snprintf(buf + n, TEXT_OUT - n, json ? "\\u%04x" : "\\x%02x", c);
+    const unsigned char *p = (const unsigned char *)bytes;
+    for (size_t i = 0; i < len;) {
+        char piece[ESCAPE_PIECE_MAX];
+        size_t plen;
+        i += text_escape_step(p + i, len - i, medium, piece, &plen);
+        memcpy(buf + n, piece, plen);
+        n += plen;
     }
-    snprintf(buf + n, TEXT_OUT - n, "%s", t->truncated ? "..." : "");
+    snprintf(buf + n, TEXT_OUT - n, "%s", truncated ? "..." : "");
     return buf;
+}
+
+static enum escape_medium terminal_medium(void)
+{
+    return terminal_utf8 ? ESCAPE_TERMINAL_UTF8 : ESCAPE_TERMINAL_ASCII;
+}
+
+const char *text_terminal_bytes(const char *bytes, size_t len, bool truncated, char *buf)
+{
+    return render(bytes, len, truncated, buf, terminal_medium());
+}
+
+const char *text_utf8_bytes(const char *bytes, size_t len, bool truncated, char *buf)
+{
+    return render(bytes, len, truncated, buf, ESCAPE_TERMINAL_UTF8);
+}
+
+const char *text_json_bytes(const char *bytes, size_t len, bool truncated, char *buf)
+{
+    return render(bytes, len, truncated, buf, ESCAPE_JSON);
 }
 
 const char *text_terminal(const struct inferior_text *t, char *buf)
 {
-    return render(t, buf, false);
+    return text_terminal_bytes(t->unsafe_bytes, t->len, t->truncated, buf);
 }
 
 const char *text_json(const struct inferior_text *t, char *buf)
 {
-    return render(t, buf, true);
+    return text_json_bytes(t->unsafe_bytes, t->len, t->truncated, buf);
+}
+
+const char *text_safe(const char *s, char *buf, size_t len)
+{
+    size_t n = 0, slen = strlen(s);
+    const unsigned char *p = (const unsigned char *)s;
+    enum escape_medium medium = terminal_medium();
+    if (!len)
+        return buf;
+    for (size_t i = 0; i < slen;) {
+        char piece[ESCAPE_PIECE_MAX];
+        size_t plen, used = text_escape_step(p + i, slen - i, medium, piece, &plen);
+        if (n + plen + 1 > len)
+            break;
+        memcpy(buf + n, piece, plen);
+        n += plen;
+        i += used;
+    }
+    buf[n] = '\0';
+    return buf;
 }

@@ -5,35 +5,71 @@
  * raw. */
 #include "render.h"
 
+#include "text_escape.h"
+
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 enum { CHART_WIDTH = 640, BAR_HEIGHT = 18, LABEL_WIDTH = 200, MAP_CELL = 8, MAP_COLUMNS = 96 };
 
-static const char *const palette[] = {
-    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
-};
-enum { PALETTE = sizeof palette / sizeof palette[0] };
+/* A chart of one series (a bar per row) has one colour. */
+static const char series_colour[] = "#4e79a7";
 
+/* Colour I of the parts of one whole (a bar split by rows): hues a golden
+ * angle apart, lightness and saturation stepping with each turn, so that
+ * no two parts of a chart look alike. */
+static const char *part_colour(size_t i, char out[8])
+{
+    double h = fmod((double)i * 137.50776, 360.0) / 60.0;
+    double l = 0.42 + 0.14 * (double)(i / 3 % 3), s = 0.65 - 0.15 * (double)(i / 9 % 2);
+    double c = (1 - fabs(2 * l - 1)) * s, x = c * (1 - fabs(fmod(h, 2) - 1)), m = l - c / 2;
+    double rgb[3] = { 0, 0, 0 };
+    int sector = (int)h % 6;
+    static const int order[6][3] = { { 0, 1, 2 }, { 1, 0, 2 }, { 2, 0, 1 },
+                                     { 2, 1, 0 }, { 1, 2, 0 }, { 0, 2, 1 } };
+    /* each sector's channels: the biggest (c), the middle (x), none */
+    rgb[order[sector][0]] = c;
+    rgb[order[sector][1]] = x;
+    snprintf(out, 8, "#%02x%02x%02x", (unsigned)((rgb[0] + m) * 255 + 0.5),
+             (unsigned)((rgb[1] + m) * 255 + 0.5), (unsigned)((rgb[2] + m) * 255 + 0.5));
+    return out;
+}
+
+/* Any text (a core's path, inferior text a renderer already escaped):
+ * HTML's own characters as entities, controls and bytes that are not
+ * UTF-8 as \xNN (a backslash is left as it is: it is an escape's). */
 static void html_text(struct out_buf *o, const char *s)
 {
-    for (; *s; s++) {
-        switch (*s) {
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t left = strlen(s); left;) {
+        size_t used = 1;
+        switch (*p) {
         case '<': out_puts(o, "&lt;"); break;
         case '>': out_puts(o, "&gt;"); break;
         case '&': out_puts(o, "&amp;"); break;
         case '"': out_puts(o, "&quot;"); break;
         case '\'': out_puts(o, "&#39;"); break;
-        default: out_putn(o, s, 1);
+        case '\\': out_puts(o, "\\"); break;
+        default: {
+            char piece[ESCAPE_PIECE_MAX];
+            size_t n;
+            used = text_escape_step(p, left, ESCAPE_TERMINAL_UTF8, piece, &n);
+            out_putn(o, piece, n);
         }
+        }
+        p += used;
+        left -= used;
     }
 }
 
 static void html_value(struct out_buf *o, const struct value *v)
 {
     char buf[VALUE_TEXT_MAX];
-    html_text(o, value_text(v, buf, sizeof buf));
+    if (v->kind == VAL_INFERIOR)
+        html_text(o, text_utf8_bytes(v->t->bytes, v->t->len, v->t->truncated, buf));
+    else
+        html_text(o, value_text(v, buf, sizeof buf));
 }
 
 /* A value's size for a chart: bytes, counts, percentages; 0 otherwise. */
@@ -131,7 +167,7 @@ static void chart_rows(struct out_buf *o, const struct block *b)
                           "height=\"%d\"/>", LABEL_WIDTH, y,
                        max > 0 ? span * whole / max : 0, BAR_HEIGHT);
         out_printf(o, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>",
-                   LABEL_WIDTH, y, w > 0 && w < 1 ? 1 : w, BAR_HEIGHT, palette[i % PALETTE]);
+                   LABEL_WIDTH, y, w > 0 && w < 1 ? 1 : w, BAR_HEIGHT, series_colour);
         svg_label(o, LABEL_WIDTH + (w > 0 && w < 1 ? 1 : w) + 4, y + BAR_HEIGHT - 5,
                   &row[ch->value], "start");
         out_puts(o, "\n");
@@ -152,14 +188,16 @@ static void chart_shares(struct out_buf *o, const struct block *b)
     for (size_t i = 0; i < b->nrows; i++) {
         const struct value *row = block_row(b, i);
         double w = total > 0 ? span * magnitude(&row[ch->value]) / total : 0;
+        char colour[8];
+        part_colour(i, colour);
         if (w > 0)
             out_printf(o, "<rect x=\"%.1f\" y=\"2\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>",
-                       2 + x, w, BAR_HEIGHT * 2, palette[i % PALETTE]);
+                       2 + x, w, BAR_HEIGHT * 2, colour);
         x += w;
         double lx = 2 + (double)(i % 3) * (CHART_WIDTH / 3.0);
         double ly = BAR_HEIGHT * 2 + 8 + (double)(i / 3) * (BAR_HEIGHT + 2);
         out_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>", lx,
-                   ly + 3, palette[i % PALETTE]);
+                   ly + 3, colour);
         svg_label(o, lx + 14, ly + 12, &row[ch->label], "start");
         out_puts(o, "\n");
     }
@@ -227,57 +265,73 @@ static const char style[] =
     "tr.total td{border-top:1px solid #999;font-weight:bold}"
     ".detail{color:#777}svg text{font-size:12px;fill:#222}"
     "rect.whole{fill:#e4e4e4}.warning{color:#b00}"
+    "section.lead{background:#f6f8fb;border-left:4px solid #4e79a7;padding:4px 14px;margin:12px 0}"
     ".c0{fill:#4e79a7}.c1{fill:#d8d8d8}.c2{fill:#9ecae9}.c3{fill:#9ecae9}.c4{fill:#f3f3f3}"
     ".c5{fill:#333}.c6{fill:#e15759}.c7{fill:#f28e2b}.c8{fill:#b07aa1}.c9{fill:#59a14f}"
     "rect.brk{fill:#d00}"
     ".c99{fill:#000}";
 
+static void block_html(const struct result *r, struct out_buf *o, const struct block *b)
+{
+    out_printf(o, "<section id=\"%s\"%s>\n", b->key ? b->key : "facts",
+               b->lead ? " class=\"lead\"" : "");
+    if (b->title) {
+        out_puts(o, "<h2>");
+        html_text(o, b->title);
+        out_puts(o, "</h2>\n");
+    }
+    if (b->kind == BLOCK_TABLE) {
+        if (b->chart.kind == CHART_SHARES)
+            chart_shares(o, b);
+        else if (b->chart.kind != CHART_NONE)
+            chart_rows(o, b);
+        table(r, o, b);
+    } else if (b->kind == BLOCK_MAP) {
+        if (r->legend)
+            map_legend(o, r->legend);
+        map(r, o, b);
+    } else if (b->kind == BLOCK_PARAGRAPHS) {
+        out_puts(o, "<ul>\n");
+        for (size_t k = 0; k < b->nfacts; k++) {
+            out_puts(o, "<li>");
+            html_text(o, b->facts[k].v.s);
+            out_puts(o, "</li>\n");
+        }
+        out_puts(o, "</ul>\n");
+    } else {
+        facts(o, b);
+    }
+    out_puts(o, "</section>\n");
+}
+
 void render_html(const struct result *r, struct out_buf *o)
 {
     out_puts(o, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
     html_text(o, r->command);
+    if (r->title) {
+        out_puts(o, " &mdash; ");
+        html_text(o, r->title);
+    }
     out_printf(o, "</title><style>%s</style></head><body>\n<h1>", style);
     html_text(o, r->command);
-    if (r->target_pid)
+    if (r->title) {
+        out_puts(o, " &mdash; ");
+        html_text(o, r->title);
+    } else if (r->target_pid) {
         out_printf(o, " &mdash; process %d", r->target_pid);
-    else if (r->target_core) {
+    } else if (r->target_core) {
         out_puts(o, " &mdash; core ");
         html_text(o, r->target_core);
     }
     out_puts(o, "</h1>\n");
-    for (size_t i = 0; i < r->nblocks; i++) {
-        const struct block *b = &r->blocks[i];
-        if (b->verbose && !r->verbose)
-            continue;
-        out_printf(o, "<section id=\"%s\">\n", b->key ? b->key : "facts");
-        if (b->title) {
-            out_puts(o, "<h2>");
-            html_text(o, b->title);
-            out_puts(o, "</h2>\n");
+    /* the answer first: the blocks that lead, then the detail */
+    for (int lead = 1; lead >= 0; lead--)
+        for (size_t i = 0; i < r->nblocks; i++) {
+            const struct block *b = &r->blocks[i];
+            if ((b->verbose && !r->verbose) || b->lead != (bool)lead)
+                continue;
+            block_html(r, o, b);
         }
-        if (b->kind == BLOCK_TABLE) {
-            if (b->chart.kind == CHART_SHARES)
-                chart_shares(o, b);
-            else if (b->chart.kind != CHART_NONE)
-                chart_rows(o, b);
-            table(r, o, b);
-        } else if (b->kind == BLOCK_MAP) {
-            if (r->legend)
-                map_legend(o, r->legend);
-            map(r, o, b);
-        } else if (b->kind == BLOCK_PARAGRAPHS) {
-            out_puts(o, "<ul>\n");
-            for (size_t k = 0; k < b->nfacts; k++) {
-                out_puts(o, "<li>");
-                html_text(o, b->facts[k].v.s);
-                out_puts(o, "</li>\n");
-            }
-            out_puts(o, "</ul>\n");
-        } else {
-            facts(o, b);
-        }
-        out_puts(o, "</section>\n");
-    }
     for (size_t i = 0; i < r->nnotes; i++) {
         out_puts(o, "<p class=\"detail\">note: ");
         html_text(o, r->notes[i]);

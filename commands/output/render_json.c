@@ -108,6 +108,8 @@ void render_json(const struct result *r, struct out_buf *o)
     }
     for (size_t i = 0; i < r->nblocks; i++) {
         const struct block *b = &r->blocks[i];
+        if (b->html_only)
+            continue;
         if (b->kind == BLOCK_TABLE) {
             table(r, o, b, &first);
         } else if (b->kind == BLOCK_MAP) {

@@ -244,7 +244,7 @@ void render_text(const struct result *r, int width, struct out_buf *o)
     size_t written = 0;
     for (size_t i = 0; i < r->nblocks; i++) {
         const struct block *b = &r->blocks[i];
-        if (b->verbose && !r->verbose)
+        if ((b->verbose && !r->verbose) || b->html_only)
             continue;
         if (written++)
             out_putn(o, "\n", 1);

@@ -1,24 +1,10 @@
 #include "render.h"
 
 #include "format.h"
+#include "text_escape.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* 1234567 -> "1,234,567" */
-static const char *thousands(uint64_t n, char *buf, size_t len)
-{
-    char digits[24];
-    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n);
-    size_t o = 0;
-    for (int i = 0; i < nd && o + 2 < len; i++) {
-        if (i && (nd - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
 
 bool value_kind_is_number(enum value_kind k)
 {
@@ -35,7 +21,7 @@ const char *value_text(const struct value *v, char *buf, size_t len)
         format_bytes(v->u, buf, len);
         break;
     case VAL_COUNT:
-        thousands(v->u, buf, len);
+        format_count(v->u, buf, len);
         break;
     case VAL_INT:
         snprintf(buf, len, "%lld", (long long)v->i);
@@ -59,7 +45,7 @@ const char *value_text(const struct value *v, char *buf, size_t len)
         break;
     case VAL_INFERIOR: {
         char t[TEXT_OUT];
-        snprintf(buf, len, "%s", text_terminal(v->t, t));
+        snprintf(buf, len, "%s", text_terminal_bytes(v->t->bytes, v->t->len, v->t->truncated, t));
         break;
     }
     case VAL_BOOL:
@@ -75,13 +61,13 @@ const char *value_text(const struct value *v, char *buf, size_t len)
 void json_string(struct out_buf *o, const char *s)
 {
     out_putn(o, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            out_printf(o, "\\%c", *p);
-        else if (*p >= 0x20 && *p < 0x7f)
-            out_putn(o, (const char *)p, 1);
-        else
-            out_printf(o, "\\u%04x", *p);
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t left = strlen(s); left;) {
+        char piece[ESCAPE_PIECE_MAX];
+        size_t n, used = text_escape_step(p, left, ESCAPE_JSON, piece, &n);
+        out_putn(o, piece, n);
+        p += used;
+        left -= used;
     }
     out_putn(o, "\"", 1);
 }
@@ -111,7 +97,7 @@ void value_json(struct out_buf *o, const struct value *v)
         break;
     case VAL_INFERIOR: {
         char t[TEXT_OUT];
-        out_printf(o, "\"%s\"", text_json(v->t, t));
+        out_printf(o, "\"%s\"", text_json_bytes(v->t->bytes, v->t->len, v->t->truncated, t));
         break;
     }
     case VAL_BOOL:

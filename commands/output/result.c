@@ -58,6 +58,7 @@ void result_release(struct result *r)
     free(r->notes);
     free(r->target_core);
     free(r->target_executable);
+    free(r->title);
     memset(r, 0, sizeof *r);
 }
 
@@ -79,6 +80,15 @@ static char *vformat(const char *fmt, va_list ap)
     return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
 }
 
+void result_title(struct result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    free(r->title);
+    r->title = vformat(fmt, ap);
+    va_end(ap);
+}
+
 struct value val_text(struct result *r, const char *fmt, ...)
 {
     va_list ap;
@@ -90,10 +100,12 @@ struct value val_text(struct result *r, const char *fmt, ...)
 
 struct value val_inferior(struct result *r, const struct inferior_text *t)
 {
-    struct inferior_text *copy = keep(r, malloc(sizeof *copy));
+    struct owned_text *copy = keep(r, malloc(sizeof *copy + t->len));
     if (!copy)
         return (struct value){ .kind = VAL_TEXT, .s = "?" };
-    *copy = *t;
+    copy->len = t->len;
+    copy->truncated = t->truncated;
+    memcpy(copy->bytes, t->unsafe_bytes, t->len);
     return (struct value){ .kind = VAL_INFERIOR, .t = copy };
 }
 

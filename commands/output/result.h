@@ -31,6 +31,13 @@ enum value_kind {
     VAL_MS,         /* a duration: JSON number of milliseconds; text "12.3 ms" */
 };
 
+/* Inferior text as a result keeps it: as long as it is. */
+struct owned_text {
+    uint16_t len;
+    bool truncated;
+    char bytes[];
+};
+
 struct value {
     enum value_kind kind;
     union {
@@ -39,7 +46,7 @@ struct value {
         double pct;   /* VAL_PERCENT, VAL_MS */
         bool b;
         const char *s;                   /* VAL_ID (static), VAL_TEXT (owned) */
-        const struct inferior_text *t;   /* owned copy */
+        const struct owned_text *t;      /* VAL_INFERIOR */
     };
 };
 
@@ -101,6 +108,8 @@ struct block {
     const char *key;      /* JSON name; NULL: facts go to the top level */
     const char *title;    /* text heading, or NULL */
     bool verbose;         /* text shows it only with --verbose */
+    bool lead;            /* HTML draws it first: the answer before the detail */
+    bool html_only;       /* a page's own (its headline): not in text or JSON */
     /* facts, and a map's own fields */
     struct fact *facts;
     size_t nfacts, facts_cap;
@@ -134,6 +143,7 @@ struct result {
     char *target_core;         /* core file path, or NULL */
     char *target_executable;   /* or NULL */
     const char *legend;        /* maps: what each character means (literal) */
+    char *title;               /* HTML: what the page is of (owned), or NULL */
     bool out_of_memory;
     /* called every few thousand rows while rendering: the glue polls for
      * Ctrl-C there (it may not return) */
@@ -141,6 +151,8 @@ struct result {
 };
 
 void result_init(struct result *r, const char *command);
+/* The page's title (HTML): printf-formatted. */
+void result_title(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void result_release(struct result *r);
 #define RESULT(name) struct result name __attribute__((cleanup(result_release))) = { 0 }
 

@@ -7,6 +7,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* NT_FILE: count, page size, count x {start, end, page offset}, names. */
@@ -34,9 +35,15 @@ typedef void (*core_note_fn)(void *arg, uint32_t type, const char *desc, size_t 
 static bool core_walk(const char *path, core_segment_fn segment, void *segment_arg,
                       core_note_fn note, void *note_arg)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
     if (fd < 0)
         return false;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return false;
+    }
+    uint64_t file_size = (uint64_t)st.st_size;
     elf_version(EV_CURRENT);
     Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
     GElf_Ehdr eh;
@@ -47,7 +54,13 @@ static bool core_walk(const char *path, core_segment_fn segment, void *segment_a
         if (!gelf_getphdr(e, (int)i, &ph))
             continue;
         if (ph.p_type == PT_LOAD && segment) {
-            struct core_segment s = { ph.p_vaddr, ph.p_vaddr + ph.p_memsz, ph.p_filesz,
+            /* a truncated core (a full disk, a cut copy) holds less than
+             * its headers say: only what the file has counts */
+            uint64_t in_file = ph.p_offset >= file_size ? 0 : file_size - ph.p_offset;
+            uint64_t held = ph.p_filesz < in_file ? ph.p_filesz : in_file;
+            /* and never more than the memory it stands for */
+            held = held < ph.p_memsz ? held : ph.p_memsz;
+            struct core_segment s = { ph.p_vaddr, ph.p_vaddr + ph.p_memsz, held, ph.p_filesz,
                                       ph.p_flags & PF_R, ph.p_flags & PF_W, ph.p_flags & PF_X };
             segment(segment_arg, &s);
         }

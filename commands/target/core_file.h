@@ -10,7 +10,9 @@
 
 struct core_segment {
     uint64_t start, end;         /* p_vaddr .. + p_memsz */
-    uint64_t held;               /* p_filesz: the bytes the core holds */
+    uint64_t held;               /* the bytes the core holds: p_filesz, less what
+                                  * lies past the end of a truncated file */
+    uint64_t filesz;             /* p_filesz: what it says it holds */
     bool readable, writable, executable;
 };
 

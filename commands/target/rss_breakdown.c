@@ -2,6 +2,7 @@
 #include "rss_breakdown.h"
 
 #include "core_file.h"
+#include "grow_array.h"
 #include "lower_bound.h"
 
 #include <dirent.h>
@@ -46,9 +47,12 @@ void rss_breakdown_release(struct rss_breakdown *b)
         free(b->heap[i].block_before);
     }
     free(b->heap);
+    free(b->zones);
     smaps_release(&b->smaps);
     b->heap = NULL;
     b->nheap = 0;
+    b->zones = NULL;
+    b->nzones = 0;
 }
 
 static bool read_pagemap(struct rss_breakdown *b, struct rss_heap_mapping *h)
@@ -123,6 +127,7 @@ static void core_segment_seen(void *arg, const struct core_segment *seg)
     struct rss_breakdown *b = arg;
     struct smaps_mapping m = { .start = seg->start, .end = seg->end, .rss = seg->held,
                                .pss = seg->held, .private_bytes = seg->held };
+    b->core_missing += seg->filesz - seg->held;
     snprintf(m.perms, sizeof m.perms, "%c%c%cp", seg->readable ? 'r' : '-',
              seg->writable ? 'w' : '-', seg->executable ? 'x' : '-');
     if (seg->end > seg->start && !smaps_add(&b->smaps, &m))
@@ -271,24 +276,30 @@ void rss_breakdown_lua_segment(struct rss_breakdown *b, uint64_t start, uint64_t
     }
 }
 
-void rss_breakdown_zone(struct rss_breakdown *b, uint64_t start, uint64_t end)
+bool rss_breakdown_zone(struct rss_breakdown *b, uint64_t start, uint64_t end)
 {
-    if (b->nzones < RSS_MAX_ZONES) {
-        b->zone_start[b->nzones] = start;
-        b->zone_end[b->nzones++] = end;
-    }
+    if (!grow_array(&b->zones, &b->zones_cap, (size_t)b->nzones, sizeof *b->zones, 8))
+        return false;
+    b->zones[b->nzones++] = (struct rss_zone){ .start = start, .end = end };
+    return true;
 }
 
 /* RSS_SHARE of M's Rss to P; a split mapping shares its PSS and
  * private/shared figures pro rata, and its swap goes with WITH_SWAP. */
+static uint64_t pro_rata(uint64_t value, uint64_t share, uint64_t whole)
+{
+    /* 128 bits: a 5 GiB mapping's PSS times its share overflows 64 */
+    return (uint64_t)((unsigned __int128)value * share / whole);
+}
+
 static void add(struct rss_part *p, const struct smaps_mapping *m, uint64_t rss_share,
                 bool with_swap)
 {
     uint64_t whole = m->rss ? m->rss : 1;
     p->rss += rss_share;
-    p->pss += m->pss * rss_share / whole;
-    p->private_bytes += m->private_bytes * rss_share / whole;
-    p->shared_bytes += m->shared_bytes * rss_share / whole;
+    p->pss += pro_rata(m->pss, rss_share, whole);
+    p->private_bytes += pro_rata(m->private_bytes, rss_share, whole);
+    p->shared_bytes += pro_rata(m->shared_bytes, rss_share, whole);
     p->swap += with_swap ? m->swap : 0;
 }
 
@@ -360,7 +371,7 @@ static enum rss_category category_of(const struct rss_breakdown *b,
 {
     *zone = -1;
     for (int z = 0; z < b->nzones; z++)
-        if (m->start < b->zone_end[z] && b->zone_start[z] < m->end) {
+        if (m->start < b->zones[z].end && b->zones[z].start < m->end) {
             *zone = z;
             return RSS_SHM_ZONE;
         }
@@ -387,7 +398,8 @@ void rss_breakdown_finish(struct rss_breakdown *b)
     int nsp = thread_stack_pointers(b->pid, sp, STACKS_MAX);
     b->thread_count = (uint64_t)nsp;
     memset(b->parts, 0, sizeof b->parts);
-    memset(b->zones, 0, sizeof b->zones);
+    for (int z = 0; z < b->nzones; z++)
+        memset(&b->zones[z].part, 0, sizeof b->zones[z].part);
     for (size_t i = 0; i < b->smaps.n; i++) {
         const struct smaps_mapping *m = &b->smaps.m[i];
         size_t k = heap_mapping_from(b, m->start);
@@ -422,6 +434,6 @@ void rss_breakdown_finish(struct rss_breakdown *b)
         }
         add(&b->parts[c], m, m->rss, true);
         if (zone >= 0)
-            add(&b->zones[zone], m, m->rss, true);
+            add(&b->zones[zone].part, m, m->rss, true);
     }
 }

@@ -34,8 +34,6 @@ struct rss_part {
     uint64_t rss, pss, private_bytes, shared_bytes, swap;
 };
 
-enum { RSS_MAX_ZONES = 256 };
-
 struct rss_heap_mapping {
     uint64_t start, end;
     unsigned char *present;      /* one byte per page, from pagemap */
@@ -58,13 +56,18 @@ struct rss_breakdown {
     struct rss_heap_mapping *heap;
     size_t nheap;
     bool pagemap_ok;             /* false: the free/in-use split is unknown */
-    uint64_t zone_start[RSS_MAX_ZONES], zone_end[RSS_MAX_ZONES];
+    struct rss_zone {
+        uint64_t start, end;
+        struct rss_part part;
+    } *zones;                    /* in the order they were added */
     int nzones;
+    size_t zones_cap;
     struct rss_part parts[RSS_COUNT];
-    struct rss_part zones[RSS_MAX_ZONES];
     uint64_t thread_count;
     bool from_core;              /* figures: the bytes a core holds */
     bool core_truncated;         /* more segments than could be kept */
+    uint64_t core_missing;       /* bytes the core's segments say it holds but
+                                  * its file (truncated) has not */
 };
 
 /* Read PID's mappings and the pagemap of its private anonymous memory,
@@ -96,8 +99,9 @@ void rss_breakdown_pool_chunk(struct rss_breakdown *b, bool cycle, uint64_t addr
  * anonymous mappings count as the Lua VM's. */
 void rss_breakdown_lua_segment(struct rss_breakdown *b, uint64_t start, uint64_t end);
 
-/* Shared zone I of the caller's list spans [START, END). */
-void rss_breakdown_zone(struct rss_breakdown *b, uint64_t start, uint64_t end);
+/* Shared zone I of the caller's list spans [START, END) (I: the number
+ * of zones added before it). False when memory ran out. */
+bool rss_breakdown_zone(struct rss_breakdown *b, uint64_t start, uint64_t end);
 
 /* Put every mapping in its category (and zone). */
 void rss_breakdown_finish(struct rss_breakdown *b);

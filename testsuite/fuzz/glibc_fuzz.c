@@ -17,7 +17,8 @@ void fuzz_analyse(const struct mem_reader *r)
     struct placement_prediction out;
     struct chunk_fanout fan = { 0 };
     char err[512];
-    glibc_placement_begin(&p, 0, GLIBC_DEFAULT_MMAP_THRESHOLD);
+    struct placement_prediction start, reload;
+    glibc_placement_begin(&p, 0, GLIBC_DEFAULT_MMAP_THRESHOLD, 4096);
     chunk_fanout_add(&fan, glibc_stats_chunk, &w);
     chunk_fanout_add(&fan, glibc_placement_chunk, &p);
     if (glibc_heap_open(&h, r, GLIBC_EXACT_UNSORTED, err, sizeof err) &&
@@ -25,6 +26,7 @@ void fuzz_analyse(const struct mem_reader *r)
         glibc_stats_end(&w);
         glibc_heap_resolve_unsorted(&h, glibc_stats_reclass, &w, err, sizeof err);
         glibc_placement_predict(&p, h.st.top_pad, 4096, &out);
+        glibc_placement_fresh(&p, 16384, h.st.top_pad, 4096, &start, &reload);
     }
     glibc_placement_release(&p);
     glibc_stats_free(&w);

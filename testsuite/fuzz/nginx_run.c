@@ -6,11 +6,8 @@
 #include "nginx_shm.h"
 #include "nginx_state.h"
 
-enum { RUN_MAX_ZONES = 64 };
-
 int nginx_run_all(const struct mem_reader *m)
 {
-    static struct ngx_zone zones[RUN_MAX_ZONES];
     static struct shdict_report dict;
     struct nginx_state st;
     char err[512];
@@ -32,11 +29,13 @@ int nginx_run_all(const struct mem_reader *m)
             ok += nginx_pool_census(&h, &st, cycles, ncycles, &census, err, sizeof err);
         glibc_heap_close(&h);    /* frees what a failed open took too */
     }
-    int n = nginx_shm_zones(m, &st, zones, RUN_MAX_ZONES, err, sizeof err);
+    struct ngx_zone_list zones = { 0 };
+    int n = nginx_shm_zones(m, &st, &zones, err, sizeof err);
     for (int i = 0; i < n; i++) {
         struct slab_report slabs;
-        ok += nginx_slab_report(m, &st, &zones[i], &slabs, err, sizeof err);
-        ok += nginx_shdict_report(m, &zones[i], 0, 10, &dict, err, sizeof err);
+        ok += nginx_slab_report(m, &st, &zones.v[i], &slabs, err, sizeof err);
+        ok += nginx_shdict_report(m, &zones.v[i], 0, 10, &dict, err, sizeof err);
     }
+    ngx_zone_list_release(&zones);
     return ok;
 }

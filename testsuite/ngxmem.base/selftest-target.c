@@ -7,6 +7,13 @@
 #define BLOCK_SIZE (4u << 20)
 
 uint64_t selftest_block[BLOCK_SIZE / sizeof(uint64_t)];
+/* what a call of selftest_touch() would change: it must never run */
+volatile int selftest_touched;
+
+__attribute__((noinline, used)) long selftest_touch(void)
+{
+    return ++selftest_touched;
+}
 
 int main(void)
 {

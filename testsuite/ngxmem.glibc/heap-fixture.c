@@ -6,6 +6,7 @@
  *   nobrk    brk made unavailable first: a non-contiguous main arena
  *   tcache   small frees filling tcache bins and fastbins
  *   corrupt  "mixed", then one chunk header overwritten
+ *   many     200,000 small chunks (a walk long enough to report progress)
  * The truth line is measured last and written with write(2) from a static
  * buffer, so printing does not change the heap being measured:
  *   truth arena=.. ordblks=.. smblks=.. hblks=.. hblkhd=.. fsmblks=..
@@ -123,6 +124,11 @@ static void build(const char *mode)
             exit(1);
         }
         mixed(slots, N / 2);
+    } else if (strcmp(mode, "many") == 0) {
+        /* enough chunks for a walk to report progress (every 65,536) */
+        for (int i = 0; i < 200000; i++)
+            if (!malloc(32))
+                exit(1);
     } else if (strcmp(mode, "tcache") == 0) {
         for (int i = 0; i < 400; i++)
             slots[i] = malloc(24 + (i % 6) * 16);

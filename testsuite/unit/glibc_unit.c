@@ -407,7 +407,7 @@ static void placement_case(const char *what, const long long *sizes, size_t n, u
 {
     struct glibc_placement p;
     struct placement_prediction out;
-    if (!glibc_placement_begin(&p, 0, threshold)) {
+    if (!glibc_placement_begin(&p, 0, threshold, 4096)) {
         check(false, what, "placement", 0, 0);
         return;
     }
