@@ -125,9 +125,12 @@ static void build(const char *mode)
         }
         mixed(slots, N / 2);
     } else if (strcmp(mode, "many") == 0) {
-        /* enough chunks for a walk to report progress (every 65,536) */
+        /* enough chunks for a walk to report progress (every 65,536); each
+         * kept where the compiler must store it: newer GCCs drop a malloc
+         * whose result is only tested (Debian 14's did: an empty heap) */
+        static void *volatile kept;
         for (int i = 0; i < 200000; i++)
-            if (!malloc(32))
+            if (!(kept = malloc(32)))
                 exit(1);
     } else if (strcmp(mode, "tcache") == 0) {
         for (int i = 0; i < 400; i++)
