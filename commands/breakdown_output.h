@@ -4,6 +4,7 @@
 #define NGXMEM_BREAKDOWN_OUTPUT_H
 
 #include "glibc_heap.h"
+#include "heap_claims.h"
 #include "nginx_lua.h"
 #include "nginx_pool_census.h"
 #include "nginx_shm.h"
@@ -24,9 +25,10 @@ void breakdown_zones(struct rss_breakdown *b, const struct ngx_zone_list *l, con
 void breakdown_follow_walk(struct rss_breakdown *b, const struct glibc_heap *h,
                            struct chunk_fanout *fan);
 
-/* A pool_chunk_owner_fn for a struct rss_breakdown: the census's pool
- * chunks become the pools' parts of the heap's RSS. */
-void breakdown_pool_chunk(void *b, enum pool_kind kind, uint64_t chunk, uint64_t size);
+/* The claims on the heap (before rss_breakdown_finish): each claimed
+ * range's resident bytes in its owner's part (nginx's cycle or other
+ * pools). */
+void breakdown_claims(struct rss_breakdown *b, struct heap_claims *c);
 
 /* The segments of VM's allocator into B (before rss_breakdown_finish);
  * their mapped bytes into *BYTES. False + WHY when they are not known. */

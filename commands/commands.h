@@ -13,6 +13,7 @@
 
 void glibc_commands_register(void);
 void glibc_heap_map_register(void);
+void heap_owner_commands_register(void);
 void nginx_commands_register(void);
 void nginx_heap_map_register(void);
 void nginx_pools_register(void);

@@ -82,6 +82,25 @@ void heap_map_own(struct heap_map *m, char owner, int segment, uint64_t chunk, u
         add_bytes(m, segment, chunk, chunk + size, slot, true);
 }
 
+struct claims_to_map {
+    struct heap_map *map;
+    const struct heap_claims *claims;
+};
+
+static void claimed(void *arg, uint64_t start, uint64_t end, int owner)
+{
+    struct claims_to_map *t = arg;
+    char c = t->claims->owners[owner].map_char;
+    if (c)
+        heap_map_own(t->map, c, heap_map_segment_of(t->map, start), start, end - start);
+}
+
+void heap_map_claims(struct heap_map *m, struct heap_claims *c)
+{
+    struct claims_to_map t = { m, c };
+    heap_claims_each(c, claimed, &t);
+}
+
 int heap_map_segment_of(struct heap_map *m, uint64_t addr)
 {
     int i = glibc_heap_segment_at(m->heap, addr);

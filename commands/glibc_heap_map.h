@@ -3,11 +3,12 @@
 #define NGXMEM_GLIBC_HEAP_MAP_H
 
 #include "glibc_session.h"
+#include "heap_claims.h"
 
 /* Ownership overlay: lets another analysis (the nginx pools) say who owns
  * an in-use chunk, during the walk (OWNER: a character of CHARS, or 0 for
  * "not mine") or after it (heap_map_own). */
-enum { HEAP_MAP_OWNERS = 4, HEAP_MAP_KINDS = 6 + HEAP_MAP_OWNERS };
+enum { HEAP_MAP_OWNERS = 8, HEAP_MAP_KINDS = 6 + HEAP_MAP_OWNERS };
 struct heap_map_overlay {
     char (*owner)(void *arg, uint64_t chunk, uint64_t size);   /* or NULL */
     void *arg;
@@ -36,6 +37,9 @@ bool heap_map_begin(struct heap_map *m, struct glibc_heap *h, int arena, uint64_
 void heap_map_chunk(void *m, const struct glibc_chunk *c);
 /* The in-use chunk at CHUNK (SIZE bytes, in SEGMENT) belongs to OWNER. */
 void heap_map_own(struct heap_map *m, char owner, int segment, uint64_t chunk, uint64_t size);
+/* Every claim on the heap whose owner has a map character (of the
+ * overlay's), after the walk. */
+void heap_map_claims(struct heap_map *m, struct heap_claims *c);
 /* The mapped segment holding ADDR, or -1. */
 int heap_map_segment_of(struct heap_map *m, uint64_t addr);
 /* One map block "segments" per mapped segment into R. */

@@ -9,6 +9,7 @@
 #include "nginx_describe.h"
 #include "nginx_shm.h"
 #include "nginx_zone_pages.h"
+#include "pool_claims.h"
 #include "ngxmem.h"
 #include "rss_breakdown.h"
 #include "breakdown_output.h"
@@ -35,12 +36,14 @@ struct breakdown_session {
     struct glibc_session glibc;
     struct rss_breakdown rss;
     struct pool_census_walk census;
+    struct heap_claims claims;
     struct ngx_zone_list zones;
 };
 
 static void breakdown_session_release(struct breakdown_session *s)
 {
     ngx_zone_list_release(&s->zones);
+    heap_claims_release(&s->claims);
     pool_census_release(&s->census);
     rss_breakdown_release(&s->rss);
     glibc_session_release(&s->glibc);
@@ -141,9 +144,23 @@ void breakdown_zones(struct rss_breakdown *b, const struct ngx_zone_list *l, con
     }
 }
 
-void breakdown_pool_chunk(void *b, enum pool_kind kind, uint64_t chunk, uint64_t size)
+struct claims_to_rss {
+    struct rss_breakdown *rss;
+    const struct heap_claims *claims;
+};
+
+static void claimed(void *arg, uint64_t start, uint64_t end, int owner)
 {
-    rss_breakdown_pool_chunk(b, kind == PK_CYCLE || kind == PK_OLD_CYCLE, chunk, size);
+    struct claims_to_rss *t = arg;
+    enum claim_part part = t->claims->owners[owner].part;
+    if (part != CLAIM_PART_NONE)
+        rss_breakdown_pool_chunk(t->rss, part == CLAIM_PART_CYCLE_POOLS, start, end - start);
+}
+
+void breakdown_claims(struct rss_breakdown *b, struct heap_claims *c)
+{
+    struct claims_to_rss t = { b, c };
+    heap_claims_each(c, claimed, &t);
 }
 
 bool breakdown_lua_segments(struct rss_breakdown *b, const struct mem_reader *m,
@@ -225,10 +242,14 @@ static void ngx_mem_breakdown_command(const char *args, int from_tty)
         if (!glibc_heap_walk(&s.glibc.heap, -1, chunk_fanout_chunk, &fan, err, sizeof err))
             ngxmem_error("%s: %s", cmd, err);
         struct pool_census census;
-        pool_census_follow(&s.census, breakdown_pool_chunk, &s.rss);
+        struct pool_claims pc = { &s.claims };
+        pool_census_follow(&s.census, pool_claims_chunk, &pc);
         if (ncycles >= 0 &&
             !pool_census_finish(&s.census, cycles, ncycles, &census, err, sizeof err))
             ngxmem_error("%s: %s", cmd, err);
+        if (s.claims.oom)
+            ngxmem_error("%s: out of memory", cmd);
+        breakdown_claims(&s.rss, &s.claims);
     }
     /* zone headers are read exactly: see ngx-shm-zones */
     if (nginx)

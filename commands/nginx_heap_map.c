@@ -5,68 +5,47 @@
 
 #include "command_output.h"
 #include "glibc_heap_map.h"
-#include "grow_array.h"
-#include "lower_bound.h"
+#include "heap_claims.h"
 #include "nginx_cycles.h"
 #include "ngxmem.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-struct owned_chunk {
-    uint64_t chunk;
-    char owner;
+/* The cycles' pool chunks as claims, the map's characters from them. */
+struct cycle_claims {
+    struct heap_claims claims;
+    int owner;                   /* for the pool being walked */
+    size_t cursor;               /* the walk asks in address order */
+    uint64_t chunks;
 };
 
-struct ownership {
-    struct owned_chunk *v;
-    size_t n, cap;
-    char owner;              /* for the pool being collected */
-    bool oom;
-    size_t cursor;           /* the walk asks in address order: no search */
-};
-
+/* A claim on the chunk that starts at ADDR's header (the walk gives its
+ * size: the map asks for the owner of a chunk's first byte). */
 static void own(void *arg, uint64_t addr, bool large)
 {
     (void)large;
-    struct ownership *o = arg;
-    if (!grow_array(&o->v, &o->cap, o->n, sizeof *o->v, 1024)) {
-        o->oom = true;
-        return;
-    }
-    o->v[o->n].chunk = addr - 16;   /* malloc'ed address -> its chunk */
-    o->v[o->n].owner = o->owner;
-    o->n++;
-}
-
-static int by_chunk(const void *a, const void *b)
-{
-    const struct owned_chunk *x = a, *y = b;
-    return x->chunk < y->chunk ? -1 : x->chunk > y->chunk;
+    struct cycle_claims *o = arg;
+    heap_claim(&o->claims, addr - 16, addr - 15, o->owner);   /* malloc'ed address -> chunk */
+    o->chunks++;
 }
 
 static char owner_of(void *arg, uint64_t chunk, uint64_t size)
 {
     (void)size;
-    struct ownership *o = arg;
-    size_t i = o->cursor;
-    if (i > o->n || (i > 0 && o->v[i - 1].chunk >= chunk))   /* moved back: search */
-        i = LOWER_BOUND(o->v, o->n, chunk, chunk);
-    while (i < o->n && o->v[i].chunk < chunk)
-        i++;
-    o->cursor = i;
-    return i < o->n && o->v[i].chunk == chunk ? o->v[i].owner : 0;
+    struct cycle_claims *o = arg;
+    int k = heap_claims_listed_at(&o->claims, chunk, &o->cursor);
+    return k < 0 ? 0 : o->claims.owners[k].map_char;
 }
 
-static void free_ownership(struct ownership *o)
+static void release_claims(struct cycle_claims *o)
 {
-    free(o->v);
-    o->v = NULL;
+    heap_claims_release(&o->claims);
 }
 
 /* Free bytes below the highest chunk owned by the current cycle, per segment. */
 struct pinned {
-    struct ownership *o;
+    struct cycle_claims *o;
     int segment;
     uint64_t pending, below, highest;
 };
@@ -110,7 +89,7 @@ static void ngx_heap_map_command(const char *args, int from_tty)
     (void)from_tty;
     GLIBC_SESSION s;
     RESULT(r);
-    struct ownership o __attribute__((cleanup(free_ownership))) = { 0 };
+    struct cycle_claims o __attribute__((cleanup(release_claims))) = { 0 };
     char err[512];
     if (!glibc_session_open(&s, &heap_map_def, args, 0))
         return;
@@ -128,13 +107,12 @@ static void ngx_heap_map_command(const char *args, int from_tty)
         ngxmem_error("ngx-heap-map: %s", err);
     for (int i = 0; i < n; i++) {
         struct nginx_pool_stats again;
-        o.owner = i == 0 ? 'C' : 'O';
+        o.owner = heap_claims_owner(&o.claims, i == 0 ? 'C' : 'O', CLAIM_PART_CYCLE_POOLS, 0);
         if (!nginx_pool_walk(&s.heap.headers, pools[i].pool, &again, own, &o, err, sizeof err))
             ngxmem_error("ngx-heap-map: %s", err);
     }
-    if (o.oom)
+    if (o.claims.oom)
         ngxmem_error("ngx-heap-map: out of memory");
-    qsort(o.v, o.n, sizeof *o.v, by_chunk);
 
     /* one walk: the pinned bytes and the map together */
     struct heap_map_overlay overlay = { owner_of, &o, "CO",
@@ -154,7 +132,7 @@ static void ngx_heap_map_command(const char *args, int from_tty)
     glibc_session_describe(&s, &r);
     heap_map_emit(&m, &r);
     result_facts(&r, "cycle", NULL);
-    result_fact(&r, "chunk_count", "chunks of cycle pools", val_count(o.n), NULL);
+    result_fact(&r, "chunk_count", "chunks of cycle pools", val_count(o.chunks), NULL);
     result_fact(&r, "free_below_highest_bytes", "free below the highest cycle chunk",
                 val_bytes(p.below), "freed by a reload, pinned by the new configuration above it");
     result_fact(&r, "highest_chunk", "highest current-cycle chunk", val_address(p.highest), NULL);

@@ -16,6 +16,8 @@
 #include "nginx_pool_census.h"
 #include "nginx_zone_pages.h"
 #include "output_file.h"
+#include "owners_session.h"
+#include "pool_claims.h"
 #include "report_diff.h"
 #include "render.h"
 #include "ngxmem.h"
@@ -28,7 +30,7 @@
 #include <unistd.h>
 #include <string.h>
 
-enum { MiB = 1 << 20 };
+enum { KiB = 1 << 10, MiB = 1 << 20 };
 
 struct zone_report;
 
@@ -42,10 +44,14 @@ struct report_session {
     struct zone_report *zone_pages;
     struct output_file html, save;
     struct report_items *baseline;
+    struct owners_session owners;
+    struct heap_claims claims;
 };
 
 static void report_session_release(struct report_session *s)
 {
+    owners_release(&s->owners);
+    heap_claims_release(&s->claims);
     report_diff_free(s->baseline);
     output_file_release(&s->html);
     output_file_release(&s->save);
@@ -85,43 +91,12 @@ struct report_facts {
     uint64_t threshold;
     struct placement_prediction as_now[2], mmap[2];
     bool worker, lua;
+    const struct owners_session *owners;   /* who holds the heap, run */
 };
 
 /* The mmap threshold the suggestion names: a cycle pool block (16 KiB,
  * a 16,400-byte chunk) is at it. */
 enum { SUGGESTED_MMAP_THRESHOLD = 16384, DEFAULT_MAX_MAP_COUNT = 65530 };
-
-static const struct column owner_columns[] = {
-    { "owner", "owner", VAL_ID, 0, IN_BOTH },
-    { "pool_count", "pools", VAL_COUNT, 1, IN_BOTH },
-    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
-    { "in_use_percent", "% in use", VAL_PERCENT, 0, IN_BOTH },
-};
-
-/* The heap's in-use bytes by owner, as glibc counts them (chunks, headers
- * included): each kind of nginx pool (blocks and large allocations), and
- * what no pool accounts for. */
-static void heap_owners(struct result *r, const struct report_facts *f)
-{
-    uint64_t in_use = f->heap->cls[CH_IN_USE].bytes, pooled = 0;
-    result_table(r, "heap_owners", "The heap in use, by owner:", owner_columns,
-                 ARRAY_LEN(owner_columns));
-    result_chart(r, CHART_BARS, 0, 2, 0);
-    for (int k = 0; k < PK_COUNT; k++) {
-        const struct pool_kind_total *t = &f->census.kinds[k];
-        pooled += t->chunk_bytes;
-        struct value row[] = { val_id(pool_kind_names[k]), val_count(t->pools),
-                               val_bytes(t->chunk_bytes), val_percent(t->chunk_bytes, in_use) };
-        result_row(r, row);
-    }
-    uint64_t unknown = in_use > pooled ? in_use - pooled : 0;
-    struct value other[] = { val_id("not_pooled"), val_none(), val_bytes(unknown),
-                             val_percent(unknown, in_use) };
-    result_row(r, other);
-    struct value total[] = { val_id("total"), val_none(), val_bytes(in_use),
-                             val_percent(in_use, in_use) };
-    result_total(r, total);
-}
 
 static const struct column size_columns[] = {
     { "size", "size", VAL_TEXT, 0, TEXT_ONLY },
@@ -187,24 +162,12 @@ static void zones_section(struct result *r, const struct report_facts *f)
     result_total(r, total);
 }
 
-/* The heap map's owners, known when the census has classified each pool. */
+/* The heap map's owners: the claims of the census and the owner graph. */
 static const struct heap_map_overlay owners_overlay = {
-    NULL, NULL, "COo",
-    "C current cycle pool, O old cycle pool, o other nginx pools, # other in use, "
-    ". free (bins), f fastbin, t tcache, _ top, | fencepost, T top chunk starts",
+    NULL, NULL, OWNERS_MAP_CHARS,
+    OWNERS_MAP_LEGEND ", # other in use, . free (bins), f fastbin, t tcache, _ top, "
+    "| fencepost, T top chunk starts",
 };
-
-/* Each pool chunk the census found: its owner on the map, its resident
- * bytes in the memory parts. */
-static void report_pool_chunk(void *arg, enum pool_kind kind, uint64_t chunk, uint64_t size)
-{
-    struct report_session *s = arg;
-    char owner = kind == PK_CYCLE ? 'C' : kind == PK_OLD_CYCLE ? 'O' : 'o';
-    if (s->map.bytes)
-        heap_map_own(&s->map, owner, heap_map_segment_of(&s->map, chunk), chunk, size);
-    if (s->rss.page_size)
-        breakdown_pool_chunk(&s->rss, kind, chunk, size);
-}
 
 /* A reload allocates the new configuration before it frees the old: in a
  * master, the heap in use is that configuration, so placing it again
@@ -342,9 +305,69 @@ static void headline(struct result *r, const struct report_facts *f,
                      format_bytes(glibc_free_bytes(f->heap, true), c, sizeof c),
                      format_bytes(glibc_free_bytes(f->heap, false), d, sizeof d),
                      format_bytes(f->heap->trimmable, parts, sizeof parts));
+    const struct owner_row *top = owners_biggest(f->owners);
+    if (top) {
+        const struct owner_class *c = &f->owners->graph.classes[top->cls];
+        char module[4 * OWNER_MODULE_MAX + 8];
+        text_safe(c->module, module, sizeof module);
+        result_paragraph(r, "heap_owner", "Its biggest owner: %s%s%s%s%s%s%s, %s (%.0f%% of the "
+                         "heap in use).", owner_words(c->owner), c->module[0] ? " " : "", module,
+                         c->level[0] ? " " : "", c->level, top->type ? ", " : "",
+                         top->type ? owner_type_names[top->type] : "",
+                         format_bytes(top->bytes, a, sizeof a),
+                         f->owners->ix.used_bytes
+                             ? 100.0 * (double)top->bytes / (double)f->owners->ix.used_bytes : 0.0);
+    }
     if (f->have_reload)
         result_paragraph(r, "reload", "The next reload grows the heap by %s.",
                          format_bytes(f->reload.growth_bytes, a, sizeof a));
+}
+
+/* SSL_CTX objects held by a module's configurations, when they are a big
+ * part of the heap in use: what they cost and what to do. The lua module
+ * before 0.10.26 creates one for every server and location block while
+ * merging its configuration (ngx_http_lua_merge_loc_conf ->
+ * ngx_http_lua_set_ssl -> ngx_ssl_create), unconditionally; 0.10.26
+ * (commit 592a91c1, "optimize: Optimized use of SSL contexts") lets a
+ * block without lua_ssl_* directives of its own share its parent's. */
+static int ssl_ctx_suggestion(struct result *r, const struct report_facts *f)
+{
+    const struct owner_class *c;
+    const struct owner_row *row = owners_biggest_typed(f->owners, OT_SSL_CTX, &c);
+    uint64_t in_use = f->owners->ix.used_bytes;
+    if (!row || !row->objects || row->bytes < MiB || row->bytes * 10 < in_use)
+        return 0;
+    char a[32], b[32], d[32], e[32];
+    char module[4 * OWNER_MODULE_MAX + 8];   /* a name from the process, escaped */
+    text_safe(c->module, module, sizeof module);
+    format_count(row->objects, d, sizeof d);
+    uint64_t each = row->bytes / row->objects;
+    bool lua = strcmp(c->module, "ngx_http_lua_module") == 0;
+    result_paragraph(r, "ssl_ctx_per_location",
+                     "OpenSSL SSL_CTX objects held by %s's %s configurations take %s of the heap "
+                     "(%.0f%% of it in use): %s contexts, %s each with what they hold, made "
+                     "again by every reload (two sets while it runs).%s%s Without them the heap "
+                     "in use is %s smaller (what they alone hold).",
+                     module, c->level, format_bytes(row->bytes, a, sizeof a),
+                     100.0 * (double)row->bytes / (double)in_use, d,
+                     format_bytes(each, b, sizeof b),
+                     lua ? " lua-nginx-module before 0.10.26 creates one for every server and "
+                           "location block while merging its configuration "
+                           "(ngx_http_lua_merge_loc_conf -> ngx_http_lua_set_ssl), whether Lua "
+                           "uses TLS there or not, and no directive avoids it: from 0.10.26 "
+                           "(commit 592a91c1; OpenResty 1.25.3.1, Debian 13's package) a block "
+                           "without lua_ssl_* directives of its own shares its parent's. "
+                           "Upgrade the lua module; until then keep the server and location "
+                           "blocks few in an nginx that loads it, and do not load it in one "
+                           "that runs no Lua."
+                         : "",
+                     lua && each >= 256 * KiB
+                         ? " Each context also holds a CA bundle: lua_ssl_trusted_certificate "
+                           "at the http level is loaded into every one; set it only in the "
+                           "blocks whose Lua code makes TLS connections."
+                         : "",
+                     format_bytes(row->retained, e, sizeof e));
+    return 1;
 }
 
 /* Each suggestion names the figure that triggered it. */
@@ -354,6 +377,7 @@ static void suggestions(struct result *r, const struct report_facts *f,
     char a[32], c[32], d[32];
     int n = 0;
     result_paragraphs(r, "suggestions", "Suggestions:")->lead = true;
+    n += ssl_ctx_suggestion(r, f);
     uint64_t cycle = f->ncycles > 0 ? f->census.kinds[PK_CYCLE].bytes : 0;
     uint64_t old = f->census.kinds[PK_OLD_CYCLE].bytes;
     uint64_t trapped = glibc_free_bytes(f->heap, false), trimmable = f->heap->trimmable;
@@ -488,11 +512,21 @@ static const struct command_def report_def = {
     report_options, ARRAY_LEN(report_options), COMMON_OUTPUT,
     "One command, one heap walk: the resident memory by what it is (live process;\n"
     "as ngx-mem-breakdown), the glibc heap (free, trapped, what malloc_trim\n"
-    "returns), the heap in use by owner (cycle and old cycle pools, connection and\n"
-    "request pools, not pooled) and its map coloured by owner, the shared zones\n"
-    "(size, loaded, slab slots), in a master the next reload (its heap in use\n"
-    "placed again by glibc's best fit before the old is freed: the heap's growth),\n"
-    "and suggestions naming the figure behind each. On a master or a worker.\n"
+    "returns), the heap in use by owner and its map coloured by owner, the\n"
+    "shared zones (size, loaded, slab slots), in a master the next reload (its\n"
+    "heap in use placed again by glibc's best fit before the old is freed: the\n"
+    "heap's growth), and suggestions naming the figure behind each. On a master\n"
+    "or a worker.\n"
+    "The owners: every in-use chunk (heap and mmapped) belongs to the first of\n"
+    "these whose memory reaches it (any aligned word pointing inside it holds it):\n"
+    "1. each module's configurations, by level; 2. a worker's connections and\n"
+    "events; 3. each kind of pool's memory (its blocks are that kind's: cycle,\n"
+    "old cycle, connection, request, other); 4. the Lua VM; 5. each loaded\n"
+    "object's data and bss; 6. thread stacks, then registers; 7. other anonymous\n"
+    "memory (\"unattributed\"). What none reaches\n"
+    "is leaked (glibc-leaks lists it; glibc-chunk-refs ADDR shows what holds a\n"
+    "chunk). A row also says the type of what its owner holds (OpenSSL SSL_CTX,\n"
+    "PCRE2 code, zlib state: by content) and the bytes only it holds (retained).\n"
     "--html FILE writes one self-contained page with the charts (nothing fetched);\n"
     "--save FILE writes the report as JSON to FILE; --diff OLD adds what grew and\n"
     "shrank since the report saved in OLD (e.g. before and after a reload). Files\n"
@@ -564,7 +598,10 @@ static void ngx_report_command(const char *args, int from_tty)
             ngxmem_error("%s: %s", cmd, err);
         chunk_fanout_add(&also, heap_map_chunk, &s.map);
     }
-    pool_census_follow(&s.census, report_pool_chunk, &s);
+    struct pool_claims pool_claims = { &s.claims };
+    pool_census_follow(&s.census, pool_claims_chunk, &pool_claims);
+    /* who owns each chunk: the index and the http contexts in this walk */
+    owners_begin(&s.owners, &s.glibc, &st, f.have_rss ? &s.rss.smaps : NULL, &also, cmd);
     /* reloads happen in the master; a worker never builds a cycle */
     bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
     bool predict = master && h->narenas > 0;
@@ -575,6 +612,8 @@ static void ngx_report_command(const char *args, int from_tty)
         chunk_fanout_add(&also, glibc_placement_chunk, &s.placement);
     }
     glibc_session_walk_stats_with(&s.glibc, cmd, -1, &also);
+    /* pools whose first block is an mmapped chunk (a low mmap threshold) */
+    owners_mmapped_chunks(&s.owners, pool_census_chunk, &s.census);
     if (!pool_census_finish(&s.census, cycles, f.ncycles, &f.census, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     f.heap = &s.glibc.stats.total;
@@ -612,6 +651,15 @@ static void ngx_report_command(const char *args, int from_tty)
     }
     if (f.have_rss)
         breakdown_zones(&s.rss, &s.zones, cmd);
+    if (s.claims.oom)
+        ngxmem_error("%s: out of memory", cmd);
+    owners_run(&s.owners, &s.glibc, &st, have_lua ? &vm : NULL, &s.claims, NULL, NULL, 0, NULL,
+               NULL, cmd);
+    /* the map's characters and the pools' RSS: from the same claims */
+    if (h->narenas > 0)
+        heap_map_claims(&s.map, &s.claims);
+    if (f.have_rss)
+        breakdown_claims(&s.rss, &s.claims);
     f.zones = zones;
     f.zone_pages = zone_pages;
     if (f.have_rss)
@@ -641,7 +689,8 @@ static void ngx_report_command(const char *args, int from_tty)
     }
     glibc_summary_facts(&r, "heap", "The glibc heap:", h, f.heap, -1);
     glibc_free_by_size_table(&r, f.heap);
-    heap_owners(&r, &f);
+    owners_table(&r, &s.owners);
+    owners_describe(&r, &s.owners);
     if (h->narenas > 0)
         heap_map_emit(&s.map, &r);
     not_pooled_by_size(&r, &f);
@@ -653,6 +702,7 @@ static void ngx_report_command(const char *args, int from_tty)
         result_note(&r, "no reload prediction: %s", master ? "no main arena" :
                     st.process < 0 ? "ngx_process unreadable" :
                     "reloads build the new configuration in the master; this is not it");
+    f.owners = &s.owners;
     headline(&r, &f, &s.rss);
     suggestions(&r, &f, &s.rss);
     nginx_zones_said(&r, &s.zones);

@@ -38,9 +38,9 @@ void report_diff_free(struct report_items *it)
 }
 
 static void add_item(struct report_items *it, const char *section, const char *name,
-                     const char *zone, json_t *bytes)
+                     json_t *bytes)
 {
-    if (!name || !bytes)
+    if (!name || !name[0] || !bytes)
         return;
     /* bytes are counts: a negative or fractional one is not from a report */
     if (!json_is_integer(bytes) || json_integer_value(bytes) < 0) {
@@ -48,7 +48,7 @@ static void add_item(struct report_items *it, const char *section, const char *n
         return;
     }
     char *s = NULL;
-    if (asprintf(&s, "%s %s%s%s", section, name, zone ? " " : "", zone ? zone : "") < 0 ||
+    if (asprintf(&s, "%s %s", section, name) < 0 ||
         !grow_array(&it->v, &it->cap, it->n, sizeof *it->v, 64)) {
         free(s);
         it->oom = true;
@@ -57,20 +57,25 @@ static void add_item(struct report_items *it, const char *section, const char *n
     it->v[it->n++] = (struct item){ s, json_integer_value(bytes) };
 }
 
-/* Rows of ARRAY named by KEY (and, for zone rows, their zone). */
-static void rows(struct report_items *it, json_t *doc, const char *array, const char *key,
-                 const char *value, const char *section)
+/* Rows of ARRAY, each named by the strings of its fields KEYS (NULL
+ * ended; a null field names nothing: "owner cycle nginx_pool_blocks"). */
+static void rows(struct report_items *it, json_t *doc, const char *array,
+                 const char *const *keys, const char *value, const char *section)
 {
     json_t *a = json_object_get(doc, array), *row;
     size_t i;
     if (!json_is_array(a))
         return;
     json_array_foreach(a, i, row) {
-        json_t *k = json_object_get(row, key), *zone = json_object_get(row, "zone");
-        if (json_is_string(k))
-            add_item(it, section, json_string_value(k),
-                     json_is_string(zone) ? json_string_value(zone) : NULL,
-                     json_object_get(row, value));
+        char name[1024] = "";
+        size_t n = 0;
+        for (const char *const *k = keys; *k && n < sizeof name; k++) {
+            json_t *v = json_object_get(row, *k);
+            if (json_is_string(v))
+                n += (size_t)snprintf(name + n, sizeof name - n, "%s%s", n ? " " : "",
+                                      json_string_value(v));
+        }
+        add_item(it, section, name, json_object_get(row, value));
     }
 }
 
@@ -85,18 +90,21 @@ static struct report_items *flatten(json_t *doc)
     if (!it)
         return NULL;
     json_t *memory = json_object_get(doc, "memory");
-    add_item(it, "memory", "rss", NULL, json_object_get(memory, "rss_bytes"));
-    rows(it, doc, "memory_parts", "category", "rss_bytes", "memory");
+    static const char *const part_keys[] = { "category", "zone", NULL };
+    static const char *const owner_keys[] = { "owner", "module", "level", "type", NULL };
+    static const char *const zone_keys[] = { "name", NULL };
+    add_item(it, "memory", "rss", json_object_get(memory, "rss_bytes"));
+    rows(it, doc, "memory_parts", part_keys, "rss_bytes", "memory");
     json_t *heap = json_object_get(doc, "heap"), *v;
     const char *k;
     if (json_is_object(heap))
         json_object_foreach(heap, k, v) {
             size_t len = strlen(k);
             if (len > 6 && strcmp(k + len - 6, "_bytes") == 0)
-                add_item(it, "heap", k, NULL, v);
+                add_item(it, "heap", k, v);
         }
-    rows(it, doc, "heap_owners", "owner", "bytes", "owner");
-    rows(it, doc, "zones", "name", "loaded_bytes", "zone loaded");
+    rows(it, doc, "heap_owners", owner_keys, "bytes", "owner");
+    rows(it, doc, "zones", zone_keys, "loaded_bytes", "zone loaded");
     if (it->oom) {
         report_diff_free(it);
         return NULL;

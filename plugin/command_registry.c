@@ -35,6 +35,8 @@ static const struct command_def overview_def = {
     "  glibc-free-chunks  free memory by size and bin, what malloc_trim returns\n"
     "  glibc-chunks       list chunks (free, in use, by size)\n"
     "  glibc-heap-map     the heap drawn one character per cell\n"
+    "  glibc-leaks        in-use chunks nothing points to, by size\n"
+    "  glibc-chunk-refs   what points at a chunk, back to a root\n"
     "ngxmem itself:\n"
     "  ngxmem-info        how ngxmem attached to this GDB\n"
     "  ngxmem-selftest    check ngxmem's access to the inferior\n"
@@ -68,6 +70,7 @@ void host_register_commands(void)
     command_register(&selftest_def, selftest_command);
     glibc_commands_register();
     glibc_heap_map_register();
+    heap_owner_commands_register();
     nginx_commands_register();
     nginx_heap_map_register();
     nginx_pools_register();

@@ -2,6 +2,7 @@
 
 #include "grow_array.h"
 #include "lower_bound.h"
+#include "radix_sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,36 +37,9 @@ static int by_addr(const void *a, const void *b)
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* By address, a byte at a time from the lowest (stable), skipping the
- * bytes all addresses share: a few linear passes where qsort's compares
- * took 10 ms for 100K fastbin chunks. False without memory for a copy. */
-static bool radix_sort(struct chunk_tag *v, size_t n)
-{
-    struct chunk_tag *tmp = malloc(n * sizeof *tmp), *src = v, *dst = tmp;
-    if (!tmp)
-        return false;
-    for (int shift = 0; shift < 64; shift += 8) {
-        size_t count[256] = { 0 };
-        for (size_t i = 0; i < n; i++)
-            count[(src[i].addr >> shift) & 255]++;
-        if (count[(src[0].addr >> shift) & 255] == n)
-            continue;
-        for (size_t b = 0, sum = 0; b < 256; b++) {
-            size_t c = count[b];
-            count[b] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            dst[count[(src[i].addr >> shift) & 255]++] = src[i];
-        struct chunk_tag *was = src;
-        src = dst;
-        dst = was;
-    }
-    if (src != v)
-        memcpy(v, src, n * sizeof *v);
-    free(tmp);
-    return true;
-}
+/* By address: a few linear passes where qsort's compares took 10 ms for
+ * 100K fastbin chunks. */
+RADIX_SORT_DEFINE(radix_sort, struct chunk_tag, e_.addr)
 
 size_t chunk_tags_sort(struct chunk_tags *t, uint64_t *first_duplicate)
 {

@@ -92,24 +92,26 @@ struct pooled_chunks {
  * size, from the chunk header just below it. */
 static void count_pooled_chunk(void *arg, uint64_t addr, bool large)
 {
-    (void)large;
     struct pooled_chunks *p = arg;
     uint64_t size;
-    /* an mmapped chunk (IS_MMAPPED) is no chunk of the heap: the heap's
-     * owners count what the heap walk counts */
-    if (addr < 16 || !mem_read_u64(p->m, addr - 8, &size) || (size & 2))
+    if (addr < 16 || !mem_read_u64(p->m, addr - 8, &size))
         return;
+    /* an mmapped chunk (IS_MMAPPED) is no chunk of the heap: the census
+     * counts what the heap walk counts; it is still the pool's (followed) */
+    bool mmapped = size & 2;
     size &= ~(uint64_t)7;
-    struct count_bytes *b = &p->out->pooled[size_bucket(size)];
-    b->count++;
-    b->bytes += size;
-    p->bytes += size;
+    if (!mmapped) {
+        struct count_bytes *b = &p->out->pooled[size_bucket(size)];
+        b->count++;
+        b->bytes += size;
+        p->bytes += size;
+    }
     struct pool_census_walk *k = p->keep;
     if (k && !k->oom) {
         if (grow_array(&k->pool_chunks, &k->pool_chunks_cap, k->npool_chunks + 1,
                        sizeof *k->pool_chunks, 1024)) {
             k->pool_chunks[k->npool_chunks++] = addr - 16;
-            k->pool_chunks[k->npool_chunks++] = size;
+            k->pool_chunks[k->npool_chunks++] = size | large;   /* sizes are 16s */
         } else {
             k->oom = true;
         }
@@ -140,7 +142,8 @@ bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cyc
         }
         enum pool_kind kind = classify(k->v[i], ps.first_block_size, cycles, ncycles);
         for (size_t c = 0; c + 1 < k->npool_chunks; c += 2)
-            k->owned(k->owned_arg, kind, k->pool_chunks[c], k->pool_chunks[c + 1]);
+            k->owned(k->owned_arg, kind, k->pool_chunks[c], k->pool_chunks[c + 1] & ~1ull,
+                     k->pool_chunks[c + 1] & 1);
         struct pool_kind_total *kt = &out->kinds[kind];
         kt->pools++;
         kt->blocks += ps.blocks;

@@ -30,8 +30,9 @@ struct pool_census {
 /* The census in steps, for a walk shared with other analyses: begin,
  * pool_census_chunk (a glibc_chunk_fn) for every chunk of one walk, then
  * finish; release in every case. */
+/* LARGE: a large allocation (else one of the pool's blocks). */
 typedef void (*pool_chunk_owner_fn)(void *arg, enum pool_kind kind, uint64_t chunk,
-                                    uint64_t size);
+                                    uint64_t size, bool large);
 struct pool_census_walk {
     struct glibc_heap *heap;
     uint64_t pagesize;
@@ -50,7 +51,9 @@ void pool_census_chunk(void *k, const struct glibc_chunk *c);
 bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cycles,
                         int ncycles, struct pool_census *out, char *err, size_t errlen);
 void pool_census_release(struct pool_census_walk *k);
-/* Before finish: FN gets each chunk of each valid pool, with its kind. */
+/* Before finish: FN gets each chunk of each valid pool, with its kind
+ * (mmapped ones too, which the census does not count: give them to
+ * pool_census_chunk to find the pools that start in one). */
 void pool_census_follow(struct pool_census_walk *k, pool_chunk_owner_fn fn, void *arg);
 
 /* All of it with a walk of its own. H must be open; CYCLES from

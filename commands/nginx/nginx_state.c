@@ -7,11 +7,11 @@
 #include <string.h>
 
 static const struct nginx_cycle_layout layouts[] = {
-    { "1.19-1.29.6 (and 1.29.7+ without --with-compat)", 432, 528, 648, 192 },
+    { "1.19-1.29.6 (and 1.29.7+ without --with-compat)", 432, 528, 648, 192, 136 },
     /* before ngx_cycle_t.connections_reuse_time (Debian 11's 1.18.0) */
-    { "1.11.7-1.18", 424, 520, 624, 192 },
-    { "1.29.7+ --with-compat", 472, 568, 688, 192 },
-    { "1.10-1.11.5", 352, 448, 552, 176 },
+    { "1.11.7-1.18", 424, 520, 624, 192, 136 },
+    { "1.29.7+ --with-compat", 472, 568, 688, 192, 176 },
+    { "1.10-1.11.5", 352, 448, 552, 176, 136 },
 };
 
 /* How well layout L fits: -1 not at all; else how many zones it proves.
@@ -61,6 +61,7 @@ static void check_layout_with_dwarf(const struct mem_reader *m, struct nginx_sta
     const struct { const char *expr; uint32_t table; uint32_t *use; } fields[] = {
         { "((ngx_cycle_t *) 0)->shared_memory", l->shared_memory, &l->shared_memory },
         { "((ngx_cycle_t *) 0)->old_cycle", l->old_cycle, &l->old_cycle },
+        { "((ngx_cycle_t *) 0)->modules", l->modules, &l->modules },
         { "((ngx_cycle_t *) 0)[1]", l->size_of, &l->size_of },
         { "((ngx_cycle_t *) 0)->pool", NGX_POOL_OFF, NULL },
         { "((ngx_shm_zone_t *) 0)[1]", st->shm_zone_size, NULL },

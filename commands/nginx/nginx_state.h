@@ -12,6 +12,7 @@ struct nginx_cycle_layout {
     const char *versions;        /* which nginx versions use it */
     uint32_t shared_memory, old_cycle, size_of;
     uint32_t slab_addr;          /* ngx_slab_pool_t.addr: 192 (>= 1.11.7), 176 */
+    uint32_t modules;            /* ngx_cycle_t.modules (then modules_n) */
 };
 
 struct nginx_state {

@@ -204,7 +204,7 @@ static void chart_shares(struct out_buf *o, const struct block *b)
     out_puts(o, "</svg>\n");
 }
 
-static const char map_kinds[] = "#.ft_|TCOo";
+static const char map_kinds[] = "#.ft_|TCOoSML";
 
 static int map_class(char c)
 {
@@ -268,6 +268,7 @@ static const char style[] =
     "section.lead{background:#f6f8fb;border-left:4px solid #4e79a7;padding:4px 14px;margin:12px 0}"
     ".c0{fill:#4e79a7}.c1{fill:#d8d8d8}.c2{fill:#9ecae9}.c3{fill:#9ecae9}.c4{fill:#f3f3f3}"
     ".c5{fill:#333}.c6{fill:#e15759}.c7{fill:#f28e2b}.c8{fill:#b07aa1}.c9{fill:#59a14f}"
+    ".c10{fill:#edc948}.c11{fill:#76b7b2}.c12{fill:#9c755f}"
     "rect.brk{fill:#d00}"
     ".c99{fill:#000}";
 

@@ -54,6 +54,14 @@ const char *value_text(const struct value *v, char *buf, size_t len)
     case VAL_MS:
         snprintf(buf, len, "%.1f ms", v->pct);
         break;
+    case VAL_ADDRESSES: {
+        size_t at = 0;
+        buf[0] = '\0';
+        for (int i = 0; i < v->addrs->n && at < len; i++)
+            at += (size_t)snprintf(buf + at, len - at, "%s0x%llx", i ? ", " : "",
+                                   (unsigned long long)v->addrs->a[i]);
+        break;
+    }
     }
     return buf;
 }
@@ -105,6 +113,12 @@ void value_json(struct out_buf *o, const struct value *v)
         break;
     case VAL_MS:
         out_printf(o, "%.1f", v->pct);
+        break;
+    case VAL_ADDRESSES:
+        out_putn(o, "[", 1);
+        for (int i = 0; i < v->addrs->n; i++)
+            out_printf(o, "%s\"0x%llx\"", i ? "," : "", (unsigned long long)v->addrs->a[i]);
+        out_putn(o, "]", 1);
         break;
     }
 }

@@ -98,6 +98,16 @@ struct value val_text(struct result *r, const char *fmt, ...)
     return (struct value){ .kind = VAL_TEXT, .s = s ? s : "?" };
 }
 
+struct value val_addresses(struct result *r, const uint64_t *a, int n)
+{
+    struct owned_addresses *copy = keep(r, calloc(1, sizeof *copy));
+    if (!copy)
+        return (struct value){ .kind = VAL_TEXT, .s = "?" };
+    copy->n = n < VALUE_ADDRESSES_MAX ? (n > 0 ? n : 0) : VALUE_ADDRESSES_MAX;
+    memcpy(copy->a, a, (size_t)copy->n * sizeof *a);
+    return (struct value){ .kind = VAL_ADDRESSES, .addrs = copy };
+}
+
 struct value val_inferior(struct result *r, const struct inferior_text *t)
 {
     struct owned_text *copy = keep(r, malloc(sizeof *copy + t->len));

@@ -29,6 +29,7 @@ enum value_kind {
     VAL_INFERIOR,   /* bytes from the inferior: escaped for every medium */
     VAL_BOOL,       /* JSON true/false; text yes/no */
     VAL_MS,         /* a duration: JSON number of milliseconds; text "12.3 ms" */
+    VAL_ADDRESSES,  /* a few addresses: JSON ["0x7f...", ...]; text 0x7f..., 0x7f... */
 };
 
 /* Inferior text as a result keeps it: as long as it is. */
@@ -36,6 +37,13 @@ struct owned_text {
     uint16_t len;
     bool truncated;
     char bytes[];
+};
+
+/* Addresses a result keeps (val_addresses). */
+enum { VALUE_ADDRESSES_MAX = 8 };
+struct owned_addresses {
+    int n;
+    uint64_t a[VALUE_ADDRESSES_MAX];
 };
 
 struct value {
@@ -47,6 +55,7 @@ struct value {
         bool b;
         const char *s;                   /* VAL_ID (static), VAL_TEXT (owned) */
         const struct owned_text *t;      /* VAL_INFERIOR */
+        const struct owned_addresses *addrs;   /* VAL_ADDRESSES */
     };
 };
 
@@ -158,6 +167,8 @@ void result_release(struct result *r);
 
 /* Owned copies. Out of memory anywhere: the result stays valid, what did
  * not fit is left out, and out_of_memory is set (the glue then fails). */
+/* The first VALUE_ADDRESSES_MAX of A[0..N), kept by R. */
+struct value val_addresses(struct result *r, const uint64_t *a, int n);
 struct value val_text(struct result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 struct value val_inferior(struct result *r, const struct inferior_text *t);

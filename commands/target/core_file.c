@@ -116,3 +116,27 @@ bool core_file_auxv(const char *path, const uint64_t *types, uint64_t *values, i
     core_walk(path, NULL, NULL, auxv_note, &q);
     return q.found;
 }
+
+struct sp_query {
+    uint64_t *sp;
+    int n, max;
+};
+
+/* struct elf_prstatus: pr_reg (user_regs_struct) at 112; rsp is its 20th
+ * word */
+enum { PRSTATUS_REG = 112, REG_RSP = 19 };
+
+static void prstatus_note(void *arg, uint32_t type, const char *desc, size_t size)
+{
+    struct sp_query *q = arg;
+    if (type != NT_PRSTATUS || size < PRSTATUS_REG + 8 * (REG_RSP + 1) || q->n == q->max)
+        return;
+    memcpy(&q->sp[q->n++], desc + PRSTATUS_REG + 8 * REG_RSP, 8);
+}
+
+int core_file_stack_pointers(const char *path, uint64_t *sp, int max)
+{
+    struct sp_query q = { sp, 0, max };
+    core_walk(path, NULL, NULL, prstatus_note, &q);
+    return q.n;
+}

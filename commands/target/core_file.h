@@ -30,4 +30,8 @@ bool core_file_read(const char *path, core_segment_fn segment, core_file_fn file
  * auxiliary vector (its NT_AUXV note): true when every one was there. */
 bool core_file_auxv(const char *path, const uint64_t *types, uint64_t *values, int n);
 
+/* Each thread's stack pointer from the core's NT_PRSTATUS notes (x86-64
+ * registers), at most MAX; how many. */
+int core_file_stack_pointers(const char *path, uint64_t *sp, int max);
+
 #endif

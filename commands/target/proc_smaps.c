@@ -1,5 +1,6 @@
 #include "proc_smaps.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,3 +144,35 @@ bool smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss)
     fclose(f);
     return got_rss;
 }
+
+/* Thread stack pointers, from /proc/PID/task/TID/syscall ("... sp pc")
+ * of the stopped threads. */
+int proc_thread_sps(pid_t pid, uint64_t *sp, int max)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    int n = 0;
+    for (struct dirent *e; d && n < max && (e = readdir(d));) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%.16s/syscall", (int)pid, e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        if (fgets(line, sizeof line, f)) {
+            char *pc = strrchr(line, ' ');
+            if (pc) {
+                *pc = '\0';
+                char *s = strrchr(line, ' ');
+                if (s && sscanf(s + 1, "0x%" SCNx64, &sp[n]) == 1)
+                    n++;
+            }
+        }
+        fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+

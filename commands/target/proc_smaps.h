@@ -34,6 +34,10 @@ struct smaps_mapping *smaps_add(struct smaps *s, const struct smaps_mapping *m);
  * *lo and *hi are left as they were. */
 bool proc_private_anonymous(pid_t pid, uint64_t addr, uint64_t *lo, uint64_t *hi);
 
+/* The stack pointers of PID's stopped threads (/proc/PID/task/TID/syscall:
+ * "... sp pc"), at most MAX; how many. */
+int proc_thread_sps(pid_t pid, uint64_t *sp, int max);
+
 /* /proc/PID/smaps_rollup's Rss and Pss in bytes; false if unreadable. */
 bool smaps_rollup(pid_t pid, uint64_t *rss, uint64_t *pss);
 

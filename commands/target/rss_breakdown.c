@@ -2,6 +2,7 @@
 #include "rss_breakdown.h"
 
 #include "core_file.h"
+#include "target_maps.h"
 #include "grow_array.h"
 #include "lower_bound.h"
 
@@ -122,39 +123,6 @@ void rss_breakdown_heap_segment(struct rss_breakdown *b, uint64_t start, uint64_
             b->heap[k].is_heap = true;
 }
 
-static void core_segment_seen(void *arg, const struct core_segment *seg)
-{
-    struct rss_breakdown *b = arg;
-    struct smaps_mapping m = { .start = seg->start, .end = seg->end, .rss = seg->held,
-                               .pss = seg->held, .private_bytes = seg->held };
-    b->core_missing += seg->filesz - seg->held;
-    snprintf(m.perms, sizeof m.perms, "%c%c%cp", seg->readable ? 'r' : '-',
-             seg->writable ? 'w' : '-', seg->executable ? 'x' : '-');
-    if (seg->end > seg->start && !smaps_add(&b->smaps, &m))
-        b->core_truncated = true;
-}
-
-/* A file mapping of the core's NT_FILE note names the segments in it. */
-static void core_file_seen(void *arg, uint64_t start, uint64_t end, uint64_t offset,
-                           const char *name)
-{
-    (void)offset;
-    struct rss_breakdown *b = arg;
-    for (size_t i = 0; i < b->smaps.n; i++) {
-        struct smaps_mapping *m = &b->smaps.m[i];
-        if (m->start >= start && m->end <= end) {
-            snprintf(m->path, sizeof m->path, "%s", name);
-            m->inode = 1;   /* a file mapping */
-        }
-    }
-}
-
-static int by_start(const void *x, const void *y)
-{
-    const struct smaps_mapping *a = x, *b = y;
-    return a->start < b->start ? -1 : a->start > b->start;
-}
-
 bool rss_breakdown_begin_core(struct rss_breakdown *b, const char *core, char *why,
                               size_t whylen)
 {
@@ -162,13 +130,8 @@ bool rss_breakdown_begin_core(struct rss_breakdown *b, const char *core, char *w
     long ps = sysconf(_SC_PAGESIZE);
     b->page_size = ps > 0 ? (uint64_t)ps : 4096;
     b->from_core = true;
-    if (!core_file_read(core, core_segment_seen, NULL, b) ||
-        !core_file_read(core, NULL, core_file_seen, b) || !b->smaps.n) {
-        snprintf(why, whylen, "cannot read the segments of the core %s", core);
+    if (!target_maps_core(core, &b->smaps, &b->core_missing, &b->core_truncated, why, whylen))
         return false;
-    }
-    /* in address order, as the kernel lists mappings (lookups rely on it) */
-    qsort(b->smaps.m, b->smaps.n, sizeof *b->smaps.m, by_start);
     for (size_t i = 0; i < b->smaps.n; i++)
         b->rollup_rss += b->smaps.m[i].rss;
     b->rollup_pss = b->rollup_rss;
@@ -303,37 +266,6 @@ static void add(struct rss_part *p, const struct smaps_mapping *m, uint64_t rss_
     p->swap += with_swap ? m->swap : 0;
 }
 
-/* Thread stack pointers, from /proc/PID/task/TID/syscall ("... sp pc")
- * of the stopped threads. */
-static int thread_stack_pointers(pid_t pid, uint64_t *sp, int max)
-{
-    char path[64], line[512];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *d = opendir(path);
-    int n = 0;
-    for (struct dirent *e; d && n < max && (e = readdir(d));) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        snprintf(path, sizeof path, "/proc/%d/task/%.16s/syscall", (int)pid, e->d_name);
-        FILE *f = fopen(path, "re");
-        if (!f)
-            continue;
-        if (fgets(line, sizeof line, f)) {
-            char *pc = strrchr(line, ' ');
-            if (pc) {
-                *pc = '\0';
-                char *s = strrchr(line, ' ');
-                if (s && sscanf(s + 1, "0x%" SCNx64, &sp[n]) == 1)
-                    n++;
-            }
-        }
-        fclose(f);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
 static bool anonymous(const struct smaps_mapping *m)
 {
     return m->inode == 0;
@@ -395,7 +327,7 @@ static enum rss_category category_of(const struct rss_breakdown *b,
 void rss_breakdown_finish(struct rss_breakdown *b)
 {
     static uint64_t sp[STACKS_MAX];
-    int nsp = thread_stack_pointers(b->pid, sp, STACKS_MAX);
+    int nsp = proc_thread_sps(b->pid, sp, STACKS_MAX);
     b->thread_count = (uint64_t)nsp;
     memset(b->parts, 0, sizeof b->parts);
     for (int z = 0; z < b->nzones; z++)

@@ -28,6 +28,8 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include "glibc_placement.h"
+#include "heap_claims.h"
+#include "owner_graph.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -584,6 +586,105 @@ static int auxv_cases(pid_t pid, const char *fixture, const char *core)
     return failures != 0;
 }
 
+
+/* A heap whose reachability is known: A (a root points at it) holds an
+ * interior pointer into B, B points at D, D at E's header only (the end
+ * of the chunk before: no reference), F and G point at each other, a
+ * root word points into the container P (never followed), C is free.
+ * Reached: A, B, D; leaked: E, F, G; what points at D: B alone. */
+static void count_refs(void *arg, uint64_t at, int64_t chunk, int cls)
+{
+    (void)at, (void)chunk, (void)cls;
+    ++*(int *)arg;
+}
+
+static void owner_cases(void)
+{
+    enum { BASE = 0x100000, LEN = 0x1000, A = BASE, B = A + 64, C = B + 64, D = C + 64,
+           E = D + 64, F = E + 64, G = F + 64, P = G + 64, TOP = P + 256 };
+    static uint8_t mem[LEN];
+    memset(mem, 0, sizeof mem);
+#define PUT(addr, v) do { uint64_t v_ = (v); memcpy(mem + ((addr) - BASE), &v_, 8); } while (0)
+    PUT(A + 16, B + 24);
+    PUT(B + 16, D + 16);
+    PUT(D + 16, E);
+    PUT(F + 16, G + 16);
+    PUT(G + 16, F + 16);
+#undef PUT
+    struct image_segment seg = { BASE, mem, LEN };
+    struct image img = { &seg, 1, NULL, 0 };
+    struct mem_reader r = image_reader(&img);
+    struct heap_index ix = { 0 };
+    heap_index_region(&ix, BASE, BASE + LEN);
+    bool ok = heap_index_begin(&ix);
+    static const struct { uint64_t at, size; bool used; } chunks[] = {
+        { A, 64, true }, { B, 64, true }, { C, 64, false }, { D, 64, true }, { E, 64, true },
+        { F, 64, true }, { G, 64, true }, { P, 256, true }, { TOP, LEN - (TOP - BASE), false },
+    };
+    for (size_t i = 0; ok && i < sizeof chunks / sizeof chunks[0]; i++)
+        heap_index_add(&ix, chunks[i].at, chunks[i].size, chunks[i].used);
+    ok = ok && heap_index_finish(&ix);
+    uint64_t start = 0, size = 0;
+    int64_t found = ok ? heap_index_find(&ix, B + 40, &start, &size) : -1;
+    check(found == 1 && start == B && size == 64, "the chunk index finds an address's chunk",
+          "owners", found, 1);
+    struct owner_graph g;
+    ok = ok && owner_graph_begin(&g, &r, &ix, NULL);
+    char err[128];
+    if (ok) {
+        int root = owner_graph_class(&g, "root", NULL, NULL);
+        int pool = owner_graph_class(&g, "pool", NULL, NULL);
+        owner_graph_container(&g, pool, P + 16, OT_POOL_BLOCKS);
+        uint64_t words[2] = { A + 16, P + 40 };
+        owner_graph_words(&g, root, words, 2);
+        ok = owner_graph_settle(&g, err, sizeof err);
+        owner_graph_finish(&g, NULL, NULL);
+        int reached = 0;
+        for (uint64_t a = A; a < P; a += 64)
+            reached += owner_graph_row_at(&g, a + 16) != 0 &&
+                       g.rows[owner_graph_row_at(&g, a + 16)].cls == root;
+        check(ok && reached == 3, "A, B and D are the root's (an interior pointer holds B)",
+              "owners", reached, 3);
+        check(g.leaked_chunks == 3 && g.leaked_bytes == 192,
+              "E (its header pointed at), F and G (a ring) are leaked", "owners",
+              (long long)g.leaked_chunks, 3);
+        int row = owner_graph_row_at(&g, P + 16);
+        check(row && g.rows[row].type == OT_POOL_BLOCKS && g.rows[row].cls == pool,
+              "the container is its class's, a root word into it takes nothing", "owners",
+              row ? g.rows[row].cls : -1, pool);
+        int refs = 0;
+        owner_graph_refs(&g, D + 16, D + 64, count_refs, &refs, err, sizeof err);
+        check(refs == 1, "one word points at D (B's)", "owners", refs, 1);
+        refs = 0;
+        owner_graph_refs(&g, E + 16, E + 64, count_refs, &refs, err, sizeof err);
+        check(refs == 0, "nothing points into E", "owners", refs, 0);
+        owner_graph_release(&g);
+    } else {
+        check(false, "the owner graph begins", "owners", 0, 1);
+    }
+    heap_index_free(&ix);
+
+    /* claims: kept disjoint, the one starting first keeps an overlap */
+    struct heap_claims c = { 0 };
+    int x = heap_claims_owner(&c, 'C', CLAIM_PART_CYCLE_POOLS, 1);
+    int y = heap_claims_owner(&c, 'o', CLAIM_PART_OTHER_POOLS, 2);
+    check(heap_claims_owner(&c, 'C', CLAIM_PART_CYCLE_POOLS, 1) == x, "an owner made twice is one",
+          "claims", x, 0);
+    heap_claim(&c, 300, 400, y);
+    heap_claim(&c, 100, 200, x);
+    heap_claim(&c, 150, 350, y);   /* overlaps both */
+    size_t cur = 0;
+    int at120 = heap_claims_listed_at(&c, 120, &cur), at250 = heap_claims_listed_at(&c, 250, &cur);
+    int at390 = heap_claims_listed_at(&c, 390, &cur), at500 = heap_claims_listed_at(&c, 500, &cur);
+    cur = 0;
+    int again = heap_claims_listed_at(&c, 180, &cur);
+    check(at120 == x && at250 == y && at390 == y && at500 == -1 && again == x,
+          "claims looked up in and out of address order", "claims", at250, y);
+    check(c.n == 3 && c.v[1].start == 200 && c.v[1].end == 350 && c.v[2].start == 350,
+          "overlapping claims are cut where the one before ends", "claims", (long long)c.n, 3);
+    heap_claims_release(&c);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "--auxv") == 0)
@@ -596,6 +697,7 @@ int main(int argc, char **argv)
     }
     quiet_extent_cases(argv[1]);
     stream_cases();
+    owner_cases();
     const char *modes[] = { "mixed", "threads", "mmapped", "nobrk", "tcache" };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         run_mode(argv[1], modes[i], argc > 2 ? argv[2] : NULL);

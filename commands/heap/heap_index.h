@@ -1,0 +1,91 @@
+/* Every chunk of a heap, in use and free, found again by any address in
+ * it: a bit per 16-byte granule where a chunk starts, and the chunks
+ * before each block of granules, so the chunk holding an address is a
+ * region lookup, two loads and a few popcounts away. Chunks are numbered
+ * in address order; a bit per chunk says it is in use. Allocator-neutral:
+ * regions (a glibc heap segment, an mmapped chunk, a LuaJIT segment) are
+ * declared, then chunks added in address order within each, from any
+ * walk. Memory: a sixteenth of the regions' size in bits (11 MiB for a
+ * 1.4 GiB heap), a bit per chunk, no array that grows per chunk. */
+#ifndef NGXMEM_HEAP_INDEX_H
+#define NGXMEM_HEAP_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { HEAP_GRANULE = 16, HEAP_RANK_BLOCK = 512 };
+
+struct heap_region {
+    uint64_t start, end;         /* 16-byte aligned */
+    uint64_t granule_base;       /* granules of the regions before it */
+};
+
+struct heap_index {
+    struct heap_region *regions; /* sorted by start, disjoint */
+    size_t nregions, regions_cap;
+    uint64_t ngranules;
+    uint64_t *starts;            /* a bit per granule: a chunk starts there */
+    uint64_t *used_starts;       /* while building: the chunk is in use */
+    uint32_t *rank;              /* chunks starting before each rank block */
+    uint64_t *in_use;            /* a bit per chunk */
+    uint64_t nchunks, used_chunks, used_bytes;
+    size_t hint;                 /* the region last added to */
+    bool built, oom;
+};
+
+/* A region [START, END) whose chunks will be added. Before heap_index_begin. */
+bool heap_index_region(struct heap_index *x, uint64_t start, uint64_t end);
+/* The bitmaps for the regions declared; false when memory runs out. */
+bool heap_index_begin(struct heap_index *x);
+/* A chunk at ADDR of SIZE bytes (inside a region; others are ignored). */
+void heap_index_add(struct heap_index *x, uint64_t addr, uint64_t size, bool in_use);
+/* Ranks and in-use bits; false when memory runs out. */
+bool heap_index_finish(struct heap_index *x);
+void heap_index_free(struct heap_index *x);
+
+/* The chunk holding ADDR: its number, start and size (to the next chunk or
+ * the region's end; SIZE may be NULL: not wanted, which is cheaper); -1
+ * when ADDR is in no region or before its first chunk. */
+int64_t heap_index_find(const struct heap_index *x, uint64_t addr, uint64_t *start,
+                        uint64_t *size);
+/* The size of the chunk starting at START. */
+uint64_t heap_index_size(const struct heap_index *x, uint64_t start);
+/* Chunk I's start and size; false when there is no such chunk. */
+bool heap_index_chunk(const struct heap_index *x, uint64_t i, uint64_t *start, uint64_t *size);
+
+/* Bytes of chunk I's own memory at START (SIZE long): from its header's
+ * end to the next chunk's size field (its prev_size is this chunk's while
+ * it is in use), or to the region's end for the last chunk of one. */
+uint64_t heap_index_usable(const struct heap_index *x, uint64_t start, uint64_t size);
+
+/* Chunks in address order from chunk I on: seek once (a search), then
+ * each next is a few bit operations. */
+struct heap_cursor {
+    size_t region;
+    uint64_t granule, chunk;
+    bool last;                   /* the chunk heap_index_next gave ends its region */
+};
+bool heap_index_seek(const struct heap_index *x, uint64_t i, struct heap_cursor *c);
+/* The chunk at C (its number, start, size), then C moves past it; false
+ * at the end. */
+bool heap_index_next(const struct heap_index *x, struct heap_cursor *c, uint64_t *i,
+                     uint64_t *start, uint64_t *size);
+
+/* heap_index_usable of the chunk heap_index_next gave (SIZE bytes): no
+ * region search. */
+static inline uint64_t heap_cursor_usable(const struct heap_cursor *c, uint64_t size)
+{
+    return size < 16 ? 0 : c->last ? size - 16 : size - 8;
+}
+
+/* Every chunk in address order: FN(ARG, number, start, size). */
+typedef void (*heap_index_fn)(void *arg, uint64_t i, uint64_t start, uint64_t size);
+void heap_index_each(const struct heap_index *x, heap_index_fn fn, void *arg);
+
+static inline bool heap_index_in_use(const struct heap_index *x, uint64_t i)
+{
+    return (x->in_use[i / 64] >> (i % 64)) & 1;
+}
+
+#endif
