@@ -7,6 +7,7 @@
 #include "glibc_heap_map.h"
 #include "heap_claims.h"
 #include "nginx_cycles.h"
+#include "pool_claims.h"
 #include "ngxmem.h"
 
 #include <stdlib.h>
@@ -107,7 +108,8 @@ static void ngx_heap_map_command(const char *args, int from_tty)
         ngxmem_error("ngx-heap-map: %s", err);
     for (int i = 0; i < n; i++) {
         struct nginx_pool_stats again;
-        o.owner = heap_claims_owner(&o.claims, i == 0 ? 'C' : 'O', CLAIM_PART_CYCLE_POOLS, 0);
+        enum pool_kind kind = i == 0 ? PK_CYCLE : PK_OLD_CYCLE;
+        o.owner = heap_claims_owner(&o.claims, pool_claims_map_char(kind), pool_claims_part(kind), 0);
         if (!nginx_pool_walk(&s.heap.headers, pools[i].pool, &again, own, &o, err, sizeof err))
             ngxmem_error("ngx-heap-map: %s", err);
     }

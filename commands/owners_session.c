@@ -101,13 +101,9 @@ static int row_claim_owner(struct owners_session *o, const struct owner_row *row
     const struct owner_class *c = &o->graph.classes[row->cls];
     if (row->type == OT_POOL_BLOCKS)
         for (int k = 0; k < PK_COUNT; k++)
-            if (strcmp(c->owner, pool_kind_names[k]) == 0) {
-                bool cycle = k == PK_CYCLE || k == PK_OLD_CYCLE;
-                char ch = k == PK_CYCLE ? 'C' : k == PK_OLD_CYCLE ? 'O' : 'o';
-                return heap_claims_owner(o->claims, ch,
-                                         cycle ? CLAIM_PART_CYCLE_POOLS : CLAIM_PART_OTHER_POOLS,
-                                         OWNERS_CLAIM_TAG);
-            }
+            if (strcmp(c->owner, pool_kind_names[k]) == 0)
+                return heap_claims_owner(o->claims, pool_claims_map_char((enum pool_kind)k),
+                                         pool_claims_part((enum pool_kind)k), OWNERS_CLAIM_TAG);
     if (row->type == OT_SSL_CTX)
         return heap_claims_owner(o->claims, 'S', CLAIM_PART_NONE, OWNERS_CLAIM_TAG);
     if (strcmp(c->owner, "module_conf") == 0)

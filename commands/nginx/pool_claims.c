@@ -4,13 +4,21 @@
  * large allocation. */
 enum { POOL_TAG_BASE = 0x1000 };
 
+char pool_claims_map_char(enum pool_kind kind)
+{
+    return kind == PK_CYCLE ? 'C' : kind == PK_OLD_CYCLE ? 'O' : 'o';
+}
+
+enum claim_part pool_claims_part(enum pool_kind kind)
+{
+    return kind == PK_CYCLE || kind == PK_OLD_CYCLE ? CLAIM_PART_CYCLE_POOLS
+                                                    : CLAIM_PART_OTHER_POOLS;
+}
+
 void pool_claims_chunk(void *arg, enum pool_kind kind, uint64_t chunk, uint64_t size, bool large)
 {
     struct pool_claims *p = arg;
-    bool cycle = kind == PK_CYCLE || kind == PK_OLD_CYCLE;
-    char map_char = kind == PK_CYCLE ? 'C' : kind == PK_OLD_CYCLE ? 'O' : 'o';
-    int owner = heap_claims_owner(p->claims, map_char,
-                                  cycle ? CLAIM_PART_CYCLE_POOLS : CLAIM_PART_OTHER_POOLS,
+    int owner = heap_claims_owner(p->claims, pool_claims_map_char(kind), pool_claims_part(kind),
                                   POOL_TAG_BASE + (int)kind * 2 + large);
     heap_claim(p->claims, chunk, chunk + size, owner);
 }

@@ -13,6 +13,11 @@ struct pool_claims {
     struct heap_claims *claims;
 };
 
+/* How a kind of pool shows: its heap map character (C, O, o) and the
+ * RSS part its resident bytes count in. */
+char pool_claims_map_char(enum pool_kind kind);
+enum claim_part pool_claims_part(enum pool_kind kind);
+
 /* A pool_chunk_owner_fn (pool_census_follow): claims each pool chunk for
  * its kind. ARG: a struct pool_claims. */
 void pool_claims_chunk(void *arg, enum pool_kind kind, uint64_t chunk, uint64_t size, bool large);
