@@ -18,6 +18,7 @@ void nginx_commands_register(void);
 void nginx_heap_map_register(void);
 void nginx_pools_register(void);
 void nginx_shm_register(void);
+void nginx_shm_entries_register(void);
 void nginx_shm_pages_register(void);
 void nginx_breakdown_register(void);
 void nginx_report_register(void);

@@ -15,6 +15,7 @@
 #include "nginx_lua.h"
 #include "nginx_pool_census.h"
 #include "nginx_zone_pages.h"
+#include "zone_entries.h"
 #include "output_file.h"
 #include "owners_session.h"
 #include "pool_claims.h"
@@ -70,6 +71,13 @@ struct zone_report {
     bool have_slabs;
     struct slab_report slabs;
     char slab_err[160];          /* why not, for a zone with a slab pool */
+    /* its entries, by its module's reader (zone_entries): what of them the
+     * report shows */
+    enum zone_kind kind;
+    bool have_entries;
+    uint64_t entry_count, asked_bytes, slot_bytes, expired_count;
+    int reads;                   /* < 0: no two reads agreed */
+    char entries_err[160];
 };
 
 /* What the walk and the reads found, for the sections and suggestions. */
@@ -240,6 +248,75 @@ static void zone_slabs_section(struct result *r, const struct report_facts *f)
                                    val_count(t->total - t->used), val_bytes(t->used * t->size) };
             result_row(r, row);
         }
+    }
+}
+
+/* Zone Z's slabs and, by its module's reader, entries into ZR (as
+ * ngx-shm-entries reads them: until two passes agree). */
+static void read_zone_entries(const struct mem_reader *m, const struct nginx_state *st,
+                              const struct ngx_zone *z, const struct zone_clock *clock,
+                              struct zone_report *zr)
+{
+    static struct zone_reading d;
+    if (!z->slab_ok)
+        return;
+    zr->reads = zone_entries_read_stable(m, st, z, clock, 0, &d, zr->entries_err,
+                                         sizeof zr->entries_err);
+    if (zr->reads) {
+        zr->have_slabs = true;
+        zr->slabs = d.slabs;
+        zr->kind = d.entries.kind;
+        zr->have_entries = d.entries.kind != ZK_UNKNOWN;
+        zr->entry_count = d.entries.entry_count;
+        zr->asked_bytes = d.entries.asked_bytes;
+        zr->slot_bytes = d.entries.slot_bytes;
+        zr->expired_count = d.entries.expired_count;
+        return;
+    }
+    zr->kind = zone_kind_of(z);
+    zr->have_slabs = nginx_slab_report(m, st, z, &zr->slabs, zr->slab_err, sizeof zr->slab_err);
+}
+
+static const struct column entries_columns[] = {
+    { "zone", "zone", VAL_INFERIOR, 0, IN_BOTH },
+    { "kind", "read as", VAL_ID, 3, IN_BOTH },
+    { "entry_count", "entries", VAL_COUNT, 0, IN_BOTH },
+    { "asked_bytes", "allocated", VAL_BYTES, 0, IN_BOTH },
+    { "wasted_bytes", "rounding", VAL_BYTES, 2, IN_BOTH },
+    { "expired_count", "expired", VAL_COUNT, 4, IN_BOTH },
+    { "free_bytes", "free", VAL_BYTES, 0, IN_BOTH },
+    { "largest_alloc_bytes", "largest alloc", VAL_BYTES, 1, IN_BOTH },
+    { "consistent", "consistent", VAL_BOOL, 5, JSON_ONLY },
+};
+
+/* What each zone holds, read as its module lays it out (ngx-shm-entries
+ * shows one zone in full), and the largest allocation it can still make. */
+static void zone_entries_section(struct result *r, const struct report_facts *f)
+{
+    result_table(r, "zone_entries", "Zone entries (read by each zone's module):",
+                 entries_columns, ARRAY_LEN(entries_columns));
+    result_chart(r, CHART_BARS, 0, 3, 0);
+    for (int i = 0; i < f->nzones; i++) {
+        const struct zone_report *zr = &f->zone_pages[i];
+        char name[TEXT_OUT];
+        if (zr->kind != ZK_UNKNOWN && !zr->reads && zr->entries_err[0])
+            result_warning(r, "zone %s: its entries: %s", text_terminal(&f->zones[i].name, name),
+                           zr->entries_err);
+        if (!zr->have_slabs)
+            continue;
+        bool e = zr->have_entries;
+        const struct slab_report *sr = &zr->slabs;
+        struct value row[] = { val_inferior(r, &f->zones[i].name), val_id(zone_kind_ids[zr->kind]),
+                               e ? val_count(zr->entry_count) : val_none(),
+                               e ? val_bytes(zr->asked_bytes) : val_none(),
+                               e ? val_bytes(zr->slot_bytes - zr->asked_bytes) : val_none(),
+                               e ? val_count(zr->expired_count) : val_none(),
+                               val_bytes(sr->free_pages * sr->pagesize),
+                               val_bytes(slab_largest_alloc(sr)), val_bool(zr->reads > 0) };
+        result_row(r, row);
+        if (zr->reads < 0)
+            result_note(r, "zone %s changed while it was read (%d reads, no two alike)",
+                        text_terminal(&f->zones[i].name, name), -zr->reads);
     }
 }
 
@@ -489,6 +566,24 @@ static void suggestions(struct result *r, const struct report_facts *f,
                          text_terminal(&f->zones[i].name, name),
                          format_bytes(free_bytes, a, sizeof a), format_bytes(size, c, sizeof c));
     }
+    for (int i = 0; i < f->nzones; i++) {
+        const struct slab_report *sr = &f->zone_pages[i].slabs;
+        uint64_t free_bytes = sr->free_pages * sr->pagesize, largest = slab_largest_alloc(sr);
+        if (!f->zone_pages[i].have_slabs || free_bytes < 64 * 1024 || largest * 4 > free_bytes)
+            continue;
+        char name[TEXT_OUT];
+        n++;
+        result_paragraph(r, "zone_fragmented",
+                         "Zone %s has %s free but in %llu runs of pages, the longest %llu pages: "
+                         "an allocation over %s fails there now (a lua_shared_dict value then "
+                         "evicts entries to make room; other modules fail the request's "
+                         "allocation), although the zone is not full. Entries of many sizes "
+                         "freed in turn leave such holes: a bigger zone, or values of fewer "
+                         "sizes, avoids it.",
+                         text_terminal(&f->zones[i].name, name), format_bytes(free_bytes, a, sizeof a),
+                         (unsigned long long)sr->free_runs,
+                         (unsigned long long)sr->largest_free_run, format_bytes(largest, c, sizeof c));
+    }
     if (unloaded >= 64 * MiB) {
         n++;
         result_paragraph(r, "gcore_loads_zones",
@@ -639,15 +734,14 @@ static void ngx_report_command(const char *args, int from_tty)
     if (!zone_pages)
         ngxmem_error("%s: out of memory", cmd);
     f.page_size = st.pagesize;
+    struct zone_clock clock;
+    zone_clock_read(&s.glibc.reader, live, &clock);
     for (int i = 0; i < f.nzones; i++) {
         char unbacked[160];
         zone_pages[i].method = zone_pages_count(&s.glibc.reader, pid, source, &zones[i],
                                                 st.pagesize, &zone_pages[i].pages, unbacked,
                                                 sizeof unbacked, why, sizeof why);
-        struct zone_report *zr = &zone_pages[i];
-        zr->have_slabs = zones[i].slab_ok &&
-            nginx_slab_report(&s.glibc.reader, &st, &zones[i], &zr->slabs, zr->slab_err,
-                              sizeof zr->slab_err);
+        read_zone_entries(&s.glibc.reader, &st, &zones[i], &clock, &zone_pages[i]);
     }
     if (f.have_rss)
         breakdown_zones(&s.rss, &s.zones, cmd);
@@ -696,6 +790,7 @@ static void ngx_report_command(const char *args, int from_tty)
     not_pooled_by_size(&r, &f);
     zones_section(&r, &f);
     zone_slabs_section(&r, &f);
+    zone_entries_section(&r, &f);
     if (f.have_reload)
         reload_section(&r, &f);
     else

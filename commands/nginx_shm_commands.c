@@ -8,7 +8,7 @@
 #include "nginx_shdict.h"
 #include "nginx_shm.h"
 #include "nginx_zone_pages.h"
-#include "process_hold.h"
+#include "shm_session.h"
 #include "shm_residency.h"
 #include "ngxmem.h"
 
@@ -16,14 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-
-struct shm_session {
-    struct gdb_reader_state progress;
-    struct mem_reader raw;       /* exact reads only: see shm_session_open */
-    struct nginx_state st;
-    struct parsed_options opts;
-    struct ngx_zone_list zones;
-};
 
 static const struct option_def consistent_options[] = {
     { "--consistent", OPT_FLAG, NULL, 0, 0 },
@@ -75,34 +67,6 @@ static const struct command_def shdict_def = {
     "Example: ngx-lua-shdict dogs --consistent",
 };
 
-static void shm_session_release(struct shm_session *s)
-{
-    ngx_zone_list_release(&s->zones);
-    gdb_reader_done(&s->progress);
-}
-
-static void shm_session_read_zones(struct shm_session *s, const char *cmd)
-{
-    char err[512];
-    s->raw = gdb_reader(&s->progress, cmd);
-    if (!nginx_state_find(&s->raw, &s->st, err, sizeof err))
-        ngxmem_error("%s: %s", cmd, err);
-    /* Zones are read exactly, never through a read-ahead window: reading
-     * a page of a shared zone that is not in RAM makes the kernel
-     * allocate it (the observer effect the zone commands must not have). */
-    nginx_zones_read(&s->raw, &s->st, &s->zones, cmd);
-}
-
-static bool shm_session_open(struct shm_session *s, const struct command_def *d,
-                             const char *args)
-{
-    memset(s, 0, sizeof *s);
-    if (!command_options(d, args, &s->opts))
-        return false;
-    shm_session_read_zones(s, d->name);
-    return true;
-}
-
 /* TAB completion of ZONE: the zones whose names can be typed back. */
 int nginx_zone_names(char (*out)[NGXMEM_VALUE_MAX], int max)
 {
@@ -113,27 +77,6 @@ int nginx_zone_names(char (*out)[NGXMEM_VALUE_MAX], int max)
     for (int i = 0; i < s.zones.n && n < max; i++)
         n += inferior_text_word(&s.zones.v[i].name, out[n], NGXMEM_VALUE_MAX);
     return n;
-}
-
-static const struct ngx_zone *zone_named(struct shm_session *s, const char *cmd,
-                                         const char *name)
-{
-    if (!name)
-        ngxmem_error("%s: which zone? (see ngx-shm-zones)", cmd);
-    for (int i = 0; i < s->zones.n; i++)
-        if (inferior_text_equals(&s->zones.v[i].name, name)) {
-            const struct ngx_zone *z = &s->zones.v[i];
-            if (!z->size_ok)
-                ngxmem_error("%s: zone \"%s\": shm.size says %llu bytes from 0x%llx, %s", cmd,
-                             name, (unsigned long long)z->size, (unsigned long long)z->addr,
-                             z->size_why);
-            if (!z->readable)
-                ngxmem_error("%s: zone \"%s\": its memory at 0x%llx cannot be read (a core "
-                             "made without shared memory?)", cmd, name,
-                             (unsigned long long)z->addr);
-            return z;
-        }
-    ngxmem_error("%s: no zone \"%s\" (see ngx-shm-zones)", cmd, name);
 }
 
 static const struct column zone_columns[] = {
@@ -174,26 +117,6 @@ static void ngx_shm_zones_command(const char *args, int from_tty)
     result_fact(&r, "total_bytes", "in total", val_bytes(total),
                 "virtual: see ngx-shm-pages for what is in RAM");
     command_emit(&r, &o);
-}
-
-static void release_hold(struct process_hold *h)
-{
-    hold_release(h);
-}
-
-/* --consistent: hold still the other processes mapping zone Z (only a
- * live process this GDB traces on this machine can tell which). */
-static void hold_sharers(struct shm_session *s, const char *cmd, const struct ngx_zone *z,
-                         struct process_hold *h)
-{
-    pid_t pid = residency_nginx_pid(&s->raw), others[HOLD_MAX];
-    char why[200];
-    if (!residency_is_our_tracee(pid))
-        ngxmem_error("%s: --consistent needs a live process on this machine (a core is "
-                     "consistent already)", cmd);
-    int n = hold_find_sharers(pid, z->addr, others, HOLD_MAX);
-    if (n && !hold_start(h, others, n, why, sizeof why))
-        ngxmem_error("%s: --consistent: %s", cmd, why);
 }
 
 static const struct column slot_columns[] = {
@@ -260,15 +183,6 @@ static void slabs_result(const struct ngx_zone *z, const struct slab_report *sr,
         }
 }
 
-/* --consistent: how many processes were held, and how long. */
-static void held_result(int held, double ms, struct result *r)
-{
-    result_facts(r, "held", NULL);
-    result_fact(r, "process_count", "processes held", val_count((uint64_t)held),
-                "other processes mapping the zone, held for the read");
-    result_fact(r, "duration_ms", "held for", val_ms(ms), NULL);
-}
-
 static void ngx_shm_slabs_command(const char *args, int from_tty)
 {
     (void)from_tty;
@@ -277,12 +191,12 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
         return;
     struct output_options o = output_options(&s.opts);
     bool consistent = opt_given(&s.opts, "--consistent");
-    const struct ngx_zone *z = zone_named(&s, "ngx-shm-slabs", opt_positional(&s.opts, 0));
+    const struct ngx_zone *z = shm_zone_named(&s, "ngx-shm-slabs", opt_positional(&s.opts, 0));
     struct slab_report r;
     char err[512];
-    struct process_hold hold __attribute__((cleanup(release_hold))) = { .release_fd = -1 };
+    struct process_hold hold __attribute__((cleanup(shm_release_hold))) = { .release_fd = -1 };
     if (consistent)
-        hold_sharers(&s, "ngx-shm-slabs", z, &hold);
+        shm_hold_sharers(&s, "ngx-shm-slabs", z, &hold);
     int held = hold.held;
     bool ok = nginx_slab_report(&s.raw, &s.st, z, &r, err, sizeof err);
     double held_ms = hold_release(&hold);
@@ -293,7 +207,7 @@ static void ngx_shm_slabs_command(const char *args, int from_tty)
     nginx_describe(&s.st, &res);
     slabs_result(z, &r, &res);
     if (consistent)
-        held_result(held, held_ms, &res);
+        shm_held_result(held, held_ms, &res);
     command_emit(&res, &o);
 }
 
@@ -320,7 +234,7 @@ static int read_shdict_stable(struct shm_session *s, const struct ngx_zone *z, u
     char err[512];
     bool have_prev = false, have_any = false;
     for (int i = 1; i <= SHDICT_READS_MAX; i++) {
-        bool ok = nginx_shdict_report(&s->raw, z, now, top, r, err, sizeof err) &&
+        bool ok = nginx_shdict_report(&s->raw, z, now, top, NULL, NULL, r, err, sizeof err) &&
                   nginx_slab_report(&s->raw, &s->st, z, sr, err, sizeof err);
         if (ok && have_prev && same_reading(&prev, &prev_sr, r, sr))
             return i;
@@ -404,15 +318,15 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     struct output_options o = output_options(&s.opts);
     bool consistent = opt_given(&s.opts, "--consistent");
     uint64_t top = opt_number(&s.opts, "--top", 10);
-    const struct ngx_zone *z = zone_named(&s, "ngx-lua-shdict", opt_positional(&s.opts, 0));
+    const struct ngx_zone *z = shm_zone_named(&s, "ngx-lua-shdict", opt_positional(&s.opts, 0));
     struct timeval tv;
     gettimeofday(&tv, NULL);
     uint64_t now = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
     static struct shdict_report r;
     struct slab_report sr;
-    struct process_hold hold __attribute__((cleanup(release_hold))) = { .release_fd = -1 };
+    struct process_hold hold __attribute__((cleanup(shm_release_hold))) = { .release_fd = -1 };
     if (consistent)
-        hold_sharers(&s, "ngx-lua-shdict", z, &hold);
+        shm_hold_sharers(&s, "ngx-lua-shdict", z, &hold);
     int held = hold.held;
     int reads = read_shdict_stable(&s, z, now, (int)top, &r, &sr);
     double held_ms = hold_release(&hold);
@@ -421,7 +335,7 @@ static void ngx_lua_shdict_command(const char *args, int from_tty)
     nginx_describe(&s.st, &res);
     shdict_result(z, &r, &sr, reads, &res);
     if (consistent)
-        held_result(held, held_ms, &res);
+        shm_held_result(held, held_ms, &res);
     command_emit(&res, &o);
 }
 

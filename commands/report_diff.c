@@ -105,6 +105,8 @@ static struct report_items *flatten(json_t *doc)
         }
     rows(it, doc, "heap_owners", owner_keys, "bytes", "owner");
     rows(it, doc, "zones", zone_keys, "loaded_bytes", "zone loaded");
+    static const char *const entries_keys[] = { "zone", NULL };
+    rows(it, doc, "zone_entries", entries_keys, "asked_bytes", "zone entries");
     if (it->oom) {
         report_diff_free(it);
         return NULL;

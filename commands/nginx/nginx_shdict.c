@@ -56,8 +56,8 @@ static void keep_top(struct shdict_report *r, const struct shdict_entry *e)
 }
 
 bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone,
-                         uint64_t now_ms, int top, struct shdict_report *r, char *err,
-                         size_t errlen)
+                         uint64_t now_ms, int top, shdict_entry_fn each, void *each_arg,
+                         struct shdict_report *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     r->want_top = top < SHDICT_TOP_MAX ? top : SHDICT_TOP_MAX;
@@ -117,6 +117,8 @@ bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone
             r->newest = e;
         r->oldest = e;
         keep_top(r, &e);
+        if (each)
+            each(each_arg, node, &e);
         memcpy(&link, sd + (NODE_QUEUE - NODE_SD + 8), 8);   /* queue.next */
     }
     return true;

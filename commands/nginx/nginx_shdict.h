@@ -22,10 +22,12 @@ struct shdict_report {
     int ntop, want_top;
 };
 
-/* NOW_MS: the clock expiry is judged against (ms since the epoch). */
+/* NOW_MS: the clock expiry is judged against (ms since the epoch). EACH
+ * (may be NULL) gets every entry, newest first. */
+typedef void (*shdict_entry_fn)(void *arg, uint64_t node, const struct shdict_entry *e);
 bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone,
-                         uint64_t now_ms, int top, struct shdict_report *r, char *err,
-                         size_t errlen);
+                         uint64_t now_ms, int top, shdict_entry_fn each, void *each_arg,
+                         struct shdict_report *r, char *err, size_t errlen);
 
 extern const char *const shdict_type_names[SHDICT_TYPES];
 

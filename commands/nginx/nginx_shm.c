@@ -150,6 +150,7 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
     r->pagesize = ps;
     r->meta_bytes = start - pool;
     r->nslots = (int)(shift - min_shift);
+    r->min_shift = min_shift;
     if (r->nslots < 1 || r->nslots > SLAB_SLOTS_MAX) {
         snprintf(err, errlen, "zone \"%s\": odd slot count %d", name, r->nslots);
         return false;
@@ -202,6 +203,8 @@ bool nginx_slab_report(const struct mem_reader *m, const struct nginx_state *st,
                 r->free_runs++;
                 r->free_run_hist[bucket_of(slab)]++;
                 r->free_pages += slab;
+                if (slab > r->largest_free_run)
+                    r->largest_free_run = slab;
                 i += slab - 1;
             } else if (slab == SLAB_PAGE_BUSY) {
                 inconsistent(r, "page %llu: busy follower without a run head (slab 0x%llx)", i,

@@ -48,6 +48,8 @@ struct slab_report {
     uint64_t run_allocs, run_pages;                    /* multi-page allocations */
     uint64_t small_pages, exact_pages, big_pages;
     uint64_t free_runs, free_run_hist[SLAB_SIZE_BUCKETS]; /* runs by log2(pages) */
+    uint64_t largest_free_run;                         /* pages */
+    uint64_t min_shift;                                /* slots[0] is 2^min_shift bytes */
     uint64_t meta_bytes;                               /* header, slots, stats, descriptors */
     int nslots;
     struct slab_slot slots[SLAB_SLOTS_MAX];

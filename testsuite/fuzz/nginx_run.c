@@ -3,6 +3,7 @@
 #include "nginx_pool.h"
 #include "nginx_pool_census.h"
 #include "nginx_shdict.h"
+#include "zone_entries.h"
 #include "nginx_shm.h"
 #include "nginx_state.h"
 #include "owner_roots.h"
@@ -113,7 +114,13 @@ int nginx_run_all(const struct mem_reader *m)
     for (int i = 0; i < n; i++) {
         struct slab_report slabs;
         ok += nginx_slab_report(m, &st, &zones.v[i], &slabs, err, sizeof err);
-        ok += nginx_shdict_report(m, &zones.v[i], 0, 10, &dict, err, sizeof err);
+        ok += nginx_shdict_report(m, &zones.v[i], 0, 10, NULL, NULL, &dict, err, sizeof err);
+        /* each module's reader, on whatever the zone holds */
+        static struct zone_reading reading;
+        struct zone_clock clock;
+        zone_clock_read(m, false, &clock);
+        ok += zone_entries_read_stable(m, &st, &zones.v[i], &clock, 10, &reading, err,
+                                       sizeof err) > 0;
     }
     ngx_zone_list_release(&zones);
     return ok;

@@ -1,0 +1,568 @@
+#include "zone_entries.h"
+
+#include "nginx_rbtree.h"
+#include "nginx_shdict.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+const char *const zone_kind_ids[ZK_COUNT] = {
+    "unknown", "limit_req", "limit_conn", "cache_keys", "ssl_session_cache", "lua_shared_dict",
+};
+const char *const zone_kind_names[ZK_COUNT] = {
+    "no reader for its module", "limit_req zone", "limit_conn zone", "cache keys zone",
+    "ssl_session_cache", "lua_shared_dict",
+};
+
+/* ---- what every reader shares --------------------------------------- */
+
+struct reader {
+    const struct mem_reader *m;
+    const struct nginx_state *st;
+    const struct ngx_zone *z;
+    const struct slab_report *sr;
+    const struct zone_clock *clock;
+    struct zone_entries *e;
+    uint64_t sh;                 /* the module's structure in the zone (shpool->data) */
+    int layout;                  /* the reader's own: which layout its nodes have */
+};
+
+static void spread_init(struct zone_entries *e, const char *id, const char *name, int unit)
+{
+    struct zone_spread *s = &e->spreads[e->nspreads++];
+    memset(s, 0, sizeof *s);
+    s->id = id;
+    s->name = name;
+    s->unit = unit;
+}
+
+static void spread_add(struct zone_spread *s, int64_t v)
+{
+    if (!s->n || v < s->min)
+        s->min = v;
+    if (!s->n || v > s->max)
+        s->max = v;
+    s->n++;
+    s->sum += v;
+    if (v < 0) {
+        s->negative++;
+        return;
+    }
+    int b = v > 1 ? 63 - __builtin_clzll((uint64_t)v) : 0;
+    s->hist[b < ZONE_SPREAD_BUCKETS ? b : ZONE_SPREAD_BUCKETS - 1]++;
+}
+
+/* An allocation of SIZE bytes asked of the zone's slab allocator: the slot
+ * it rounds to (ngx_slab_alloc: the next power of two from the smallest
+ * slot on; over half a page, whole pages). */
+static void count_alloc(struct reader *r, uint64_t size)
+{
+    struct zone_entries *e = r->e;
+    uint64_t ps = r->sr->pagesize, rounded;
+    int k;
+    if (size > ps / 2) {
+        rounded = (size + ps - 1) / ps * ps;
+        k = SLAB_SLOTS_MAX;
+    } else {
+        uint64_t shift = r->sr->min_shift;
+        while ((1ull << shift) < size)
+            shift++;
+        rounded = 1ull << shift;
+        k = (int)(shift - r->sr->min_shift);
+        if (k < 0 || k >= SLAB_SLOTS_MAX)
+            k = SLAB_SLOTS_MAX;
+    }
+    e->alloc_count++;
+    e->asked_bytes += size;
+    e->slot_bytes += rounded;
+    e->slot_allocs[k]++;
+    e->slot_asked[k] += size;
+    e->slot_rounded[k] += rounded;
+}
+
+static void keep_top(struct zone_entries *e, const struct zone_entry *x)
+{
+    int at;
+    if (e->ntop < e->want_top)
+        at = e->ntop++;
+    else if (e->want_top > 0 && x->bytes > e->top[e->want_top - 1].bytes)
+        at = e->want_top - 1;
+    else
+        return;
+    e->top[at] = *x;
+    for (int i = at; i > 0 && e->top[i].bytes > e->top[i - 1].bytes; i--) {
+        struct zone_entry t = e->top[i];
+        e->top[i] = e->top[i - 1];
+        e->top[i - 1] = t;
+    }
+}
+
+static bool in_zone(const struct ngx_zone *z, uint64_t p, uint64_t len)
+{
+    return p >= z->addr && p < z->addr + z->size && z->addr + z->size - p >= len;
+}
+
+/* The key of LEN bytes at AT, which the module hashed into the node's key:
+ * read and checked (ngx_crc32_short). */
+static bool read_key(struct reader *r, uint64_t node, const uint8_t *bytes, uint64_t at,
+                     size_t len, struct inferior_text *key, char *err, size_t errlen)
+{
+    static unsigned char buf[UINT16_MAX];
+    uint32_t hash;
+    memcpy(&hash, bytes, 4);
+    if (len && (!in_zone(r->z, at, len) || mem_read(r->m, at, buf, len) != 0)) {
+        snprintf(err, errlen, "cannot read the key of node 0x%llx (%zu bytes)",
+                 (unsigned long long)node, len);
+        return false;
+    }
+    if ((uint32_t)crc32(0L, buf, (uInt)len) != hash) {
+        snprintf(err, errlen, "the key of node 0x%llx (%zu bytes) does not match its hash: "
+                 "not this module's node, or rewritten while read", (unsigned long long)node,
+                 len);
+        return false;
+    }
+    inferior_text_set(key, buf, len);
+    return true;
+}
+
+static void hex_key(struct inferior_text *t, const uint8_t *b, size_t n)
+{
+    char hex[2 * 64 + 1];
+    n = n > 64 ? 64 : n;
+    for (size_t i = 0; i < n; i++)
+        snprintf(hex + 2 * i, 3, "%02x", b[i]);
+    inferior_text_literal(t, n ? hex : "");
+}
+
+static bool walk(struct reader *r, uint64_t tree, size_t node_read, uint64_t min_node,
+                 rbtree_node_fn fn, char *err, size_t errlen)
+{
+    /* a node is an allocation: no more nodes than the slab walk counted
+     * (itself bounded by the page descriptors it read) */
+    uint64_t most = r->z->size / min_node + 1;
+    if (r->sr->used_slabs + 1 < most)
+        most = r->sr->used_slabs + 1;
+    struct rbtree_walk w = { r->z->addr, r->z->addr + r->z->size, tree, node_read, most };
+    return nginx_rbtree_walk(r->m, &w, fn, r, &r->e->entry_count, err, errlen);
+}
+
+/* The LRU queue's ends (ngx_queue_t at HEAD: prev, next; a new or used
+ * entry goes to the head): the nodes, their link QUEUE_AT bytes in. */
+static bool queue_ends(struct reader *r, uint64_t head, uint64_t queue_at, uint64_t *newest,
+                       uint64_t *oldest)
+{
+    uint64_t q[2];
+    if (mem_read(r->m, head, q, sizeof q) != 0 || q[1] == head || q[0] == head ||
+        !in_zone(r->z, q[0], 16) || !in_zone(r->z, q[1], 16))
+        return false;
+    *newest = q[1] - queue_at;
+    *oldest = q[0] - queue_at;
+    return true;
+}
+
+/* ---- limit_req: ngx_http_limit_req_node_t from the rbtree node's color
+ * on: color, dummy, len (u16), queue, last, excess, count, data ---------- */
+
+enum { LR_LEN = 34, LR_QUEUE = 40, LR_LAST = 56, LR_EXCESS = 64, LR_DATA = 80 };
+
+static bool limit_req_node(void *arg, uint64_t node, const uint8_t *b, char *err, size_t errlen)
+{
+    struct reader *r = arg;
+    struct zone_entries *e = r->e;
+    uint16_t len;
+    uint64_t last, excess;
+    memcpy(&len, b + LR_LEN, 2);
+    memcpy(&last, b + LR_LAST, 8);
+    memcpy(&excess, b + LR_EXCESS, 8);
+    struct zone_entry x = { .node = node, .bytes = LR_DATA + len, .figure = (int64_t)excess };
+    if (!read_key(r, node, b, node + LR_DATA, len, &x.key, err, errlen))
+        return false;
+    count_alloc(r, x.bytes);
+    spread_add(&e->spreads[0], len);
+    spread_add(&e->spreads[1], (int64_t)excess);
+    if (r->clock->have_msec)
+        spread_add(&e->spreads[2], (int64_t)(r->clock->msec - last));
+    keep_top(e, &x);
+    return true;
+}
+
+static bool read_limit_req(struct reader *r, char *err, size_t errlen)
+{
+    struct zone_entries *e = r->e;
+    spread_init(e, "key_bytes", "key length", ZU_BYTES);
+    spread_init(e, "excess", "excess (1/1000 requests)", ZU_COUNT);
+    spread_init(e, "idle_ms", "since last request", ZU_MS);
+    e->figure_name = "excess";
+    /* ngx_http_limit_req_ctx_t (zone->data, process memory): sh, shpool, rate */
+    uint64_t ctx[3];
+    if (mem_read(r->m, r->z->data, ctx, sizeof ctx) == 0 && ctx[0] == r->sh &&
+        ctx[1] == r->z->addr)
+        e->rate_mrps = ctx[2];
+    if (!walk(r, r->sh, LR_DATA, LR_DATA, limit_req_node, err, errlen))
+        return false;
+    uint64_t newest, oldest, t[2];
+    if (r->clock->have_msec && queue_ends(r, r->sh + 64, LR_QUEUE, &newest, &oldest) &&
+        mem_read_u64(r->m, newest + LR_LAST, &t[0]) && mem_read_u64(r->m, oldest + LR_LAST, &t[1])) {
+        e->have_lru = true;
+        e->lru_unit = ZU_MS;
+        e->lru_newest = (int64_t)(r->clock->msec - t[0]);
+        e->lru_oldest = (int64_t)(r->clock->msec - t[1]);
+    }
+    return true;
+}
+
+/* ---- limit_conn: color, len (u8), conn (u16), data -------------------- */
+
+enum { LC_LEN = 33, LC_CONN = 34, LC_DATA = 36 };
+
+static bool limit_conn_node(void *arg, uint64_t node, const uint8_t *b, char *err, size_t errlen)
+{
+    struct reader *r = arg;
+    struct zone_entries *e = r->e;
+    uint16_t conn;
+    memcpy(&conn, b + LC_CONN, 2);
+    struct zone_entry x = { .node = node, .bytes = LC_DATA + b[LC_LEN], .figure = conn };
+    if (!read_key(r, node, b, node + LC_DATA, b[LC_LEN], &x.key, err, errlen))
+        return false;
+    count_alloc(r, x.bytes);
+    e->conn_total += conn;
+    spread_add(&e->spreads[0], b[LC_LEN]);
+    spread_add(&e->spreads[1], conn);
+    keep_top(e, &x);
+    return true;
+}
+
+static bool read_limit_conn(struct reader *r, char *err, size_t errlen)
+{
+    spread_init(r->e, "key_bytes", "key length", ZU_BYTES);
+    spread_init(r->e, "connections", "connections", ZU_COUNT);
+    r->e->figure_name = "connections";
+    return walk(r, r->sh, RBTREE_NODE_BYTES, RBTREE_NODE_BYTES, limit_conn_node, err, errlen);
+}
+
+/* ---- cache keys zone: ngx_http_file_cache_node_t (120 bytes) and the
+ * ngx_http_file_cache_sh_t: rbtree, sentinel, queue, cold, loading, size,
+ * count --------------------------------------------------------------- */
+
+enum { FC_NODE = 120, FC_QUEUE = 40, FC_KEY = 56, FC_BITS = 64, FC_EXPIRE = 80,
+       FC_FS_SIZE = 104, SH_QUEUE = 64, SH_COLD = 80 };
+
+static bool cache_node(void *arg, uint64_t node, const uint8_t *b, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    struct reader *r = arg;
+    struct zone_entries *e = r->e;
+    uint32_t bits;
+    int64_t expire, fs_size;
+    memcpy(&bits, b + FC_BITS, 4);
+    memcpy(&expire, b + FC_EXPIRE, 8);
+    memcpy(&fs_size, b + FC_FS_SIZE, 8);
+    uint64_t uses = (bits >> 20) & 0x3ff;
+    uint64_t blocks = fs_size > 0 ? (uint64_t)fs_size : 0;
+    /* the cache file's name: the key's MD5 in hex, node.key its first 8 bytes */
+    uint8_t md5[16];
+    memcpy(md5, b, 8);
+    memcpy(md5 + 8, b + FC_KEY, 8);
+    struct zone_entry x = { .node = node, .figure = (int64_t)uses,
+                            .bytes = e->cache_bsize ? blocks * e->cache_bsize : blocks };
+    hex_key(&x.key, md5, 16);
+    count_alloc(r, FC_NODE);
+    e->fs_blocks += blocks;
+    spread_add(&e->spreads[0], (int64_t)uses);
+    spread_add(&e->spreads[1], (int64_t)x.bytes);
+    /* valid_sec is a cached error's only (a response's own validity is in
+     * its file's header); expire: when the cache manager removes it unused */
+    if (r->clock->have_sec) {
+        spread_add(&e->spreads[2], expire - r->clock->sec);
+        e->expired_count += expire < r->clock->sec;
+    }
+    keep_top(e, &x);
+    return true;
+}
+
+static bool power_of_two_block(uint64_t v)
+{
+    return v >= 512 && v <= (1u << 20) && !(v & (v - 1));
+}
+
+static bool read_cache(struct reader *r, char *err, size_t errlen)
+{
+    struct zone_entries *e = r->e;
+    spread_init(e, "uses", "uses", ZU_COUNT);
+    spread_init(e, "disk_bytes", "on disk", ZU_BYTES);
+    spread_init(e, "inactive_s", "removed if unused in", ZU_SECONDS);
+    e->figure_name = "uses";
+    uint64_t sh[5];
+    if (mem_read(r->m, r->sh + SH_COLD, sh, sizeof sh) == 0) {
+        e->cold = sh[0];
+        e->loading = sh[1];
+        e->cache_size_blocks = sh[2];
+        e->cache_count = sh[3];
+    }
+    /* ngx_http_file_cache_t (zone->data): sh, shpool, path, then max_size
+     * and bsize, after min_free from nginx 1.19.1 on: the block size says
+     * which (a power of two) */
+    uint64_t c[6];
+    if (mem_read(r->m, r->z->data, c, sizeof c) == 0 && c[0] == r->sh && c[1] == r->z->addr) {
+        int at = power_of_two_block(c[5]) ? 4 : power_of_two_block(c[4]) ? 3 : -1;
+        if (at > 0) {
+            e->have_cache_conf = true;
+            e->cache_max_blocks = c[at];
+            e->cache_bsize = c[at + 1];
+        }
+    }
+    if (!walk(r, r->sh, FC_NODE, FC_NODE, cache_node, err, errlen))
+        return false;
+    uint64_t newest, oldest;
+    int64_t t[2];
+    if (r->clock->have_sec && queue_ends(r, r->sh + SH_QUEUE, FC_QUEUE, &newest, &oldest) &&
+        mem_read(r->m, newest + FC_EXPIRE, &t[0], 8) == 0 &&
+        mem_read(r->m, oldest + FC_EXPIRE, &t[1], 8) == 0) {
+        e->have_lru = true;
+        e->lru_unit = ZU_SECONDS;
+        e->lru_newest = t[0] - r->clock->sec;
+        e->lru_oldest = t[1] - r->clock->sec;
+    }
+    return true;
+}
+
+/* ---- ssl_session_cache: ngx_ssl_sess_id_t, two layouts on 64 bits:
+ * up to 1.22 id, len, session, queue, expire, stub, sess_id[32] (128
+ * bytes; id points at sess_id); from 1.23 len, queue, expire, id[32],
+ * session (112). Each session is that node and its DER, len bytes. ---- */
+
+enum { SS_OLD = 1, SS_NEW = 2, SS_READ = 128 };
+static const struct {
+    uint32_t bytes, len, queue, expire, id, session;
+} ss_layouts[3] = { { 0 }, { 128, 48, 64, 80, 96, 56 }, { 112, 40, 48, 64, 72, 104 } };
+
+static bool session_node(void *arg, uint64_t node, const uint8_t *b, char *err, size_t errlen)
+{
+    struct reader *r = arg;
+    struct zone_entries *e = r->e;
+    uint64_t w40;
+    memcpy(&w40, b + 40, 8);
+    int l = w40 == node + 96 ? SS_OLD : SS_NEW;
+    if (r->layout && r->layout != l) {
+        snprintf(err, errlen, "session node 0x%llx in another layout than the others",
+                 (unsigned long long)node);
+        return false;
+    }
+    r->layout = l;
+    uint64_t len, session;
+    int64_t expire;
+    memcpy(&len, b + ss_layouts[l].len, 8);
+    memcpy(&expire, b + ss_layouts[l].expire, 8);
+    memcpy(&session, b + ss_layouts[l].session, 8);
+    uint8_t idlen = b[RBTREE_COLOR + 1];   /* node.data: the session id's length */
+    uint32_t hash;
+    memcpy(&hash, b, 4);
+    if (idlen > 32 || (uint32_t)crc32(0L, b + ss_layouts[l].id, idlen) != hash ||
+        len > r->z->size || !in_zone(r->z, session, len)) {
+        snprintf(err, errlen, "session node 0x%llx: its id does not match its hash, or its "
+                 "%llu bytes are not in the zone", (unsigned long long)node,
+                 (unsigned long long)len);
+        return false;
+    }
+    struct zone_entry x = { .node = node, .bytes = ss_layouts[l].bytes + len };
+    hex_key(&x.key, b + ss_layouts[l].id, idlen);
+    count_alloc(r, ss_layouts[l].bytes);
+    count_alloc(r, len);
+    e->session_bytes += len;
+    spread_add(&e->spreads[0], (int64_t)len);
+    if (r->clock->have_sec) {
+        x.figure = expire - r->clock->sec;
+        spread_add(&e->spreads[1], x.figure);
+        e->expired_count += expire < r->clock->sec;
+    }
+    keep_top(e, &x);
+    return true;
+}
+
+static bool read_sessions(struct reader *r, char *err, size_t errlen)
+{
+    struct zone_entries *e = r->e;
+    spread_init(e, "session_bytes", "session (DER)", ZU_BYTES);
+    spread_init(e, "expires_s", "expires in", ZU_SECONDS);
+    e->figure_name = r->clock->have_sec ? "expires_in_s" : NULL;
+    if (!walk(r, r->sh, SS_READ, SS_READ, session_node, err, errlen))
+        return false;
+    uint64_t newest, oldest;
+    int64_t t[2];
+    int l = r->layout;
+    if (l && r->clock->have_sec &&
+        queue_ends(r, r->sh + 64, ss_layouts[l].queue, &newest, &oldest) &&
+        mem_read(r->m, newest + ss_layouts[l].expire, &t[0], 8) == 0 &&
+        mem_read(r->m, oldest + ss_layouts[l].expire, &t[1], 8) == 0) {
+        e->have_lru = true;
+        e->lru_unit = ZU_SECONDS;
+        e->lru_newest = t[0] - r->clock->sec;
+        e->lru_oldest = t[1] - r->clock->sec;
+    }
+    return true;
+}
+
+/* ---- lua_shared_dict: its LRU queue (nginx_shdict) -------------------- */
+
+static void shdict_entry(void *arg, uint64_t node, const struct shdict_entry *d)
+{
+    struct reader *r = arg;
+    struct zone_entries *e = r->e;
+    struct zone_entry x = { .key = d->key, .node = node, .bytes = d->alloc, .figure = d->type };
+    e->entry_count++;
+    count_alloc(r, d->alloc);
+    spread_add(&e->spreads[0], d->key_len);
+    spread_add(&e->spreads[1], (int64_t)d->alloc);
+    if (d->expires)
+        spread_add(&e->spreads[2], (int64_t)(d->expires - r->clock->epoch_ms));
+    keep_top(e, &x);
+}
+
+static bool read_shdict(struct reader *r, char *err, size_t errlen)
+{
+    struct zone_entries *e = r->e;
+    spread_init(e, "key_bytes", "key length", ZU_BYTES);
+    spread_init(e, "entry_bytes", "node size", ZU_BYTES);
+    spread_init(e, "expires_ms", "expires in", ZU_MS);
+    static struct shdict_report d;
+    if (!nginx_shdict_report(r->m, r->z, r->clock->epoch_ms, 0, shdict_entry, r, &d, err,
+                             errlen))
+        return false;
+    e->expired_count = d.expired;
+    return true;
+}
+
+/* ---- the table: module -> reader -------------------------------------- */
+
+typedef bool (*zone_reader_fn)(struct reader *r, char *err, size_t errlen);
+
+static const struct {
+    const char *module;
+    enum zone_kind kind;
+} zone_modules[] = {
+    { "ngx_http_limit_req_module", ZK_LIMIT_REQ },
+    { "ngx_http_limit_conn_module", ZK_LIMIT_CONN },
+    { "ngx_stream_limit_conn_module", ZK_LIMIT_CONN },
+    { "ngx_http_proxy_module", ZK_FILE_CACHE },
+    { "ngx_http_fastcgi_module", ZK_FILE_CACHE },
+    { "ngx_http_uwsgi_module", ZK_FILE_CACHE },
+    { "ngx_http_scgi_module", ZK_FILE_CACHE },
+    { "ngx_http_ssl_module", ZK_SSL_SESSIONS },
+    { "ngx_stream_ssl_module", ZK_SSL_SESSIONS },
+    { "ngx_mail_ssl_module", ZK_SSL_SESSIONS },
+    { "ngx_http_lua_module", ZK_LUA_SHDICT },
+    { "ngx_stream_lua_module", ZK_LUA_SHDICT },
+};
+
+static const zone_reader_fn zone_readers[ZK_COUNT] = {
+    NULL, read_limit_req, read_limit_conn, read_cache, read_sessions, read_shdict,
+};
+
+enum zone_kind zone_kind_of(const struct ngx_zone *zone)
+{
+    for (size_t i = 0; i < sizeof zone_modules / sizeof *zone_modules; i++)
+        if (inferior_text_equals(&zone->owner, zone_modules[i].module))
+            return zone_modules[i].kind;
+    return ZK_UNKNOWN;
+}
+
+void zone_clock_read(const struct mem_reader *m, bool live, struct zone_clock *c)
+{
+    uint64_t sym, tp;
+    struct timespec mono, wall;
+    memset(c, 0, sizeof *c);
+    c->have_msec = mem_symbol(m, "ngx_current_msec", &sym) && mem_read_u64(m, sym, &c->msec);
+    /* ngx_cached_time points at an ngx_time_t: sec first */
+    c->have_sec = mem_symbol(m, "ngx_cached_time", &sym) && mem_read_u64(m, sym, &tp) &&
+                  mem_read(m, tp, &c->sec, 8) == 0 && c->sec > 0;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    c->epoch_ms = (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000;
+    if (!live)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    uint64_t ms = (uint64_t)mono.tv_sec * 1000 + (uint64_t)mono.tv_nsec / 1000000;
+    if (c->have_msec && ms > c->msec)
+        c->msec = ms;
+    if (c->have_sec && wall.tv_sec > c->sec)
+        c->sec = wall.tv_sec;
+}
+
+bool zone_entries_read(const struct mem_reader *m, const struct nginx_state *st,
+                       const struct ngx_zone *zone, const struct slab_report *sr,
+                       const struct zone_clock *clock, int top, struct zone_entries *e,
+                       char *err, size_t errlen)
+{
+    memset(e, 0, sizeof *e);
+    e->kind = zone_kind_of(zone);
+    e->want_top = top < 0 ? 0 : top > ZONE_TOP_MAX ? ZONE_TOP_MAX : top;
+    if (e->kind == ZK_UNKNOWN)
+        return true;
+    struct reader r = { m, st, zone, sr, clock, e, 0, 0 };
+    /* every module here keeps its structure in shpool->data (the word
+     * before ngx_slab_pool_t.addr) */
+    if (!mem_read_u64(m, zone->addr + st->L->slab_addr - 8, &r.sh) ||
+        !in_zone(zone, r.sh, 64)) {
+        snprintf(err, errlen, "no %s structure in the slab pool (its data 0x%llx)",
+                 zone_kind_names[e->kind], (unsigned long long)r.sh);
+        return false;
+    }
+    return zone_readers[e->kind](&r, err, errlen);
+}
+
+bool zone_entries_same(const struct zone_entries *a, const struct zone_entries *b)
+{
+    return a->entry_count == b->entry_count && a->asked_bytes == b->asked_bytes &&
+           a->slot_bytes == b->slot_bytes && a->conn_total == b->conn_total &&
+           a->fs_blocks == b->fs_blocks && a->session_bytes == b->session_bytes;
+}
+
+int zone_entries_read_stable(const struct mem_reader *m, const struct nginx_state *st,
+                             const struct ngx_zone *zone, const struct zone_clock *clock,
+                             int top, struct zone_reading *out, char *err, size_t errlen)
+{
+    struct zone_reading *pair = malloc(2 * sizeof *pair);
+    if (!pair) {
+        snprintf(err, errlen, "out of memory");
+        return 0;
+    }
+    struct zone_reading *prev = &pair[0], *cur = &pair[1];
+    bool have_prev = false, have_any = false;
+    int reads = -ZONE_READS_MAX;
+    for (int i = 1; i <= ZONE_READS_MAX; i++) {
+        bool ok = nginx_slab_report(m, st, zone, &cur->slabs, err, errlen) &&
+                  zone_entries_read(m, st, zone, &cur->slabs, clock, top, &cur->entries, err,
+                                    errlen);
+        if (ok && have_prev && zone_entries_same(&prev->entries, &cur->entries) &&
+            cur->slabs.used_slabs == prev->slabs.used_slabs &&
+            cur->slabs.free_pages == prev->slabs.free_pages) {
+            reads = i;
+            prev = cur;
+            break;
+        }
+        have_prev = ok;
+        have_any |= ok;
+        if (ok) {
+            struct zone_reading *t = prev;
+            prev = cur;
+            cur = t;
+        }
+    }
+    if (have_any)
+        *out = *prev;
+    free(pair);
+    return have_any ? reads : 0;
+}
+
+uint64_t slab_largest_alloc(const struct slab_report *sr)
+{
+    if (sr->largest_free_run)
+        return sr->largest_free_run * sr->pagesize;
+    for (int k = sr->nslots - 1; k >= 0; k--)
+        if (sr->slots[k].total > sr->slots[k].used)
+            return sr->slots[k].size;
+    return 0;
+}
