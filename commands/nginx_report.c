@@ -76,6 +76,8 @@ struct zone_report {
     enum zone_kind kind;
     bool have_entries;
     uint64_t entry_count, asked_bytes, slot_bytes, expired_count;
+    bool have_cache_conf;        /* a cache's keys zone: its max_size known */
+    uint64_t cache_blocks, cache_max_blocks, cache_bsize;
     int reads;                   /* < 0: no two reads agreed */
     char entries_err[160];
 };
@@ -271,6 +273,10 @@ static void read_zone_entries(const struct mem_reader *m, const struct nginx_sta
         zr->asked_bytes = d.entries.asked_bytes;
         zr->slot_bytes = d.entries.slot_bytes;
         zr->expired_count = d.entries.expired_count;
+        zr->have_cache_conf = d.entries.have_cache_conf;
+        zr->cache_blocks = d.entries.cache_size_blocks;
+        zr->cache_max_blocks = d.entries.cache_max_blocks;
+        zr->cache_bsize = d.entries.cache_bsize;
         return;
     }
     zr->kind = zone_kind_of(z);
@@ -447,6 +453,59 @@ static int ssl_ctx_suggestion(struct result *r, const struct report_facts *f)
     return 1;
 }
 
+/* Zone Z (ZR) has less than a tenth of its pages free: what its module
+ * does when none is left, and what the entries say of it. */
+static void zone_full_suggestion(struct result *r, const struct ngx_zone *z,
+                                 const struct zone_report *zr)
+{
+    const struct slab_report *sr = &zr->slabs;
+    uint64_t free_bytes = sr->free_pages * sr->pagesize;
+    char name[TEXT_OUT], a[32], b[32], c[32];
+    text_terminal(&z->name, name);
+    format_bytes(free_bytes, a, sizeof a);
+    format_bytes(z->size, b, sizeof b);
+    /* the entries' own share of the zone: how many more would fit */
+    uint64_t per = zr->entry_count ? zr->slot_bytes / zr->entry_count : 0;
+    if (zr->have_entries && zr->kind == ZK_LIMIT_REQ && per) {
+        result_paragraph(r, "limit_req_zone_full",
+                         "Zone %s (limit_req) tracks %llu clients and has %s of free pages left "
+                         "of its %s: about %llu more fit. Then each new client evicts the client "
+                         "seen least recently (and up to two more idle for over a minute): their "
+                         "limits start over; when that frees nothing, the request is refused as "
+                         "limited (503). Each client takes "
+                         "%llu bytes: %llu clients need about %s.",
+                         name, (unsigned long long)zr->entry_count, a, b,
+                         (unsigned long long)(free_bytes / per), (unsigned long long)per,
+                         (unsigned long long)(zr->entry_count * 2),
+                         format_bytes(zr->entry_count * 2 * per, c, sizeof c));
+        return;
+    }
+    if (zr->have_entries && zr->kind == ZK_FILE_CACHE && per && zr->have_cache_conf &&
+        zr->cache_blocks < zr->cache_max_blocks / 10 * 9) {
+        uint64_t disk = zr->cache_blocks * zr->cache_bsize, max = zr->cache_max_blocks * zr->cache_bsize;
+        /* the keys max_size would hold, at the entries' average size on disk */
+        uint64_t want = zr->cache_blocks ? zr->entry_count * (max / (disk ? disk : 1)) * per : 0;
+        char d[32], e[32];
+        result_paragraph(r, "cache_keys_full",
+                         "Zone %s (a cache's keys_zone) holds %llu keys and has %s of free pages "
+                         "left of its %s, while the cache holds %s on disk of its max_size %s: "
+                         "the keys zone fills first, and then the cache manager removes the "
+                         "least recently used entries although the disk has room. Each key "
+                         "takes %llu bytes of the zone%s%s.",
+                         name, (unsigned long long)zr->entry_count, a, b,
+                         format_bytes(disk, d, sizeof d), format_bytes(max, e, sizeof e),
+                         (unsigned long long)per, want ? ": max_size needs about " : "",
+                         want ? format_bytes(want, c, sizeof c) : "");
+        return;
+    }
+    result_paragraph(r, "zone_near_full",
+                     "Zone %s has %s of free pages left of its %s: when no page is free, "
+                     "new entries evict old ones (lua_shared_dict: least recently used; "
+                     "limit_req and others: failed allocations). A bigger zone costs RAM "
+                     "only as it fills.",
+                     name, a, b);
+}
+
 /* Each suggestion names the figure that triggered it. */
 static void suggestions(struct result *r, const struct report_facts *f,
                         const struct rss_breakdown *b)
@@ -556,15 +615,8 @@ static void suggestions(struct result *r, const struct report_facts *f,
         uint64_t free_bytes = sr->free_pages * sr->pagesize, size = f->zones[i].size;
         if (!f->zone_pages[i].have_slabs || free_bytes * 10 >= size)
             continue;
-        char name[TEXT_OUT];
         n++;
-        result_paragraph(r, "zone_near_full",
-                         "Zone %s has %s of free pages left of its %s: when no page is free, "
-                         "new entries evict old ones (lua_shared_dict: least recently used; "
-                         "limit_req and others: failed allocations). A bigger zone costs RAM "
-                         "only as it fills.",
-                         text_terminal(&f->zones[i].name, name),
-                         format_bytes(free_bytes, a, sizeof a), format_bytes(size, c, sizeof c));
+        zone_full_suggestion(r, &f->zones[i], &f->zone_pages[i]);
     }
     for (int i = 0; i < f->nzones; i++) {
         const struct slab_report *sr = &f->zone_pages[i].slabs;

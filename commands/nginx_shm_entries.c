@@ -166,6 +166,7 @@ static void entries_result(const struct ngx_zone *z, const struct zone_reading *
                     unit);
     }
     kind_facts(e, r);
+    result_fact(r, "layout_check", "layout", val_text(r, "%s", e->layout_check), NULL);
     result_fact(r, "read_count", "reads", val_count((uint64_t)(reads < 0 ? -reads : reads)), NULL);
     result_fact(r, "consistent", "consistent", val_bool(reads > 0 && !sr->inconsistency[0]), NULL);
     if (reads < 0)

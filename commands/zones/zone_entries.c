@@ -2,6 +2,7 @@
 
 #include "nginx_rbtree.h"
 #include "nginx_shdict.h"
+#include "zone_layouts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +167,6 @@ static bool queue_ends(struct reader *r, uint64_t head, uint64_t queue_at, uint6
 /* ---- limit_req: ngx_http_limit_req_node_t from the rbtree node's color
  * on: color, dummy, len (u16), queue, last, excess, count, data ---------- */
 
-enum { LR_LEN = 34, LR_QUEUE = 40, LR_LAST = 56, LR_EXCESS = 64, LR_DATA = 80 };
 
 static bool limit_req_node(void *arg, uint64_t node, const uint8_t *b, char *err, size_t errlen)
 {
@@ -204,7 +204,7 @@ static bool read_limit_req(struct reader *r, char *err, size_t errlen)
     if (!walk(r, r->sh, LR_DATA, LR_DATA, limit_req_node, err, errlen))
         return false;
     uint64_t newest, oldest, t[2];
-    if (r->clock->have_msec && queue_ends(r, r->sh + 64, LR_QUEUE, &newest, &oldest) &&
+    if (r->clock->have_msec && queue_ends(r, r->sh + LR_SH_QUEUE, LR_QUEUE, &newest, &oldest) &&
         mem_read_u64(r->m, newest + LR_LAST, &t[0]) && mem_read_u64(r->m, oldest + LR_LAST, &t[1])) {
         e->have_lru = true;
         e->lru_unit = ZU_MS;
@@ -216,7 +216,6 @@ static bool read_limit_req(struct reader *r, char *err, size_t errlen)
 
 /* ---- limit_conn: color, len (u8), conn (u16), data -------------------- */
 
-enum { LC_LEN = 33, LC_CONN = 34, LC_DATA = 36 };
 
 static bool limit_conn_node(void *arg, uint64_t node, const uint8_t *b, char *err, size_t errlen)
 {
@@ -247,8 +246,6 @@ static bool read_limit_conn(struct reader *r, char *err, size_t errlen)
  * ngx_http_file_cache_sh_t: rbtree, sentinel, queue, cold, loading, size,
  * count --------------------------------------------------------------- */
 
-enum { FC_NODE = 120, FC_QUEUE = 40, FC_KEY = 56, FC_BITS = 64, FC_EXPIRE = 80,
-       FC_FS_SIZE = 104, SH_QUEUE = 64, SH_COLD = 80 };
 
 static bool cache_node(void *arg, uint64_t node, const uint8_t *b, char *err, size_t errlen)
 {
@@ -312,6 +309,7 @@ static bool read_cache(struct reader *r, char *err, size_t errlen)
         if (at > 0) {
             e->have_cache_conf = true;
             e->cache_max_blocks = c[at];
+            e->variant = at;
             e->cache_bsize = c[at + 1];
         }
     }
@@ -335,10 +333,6 @@ static bool read_cache(struct reader *r, char *err, size_t errlen)
  * bytes; id points at sess_id); from 1.23 len, queue, expire, id[32],
  * session (112). Each session is that node and its DER, len bytes. ---- */
 
-enum { SS_OLD = 1, SS_NEW = 2, SS_READ = 128 };
-static const struct {
-    uint32_t bytes, len, queue, expire, id, session;
-} ss_layouts[3] = { { 0 }, { 128, 48, 64, 80, 96, 56 }, { 112, 40, 48, 64, 72, 104 } };
 
 static bool session_node(void *arg, uint64_t node, const uint8_t *b, char *err, size_t errlen)
 {
@@ -395,7 +389,7 @@ static bool read_sessions(struct reader *r, char *err, size_t errlen)
     int64_t t[2];
     int l = r->layout;
     if (l && r->clock->have_sec &&
-        queue_ends(r, r->sh + 64, ss_layouts[l].queue, &newest, &oldest) &&
+        queue_ends(r, r->sh + SS_QUEUE_HEAD, ss_layouts[l].queue, &newest, &oldest) &&
         mem_read(r->m, newest + ss_layouts[l].expire, &t[0], 8) == 0 &&
         mem_read(r->m, oldest + ss_layouts[l].expire, &t[1], 8) == 0) {
         e->have_lru = true;
@@ -510,7 +504,12 @@ bool zone_entries_read(const struct mem_reader *m, const struct nginx_state *st,
                  zone_kind_names[e->kind], (unsigned long long)r.sh);
         return false;
     }
-    return zone_readers[e->kind](&r, err, errlen);
+    bool ok = zone_readers[e->kind](&r, err, errlen);
+    if (e->kind == ZK_SSL_SESSIONS)
+        e->variant = r.layout;
+    zone_layout_check(m, e->kind, inferior_text_equals(&zone->owner, "ngx_stream_limit_conn_module"),
+                      e->variant, st->L->slab_addr - 8, e->layout_check, sizeof e->layout_check);
+    return ok;
 }
 
 bool zone_entries_same(const struct zone_entries *a, const struct zone_entries *b)

@@ -81,6 +81,8 @@ struct zone_entries {
     struct zone_entry top[ZONE_TOP_MAX];
     int ntop, want_top;
     const char *figure_name;     /* what top[].figure is, NULL: nothing */
+    int variant;                 /* the layout the reader found (zone_layouts.h) */
+    char layout_check[480];      /* its offsets against nginx's debug info */
 };
 
 /* Read ZONE (its slab report SR, for the slot sizes) with its module's

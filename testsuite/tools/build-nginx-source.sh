@@ -7,21 +7,23 @@
 #   patched  a field added to ngx_cycle_t after shared_memory, as a vendor
 #            patch would: the self-checks still fit, DWARF must disagree
 # Exit 3: the source package is not served (UNSUPPORTED, not a failure).
-# Only the core and the modules without libraries (limit_req's zone is the
-# shared memory the test looks at). Cache: $NGXMEM_CACHE/nginx-src.
+# The core, the modules without libraries and ssl (the zones the test
+# looks at: limit_req, limit_conn, a cache's keys, ssl_session_cache).
+# Cache: $NGXMEM_CACHE/nginx-src (a build per variant and set of modules).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../distros/lib.sh"
 
 variant=$1
 cache=$NGXMEM_CACHE/nginx-src
-bin=$cache/build-$variant/nginx
+build=build-$variant-ssl
+bin=$cache/$build/nginx
 if [ -x "$bin" ]; then
     echo "$bin"
     exit 0
 fi
 mkdir -p "$cache"
-log=$cache/build-$variant.log
+log=$cache/$build.log
 exec 3>&2 2>"$log"
 
 src=$(find "$cache/src" -maxdepth 1 -type d -name 'nginx-*' 2>/dev/null | head -n 1)
@@ -48,7 +50,7 @@ if [ -z "$src" ]; then
 fi
 
 tree=$cache/tree-$variant
-rm -rf "$tree" "$cache/build-$variant"
+rm -rf "$tree" "$cache/$build"
 cp -a "$src" "$tree"
 flags=
 case $variant in
@@ -62,7 +64,7 @@ case $variant in
     *) echo "build-nginx-source: unknown variant $variant" >&3; exit 2 ;;
 esac
 # shellcheck disable=SC2086
-(cd "$tree" && ./configure --builddir="$cache/build-$variant" $flags \
+(cd "$tree" && ./configure --builddir="$cache/$build" $flags --with-http_ssl_module \
     --with-cc-opt="-g -O1" --without-http_rewrite_module --without-http_gzip_module \
     --without-http_upstream_zone_module >&2 && make -j"$(nproc)" >&2) ||
     { echo "build-nginx-source: $variant build failed (log: $log)" >&3; exit 1; }
