@@ -31,7 +31,9 @@ static const struct command_def entries_def = {
     "                       bytes on disk against the zone's own total and max_size,\n"
     "                       validity and inactivity spreads, cold/loading;\n"
     "  ssl_session_cache    sessions, their DER bytes, expiry spread;\n"
-    "  lua_shared_dict      keys, node sizes, expiry spread (it keeps no last-use time).\n"
+    "  lua_shared_dict      keys, node sizes, expiry spread (it keeps no last-use time);\n"
+    "  upstream zone        each group's servers (\"GROUP SERVER\"): connections, failures,\n"
+    "                       weight, down and backup ones.\n"
     "Then each allocation's slab slot and the bytes its rounding wastes, and the\n"
     "fragmentation: free pages as runs, the largest allocation that succeeds now\n"
     "(\"40 MiB free, but no run of 5 pages: an allocation over 16 KiB fails\").\n"
@@ -111,6 +113,13 @@ static void kind_facts(const struct zone_entries *e, struct result *r)
     case ZK_SSL_SESSIONS:
         result_fact(r, "session_bytes", "session bytes", val_bytes(e->session_bytes),
                     "their DER encodings");
+        break;
+    case ZK_UPSTREAM:
+        result_fact(r, "group_count", "upstreams", val_count(e->group_count), NULL);
+        result_fact(r, "down_count", "servers down", val_count(e->down_count), NULL);
+        result_fact(r, "backup_count", "backup servers", val_count(e->backup_count), NULL);
+        result_fact(r, "connection_count", "connections", val_count(e->conn_total),
+                    "to all servers now");
         break;
     default:
         break;

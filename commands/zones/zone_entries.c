@@ -12,10 +12,11 @@
 
 const char *const zone_kind_ids[ZK_COUNT] = {
     "unknown", "limit_req", "limit_conn", "cache_keys", "ssl_session_cache", "lua_shared_dict",
+    "upstream_zone",
 };
 const char *const zone_kind_names[ZK_COUNT] = {
     "no reader for its module", "limit_req zone", "limit_conn zone", "cache keys zone",
-    "ssl_session_cache", "lua_shared_dict",
+    "ssl_session_cache", "lua_shared_dict", "upstream zone",
 };
 
 /* ---- what every reader shares --------------------------------------- */
@@ -430,6 +431,150 @@ static bool read_shdict(struct reader *r, char *err, size_t errlen)
     return true;
 }
 
+/* ---- upstream zone: groups of servers (zone_layouts.h) --------------- */
+
+/* An ngx_str_t at AT (in the zone) as text; false when it is not one. */
+static bool zone_str(struct reader *r, uint64_t at, const char *prefix, struct inferior_text *t,
+                     uint64_t *len)
+{
+    uint64_t str[2];
+    char buf[600];               /* a prefix cut at 300, a name of at most 255 */
+    if (!in_zone(r->z, at, 16) || mem_read(r->m, at, str, sizeof str) != 0 || str[0] > 255 ||
+        (str[0] && !in_zone(r->z, str[1], str[0])))
+        return false;
+    int w = snprintf(buf, 300, "%s%s", prefix, prefix[0] ? " " : "");
+    size_t n = w < 0 ? 0 : w >= 300 ? 299 : (size_t)w;
+    if (str[0] && mem_read(r->m, str[1], buf + n, str[0]) != 0)
+        return false;
+    inferior_text_set(t, buf, n + str[0]);
+    *len = str[0];
+    return true;
+}
+
+/* nginx's version (st->version, "1.29.6") at least MAJOR.MINOR.PATCH? */
+static bool version_at_least(const struct nginx_state *st, int major, int minor, int patch)
+{
+    char v[32];
+    int a = 0, b = 0, c = 0;
+    size_t n = st->version.len < sizeof v - 1 ? st->version.len : sizeof v - 1;
+    memcpy(v, st->version.unsafe_bytes, n);
+    v[n] = 0;
+    if (sscanf(v, "%d.%d.%d", &a, &b, &c) < 2)
+        return false;
+    return a != major ? a > major : b != minor ? b > minor : c >= patch;
+}
+
+/* The layout whose group name is an ngx_str_t in the zone and whose first
+ * server's is too (the group's shpool points at the zone in all); the
+ * servers' sid from 1.29.6 on only by version (it is empty). */
+static int upstream_layout(struct reader *r, uint64_t g)
+{
+    for (int l = UP_1_27_3; l >= UP_1_18; l--) {
+        const struct up_layout *u = &up_layouts[l];
+        uint64_t w[12], len;
+        struct inferior_text t;
+        if (mem_read(r->m, g, w, sizeof w) != 0 || w[UP_SHPOOL / 8] != r->z->addr)
+            return 0;
+        if (zone_str(r, w[u->name / 8], "", &t, &len) && in_zone(r->z, w[u->peer / 8], u->peer_bytes) &&
+            zone_str(r, w[u->peer / 8] + UP_PEER_NAME, "", &t, &len))
+            return l == UP_1_27_3 && version_at_least(r->st, 1, 29, 6) ? UP_1_29_6 : l;
+    }
+    return 0;
+}
+
+/* The servers of group G (the list at its peer pointer), backup or not. */
+static bool upstream_servers(struct reader *r, uint64_t g, const struct inferior_text *group,
+                             bool backup, uint64_t *budget, char *err, size_t errlen)
+{
+    struct zone_entries *e = r->e;
+    const struct up_layout *u = &up_layouts[r->layout];
+    uint64_t compat = r->st->compat == 1 ? u->peer_compat : 0, p;
+    char gname[TEXT_OUT];
+    text_terminal(group, gname);
+    if (!mem_read_u64(r->m, g + u->peer, &p))
+        return false;
+    while (p) {
+        uint8_t b[UP_PEER_READ];
+        uint64_t len, server_len;
+        struct inferior_text server;
+        struct zone_entry x = { .node = p };
+        if (!(*budget)-- || !in_zone(r->z, p, u->peer_bytes) || mem_read(r->m, p, b, sizeof b) != 0 ||
+            !zone_str(r, p + UP_PEER_NAME, gname, &x.key, &len) ||
+            !zone_str(r, p + UP_PEER_SERVER, "", &server, &server_len)) {
+            snprintf(err, errlen, "upstream server 0x%llx: not a server in the zone, or more "
+                     "servers than allocations", (unsigned long long)p);
+            return false;
+        }
+        uint64_t conns, fails, down, weight;
+        uint32_t socklen;
+        memcpy(&socklen, b + UP_PEER_SOCKLEN, 4);
+        memcpy(&weight, b + UP_PEER_WEIGHT, 8);
+        memcpy(&conns, b + UP_PEER_CONNS, 8);
+        memcpy(&fails, b + UP_PEER_FAILS, 8);
+        memcpy(&down, b + UP_PEER_DOWN, 8);
+        x.figure = (int64_t)conns;
+        x.bytes = u->peer_bytes + compat + socklen + len + server_len;
+        count_alloc(r, u->peer_bytes + compat);
+        count_alloc(r, socklen);
+        count_alloc(r, len);
+        if (server_len)
+            count_alloc(r, server_len);
+        e->entry_count++;
+        e->down_count += down != 0;
+        e->backup_count += backup;
+        e->conn_total += conns;
+        spread_add(&e->spreads[0], (int64_t)conns);
+        spread_add(&e->spreads[1], (int64_t)fails);
+        spread_add(&e->spreads[2], (int64_t)weight);
+        keep_top(e, &x);
+        memcpy(&p, b + u->peer_next, 8);
+    }
+    return true;
+}
+
+static bool read_upstream(struct reader *r, char *err, size_t errlen)
+{
+    struct zone_entries *e = r->e;
+    spread_init(e, "connections", "connections", ZU_COUNT);
+    spread_init(e, "fails", "failures", ZU_COUNT);
+    spread_init(e, "weight", "weight", ZU_COUNT);
+    e->figure_name = "connections";
+    uint64_t budget = r->sr->used_slabs + 1;   /* each group and server is an allocation */
+    r->layout = upstream_layout(r, r->sh);
+    if (!r->layout) {
+        snprintf(err, errlen, "no upstream group at 0x%llx in the zone (its pool pointer, name "
+                 "or first server is not there)", (unsigned long long)r->sh);
+        return false;
+    }
+    const struct up_layout *u = &up_layouts[r->layout];
+    for (uint64_t g = r->sh; g;) {
+        uint64_t w[12], len;
+        struct inferior_text name;
+        if (!budget-- || !in_zone(r->z, g, u->peers_bytes) || mem_read(r->m, g, w, sizeof w) != 0 ||
+            w[UP_SHPOOL / 8] != r->z->addr || !zone_str(r, w[u->name / 8], "", &name, &len)) {
+            snprintf(err, errlen, "upstream group 0x%llx: not a group in the zone, or more "
+                     "groups than allocations", (unsigned long long)g);
+            return false;
+        }
+        e->group_count++;
+        count_alloc(r, u->peers_bytes);
+        count_alloc(r, 16);
+        count_alloc(r, len);
+        if (!upstream_servers(r, g, &name, false, &budget, err, errlen))
+            return false;
+        uint64_t backup = w[u->next / 8];
+        if (backup) {
+            count_alloc(r, u->peers_bytes);
+            if (!in_zone(r->z, backup, u->peers_bytes) ||
+                !upstream_servers(r, backup, &name, true, &budget, err, errlen))
+                return false;
+        }
+        g = w[u->zone_next / 8];
+    }
+    e->variant = r->layout;
+    return true;
+}
+
 /* ---- the table: module -> reader -------------------------------------- */
 
 typedef bool (*zone_reader_fn)(struct reader *r, char *err, size_t errlen);
@@ -450,10 +595,11 @@ static const struct {
     { "ngx_mail_ssl_module", ZK_SSL_SESSIONS },
     { "ngx_http_lua_module", ZK_LUA_SHDICT },
     { "ngx_stream_lua_module", ZK_LUA_SHDICT },
+    { "ngx_http_upstream_module", ZK_UPSTREAM },   /* the zone module tags its zones so */
 };
 
 static const zone_reader_fn zone_readers[ZK_COUNT] = {
-    NULL, read_limit_req, read_limit_conn, read_cache, read_sessions, read_shdict,
+    NULL, read_limit_req, read_limit_conn, read_cache, read_sessions, read_shdict, read_upstream,
 };
 
 enum zone_kind zone_kind_of(const struct ngx_zone *zone)
@@ -505,7 +651,7 @@ bool zone_entries_read(const struct mem_reader *m, const struct nginx_state *st,
         return false;
     }
     bool ok = zone_readers[e->kind](&r, err, errlen);
-    if (e->kind == ZK_SSL_SESSIONS)
+    if (e->kind == ZK_SSL_SESSIONS || e->kind == ZK_UPSTREAM)
         e->variant = r.layout;
     zone_layout_check(m, e->kind, inferior_text_equals(&zone->owner, "ngx_stream_limit_conn_module"),
                       e->variant, st->L->slab_addr - 8, e->layout_check, sizeof e->layout_check);

@@ -4,7 +4,7 @@
  * cycle-safe, checking each node against what the module computes of it (a
  * key's CRC-32) where it can. Readers: limit_req, limit_conn (http and
  * stream), the cache keys zones of proxy/fastcgi/uwsgi/scgi_cache_path,
- * ssl_session_cache shared, lua_shared_dict. Also what the slab allocator
+ * ssl_session_cache shared, lua_shared_dict, upstream zone (http). Also what the slab allocator
  * made of their allocations: each one's slot and the bytes its rounding
  * wastes. Analysis only: a mem_reader, the zone list, the process's clock. */
 #ifndef NGXMEM_ZONE_ENTRIES_H
@@ -14,7 +14,7 @@
 
 enum zone_kind {
     ZK_UNKNOWN, ZK_LIMIT_REQ, ZK_LIMIT_CONN, ZK_FILE_CACHE, ZK_SSL_SESSIONS, ZK_LUA_SHDICT,
-    ZK_COUNT
+    ZK_UPSTREAM, ZK_COUNT
 };
 /* Identifiers (JSON "kind") and what each is, for people. */
 extern const char *const zone_kind_ids[ZK_COUNT];
@@ -78,6 +78,7 @@ struct zone_entries {
     uint64_t cache_size_blocks, cache_count, cache_bsize, cache_max_blocks;
     bool cold, loading, have_cache_conf;
     uint64_t session_bytes;      /* ssl: the sessions' DER bytes */
+    uint64_t group_count, down_count, backup_count;   /* upstream: groups, servers */
     struct zone_entry top[ZONE_TOP_MAX];
     int ntop, want_top;
     const char *figure_name;     /* what top[].figure is, NULL: nothing */

@@ -9,6 +9,15 @@ const struct ss_layout ss_layouts[3] = {
     { 0 }, { 128, 48, 64, 80, 96, 56 }, { 112, 40, 48, 64, 72, 104 },
 };
 
+/* sizes without --with-compat; its padding (NGX_COMPAT_BEGIN) is peer_compat */
+const struct up_layout up_layouts[5] = {
+    { 0 },
+    { 72, 24, 48, 56, 64, 184, 176, 32 * 8 },
+    { 80, 24, 56, 64, 72, 184, 176, 32 * 8 },
+    { 96, 40, 72, 80, 88, 200, 192, 15 * 8 },
+    { 96, 40, 72, 80, 88, 216, 208, 13 * 8 },
+};
+
 struct field {
     const char *expr;            /* as GDB evaluates it: the field's offset */
     uint32_t off;
@@ -128,6 +137,36 @@ void zone_layout_check(const struct mem_reader *m, int kind, bool stream, int va
               s->id },
             { "((ngx_ssl_sess_id_t *) 0)->session", s->session },
             { "((ngx_ssl_session_cache_t *) 0)->expire_queue", SS_QUEUE_HEAD },
+        };
+        checked += check(m, f, sizeof f / sizeof *f, &differ, diff, sizeof diff, &at);
+        break;
+    }
+    case ZK_UPSTREAM: {
+        int l = variant;
+        if (!l && mem_symbol(m, "((ngx_http_upstream_rr_peers_t *) 0)->name", &off))
+            l = off == up_layouts[UP_1_18].name ? UP_1_18
+                : off == up_layouts[UP_1_19_6].name ? UP_1_19_6
+                : mem_symbol(m, "((ngx_http_upstream_rr_peer_t *) 0)->next", &off) &&
+                  off == up_layouts[UP_1_29_6].peer_next ? UP_1_29_6 : UP_1_27_3;
+        if (!l)
+            break;
+        const struct up_layout *u = &up_layouts[l];
+        const struct field f[] = {
+            { "((ngx_http_upstream_rr_peers_t *) 0)->shpool", UP_SHPOOL },
+            { "((ngx_http_upstream_rr_peers_t *) 0)->zone_next", u->zone_next },
+            { "((ngx_http_upstream_rr_peers_t *) 0)->name", u->name },
+            { "((ngx_http_upstream_rr_peers_t *) 0)->next", u->next },
+            { "((ngx_http_upstream_rr_peers_t *) 0)->peer", u->peer },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->socklen", UP_PEER_SOCKLEN },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->name", UP_PEER_NAME },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->server", UP_PEER_SERVER },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->weight", UP_PEER_WEIGHT },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->conns", UP_PEER_CONNS },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->max_conns", UP_PEER_MAX_CONNS },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->fails", UP_PEER_FAILS },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->max_fails", UP_PEER_MAX_FAILS },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->down", UP_PEER_DOWN },
+            { "((ngx_http_upstream_rr_peer_t *) 0)->next", u->peer_next },
         };
         checked += check(m, f, sizeof f / sizeof *f, &differ, diff, sizeof diff, &at);
         break;

@@ -32,6 +32,23 @@ struct ss_layout {
 };
 extern const struct ss_layout ss_layouts[3];
 
+/* upstream zone: the groups' ngx_http_upstream_rr_peers_t chained by
+ * zone_next from shpool->data, each group's servers (and its backup
+ * group's) ngx_http_upstream_rr_peer_t; three layouts: up to 1.19.5, then
+ * tries (1.19.6), then config, resolve and the peers' refs and host
+ * (1.27.3), then the peers' sid before next (1.29.6: the sticky module,
+ * built by default, or --with-compat). The peer's fields up to down are
+ * where they always were. */
+enum { UP_1_18 = 1, UP_1_19_6 = 2, UP_1_27_3 = 3, UP_1_29_6 = 4 };
+struct up_layout {
+    uint32_t peers_bytes, zone_next, name, next, peer;   /* ngx_http_upstream_rr_peers_t */
+    uint32_t peer_bytes, peer_next, peer_compat;         /* ngx_http_upstream_rr_peer_t */
+};
+extern const struct up_layout up_layouts[5];
+enum { UP_SHPOOL = 8, UP_PEER_SOCKLEN = 8, UP_PEER_NAME = 16, UP_PEER_SERVER = 32,
+       UP_PEER_WEIGHT = 64, UP_PEER_CONNS = 72, UP_PEER_MAX_CONNS = 80, UP_PEER_FAILS = 88,
+       UP_PEER_MAX_FAILS = 112, UP_PEER_DOWN = 144, UP_PEER_READ = 200 };
+
 /* What nginx's debug info says of the offsets KIND's reader uses
  * (enum zone_kind; STREAM: the stream module's types; VARIANT: the ssl
  * layout, or the cache conf's max_size offset, as the reader found them;

@@ -8,7 +8,8 @@
 #            patch would: the self-checks still fit, DWARF must disagree
 # Exit 3: the source package is not served (UNSUPPORTED, not a failure).
 # The core, the modules without libraries and ssl (the zones the test
-# looks at: limit_req, limit_conn, a cache's keys, ssl_session_cache).
+# looks at: limit_req, limit_conn, a cache's keys, ssl_session_cache, an
+# upstream zone).
 # Cache: $NGXMEM_CACHE/nginx-src (a build per variant and set of modules).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 variant=$1
 cache=$NGXMEM_CACHE/nginx-src
-build=build-$variant-ssl
+build=build-$variant-zones
 bin=$cache/$build/nginx
 if [ -x "$bin" ]; then
     echo "$bin"
@@ -65,7 +66,6 @@ case $variant in
 esac
 # shellcheck disable=SC2086
 (cd "$tree" && ./configure --builddir="$cache/$build" $flags --with-http_ssl_module \
-    --with-cc-opt="-g -O1" --without-http_rewrite_module --without-http_gzip_module \
-    --without-http_upstream_zone_module >&2 && make -j"$(nproc)" >&2) ||
+    --with-cc-opt="-g -O1" --without-http_rewrite_module --without-http_gzip_module >&2 && make -j"$(nproc)" >&2) ||
     { echo "build-nginx-source: $variant build failed (log: $log)" >&3; exit 1; }
 echo "$bin"
