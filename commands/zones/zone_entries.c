@@ -32,14 +32,26 @@ struct reader {
     int layout;                  /* the reader's own: which layout its nodes have */
 };
 
-static void spread_init(struct zone_entries *e, const char *id, const char *name, int unit)
+struct spread_def {
+    const char *id, *name;
+    int unit;
+};
+
+/* The spreads a reader keeps (at most ZONE_SPREADS_MAX), and what its
+ * entries' figure is (NULL: none). */
+static void spreads_begin(struct zone_entries *e, const struct spread_def *d, int n,
+                          const char *figure)
 {
-    struct zone_spread *s = &e->spreads[e->nspreads++];
-    memset(s, 0, sizeof *s);
-    s->id = id;
-    s->name = name;
-    s->unit = unit;
+    for (int i = 0; i < n && e->nspreads < ZONE_SPREADS_MAX; i++) {
+        struct zone_spread *s = &e->spreads[e->nspreads++];
+        memset(s, 0, sizeof *s);
+        s->id = d[i].id;
+        s->name = d[i].name;
+        s->unit = d[i].unit;
+    }
+    e->figure_name = figure;
 }
+#define SPREADS(e, defs, figure) spreads_begin(e, defs, (int)(sizeof defs / sizeof *defs), figure)
 
 static void spread_add(struct zone_spread *s, int64_t v)
 {
@@ -193,10 +205,12 @@ static bool limit_req_node(void *arg, uint64_t node, const uint8_t *b, char *err
 static bool read_limit_req(struct reader *r, char *err, size_t errlen)
 {
     struct zone_entries *e = r->e;
-    spread_init(e, "key_bytes", "key length", ZU_BYTES);
-    spread_init(e, "excess", "excess (1/1000 requests)", ZU_COUNT);
-    spread_init(e, "idle_ms", "since last request", ZU_MS);
-    e->figure_name = "excess";
+    static const struct spread_def spreads[] = {
+        { "key_bytes", "key length", ZU_BYTES },
+        { "excess", "excess (1/1000 requests)", ZU_COUNT },
+        { "idle_ms", "since last request", ZU_MS },
+    };
+    SPREADS(e, spreads, "excess");
     /* ngx_http_limit_req_ctx_t (zone->data, process memory): sh, shpool, rate */
     uint64_t ctx[3];
     if (mem_read(r->m, r->z->data, ctx, sizeof ctx) == 0 && ctx[0] == r->sh &&
@@ -237,9 +251,11 @@ static bool limit_conn_node(void *arg, uint64_t node, const uint8_t *b, char *er
 
 static bool read_limit_conn(struct reader *r, char *err, size_t errlen)
 {
-    spread_init(r->e, "key_bytes", "key length", ZU_BYTES);
-    spread_init(r->e, "connections", "connections", ZU_COUNT);
-    r->e->figure_name = "connections";
+    static const struct spread_def spreads[] = {
+        { "key_bytes", "key length", ZU_BYTES },
+        { "connections", "connections", ZU_COUNT },
+    };
+    SPREADS(r->e, spreads, "connections");
     return walk(r, r->sh, RBTREE_NODE_BYTES, RBTREE_NODE_BYTES, limit_conn_node, err, errlen);
 }
 
@@ -290,10 +306,12 @@ static bool power_of_two_block(uint64_t v)
 static bool read_cache(struct reader *r, char *err, size_t errlen)
 {
     struct zone_entries *e = r->e;
-    spread_init(e, "uses", "uses", ZU_COUNT);
-    spread_init(e, "disk_bytes", "on disk", ZU_BYTES);
-    spread_init(e, "inactive_s", "removed if unused in", ZU_SECONDS);
-    e->figure_name = "uses";
+    static const struct spread_def spreads[] = {
+        { "uses", "uses", ZU_COUNT },
+        { "disk_bytes", "on disk", ZU_BYTES },
+        { "inactive_s", "removed if unused in", ZU_SECONDS },
+    };
+    SPREADS(e, spreads, "uses");
     uint64_t sh[5];
     if (mem_read(r->m, r->sh + SH_COLD, sh, sizeof sh) == 0) {
         e->cold = sh[0];
@@ -381,9 +399,11 @@ static bool session_node(void *arg, uint64_t node, const uint8_t *b, char *err, 
 static bool read_sessions(struct reader *r, char *err, size_t errlen)
 {
     struct zone_entries *e = r->e;
-    spread_init(e, "session_bytes", "session (DER)", ZU_BYTES);
-    spread_init(e, "expires_s", "expires in", ZU_SECONDS);
-    e->figure_name = r->clock->have_sec ? "expires_in_s" : NULL;
+    static const struct spread_def spreads[] = {
+        { "session_bytes", "session (DER)", ZU_BYTES },
+        { "expires_s", "expires in", ZU_SECONDS },
+    };
+    SPREADS(e, spreads, r->clock->have_sec ? "expires_in_s" : NULL);
     if (!walk(r, r->sh, SS_READ, SS_READ, session_node, err, errlen))
         return false;
     uint64_t newest, oldest;
@@ -420,9 +440,12 @@ static void shdict_entry(void *arg, uint64_t node, const struct shdict_entry *d)
 static bool read_shdict(struct reader *r, char *err, size_t errlen)
 {
     struct zone_entries *e = r->e;
-    spread_init(e, "key_bytes", "key length", ZU_BYTES);
-    spread_init(e, "entry_bytes", "node size", ZU_BYTES);
-    spread_init(e, "expires_ms", "expires in", ZU_MS);
+    static const struct spread_def spreads[] = {
+        { "key_bytes", "key length", ZU_BYTES },
+        { "entry_bytes", "node size", ZU_BYTES },
+        { "expires_ms", "expires in", ZU_MS },
+    };
+    SPREADS(e, spreads, NULL);
     static struct shdict_report d;
     if (!nginx_shdict_report(r->m, r->z, r->clock->epoch_ms, 0, shdict_entry, r, &d, err,
                              errlen))
@@ -535,10 +558,12 @@ static bool upstream_servers(struct reader *r, uint64_t g, const struct inferior
 static bool read_upstream(struct reader *r, char *err, size_t errlen)
 {
     struct zone_entries *e = r->e;
-    spread_init(e, "connections", "connections", ZU_COUNT);
-    spread_init(e, "fails", "failures", ZU_COUNT);
-    spread_init(e, "weight", "weight", ZU_COUNT);
-    e->figure_name = "connections";
+    static const struct spread_def spreads[] = {
+        { "connections", "connections", ZU_COUNT },
+        { "fails", "failures", ZU_COUNT },
+        { "weight", "weight", ZU_COUNT },
+    };
+    SPREADS(e, spreads, "connections");
     uint64_t budget = r->sr->used_slabs + 1;   /* each group and server is an allocation */
     r->layout = upstream_layout(r, r->sh);
     if (!r->layout) {

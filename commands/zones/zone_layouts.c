@@ -18,6 +18,8 @@ const struct up_layout up_layouts[5] = {
     { 96, 40, 72, 80, 88, 216, 208, 13 * 8 },
 };
 
+_Static_assert(208 + 8 <= UP_PEER_READ, "a server's next pointer lies in what is read of it");
+
 struct field {
     const char *expr;            /* as GDB evaluates it: the field's offset */
     uint32_t off;

@@ -47,7 +47,7 @@ struct up_layout {
 extern const struct up_layout up_layouts[5];
 enum { UP_SHPOOL = 8, UP_PEER_SOCKLEN = 8, UP_PEER_NAME = 16, UP_PEER_SERVER = 32,
        UP_PEER_WEIGHT = 64, UP_PEER_CONNS = 72, UP_PEER_MAX_CONNS = 80, UP_PEER_FAILS = 88,
-       UP_PEER_MAX_FAILS = 112, UP_PEER_DOWN = 144, UP_PEER_READ = 200 };
+       UP_PEER_MAX_FAILS = 112, UP_PEER_DOWN = 144, UP_PEER_READ = 216 };   /* to the last layout's next */
 
 /* What nginx's debug info says of the offsets KIND's reader uses
  * (enum zone_kind; STREAM: the stream module's types; VARIANT: the ssl
