@@ -9,6 +9,7 @@
 #include "nginx_shm.h"
 #include "nginx_zone_pages.h"
 #include "shm_session.h"
+#include "zone_entries.h"
 #include "shm_residency.h"
 #include "ngxmem.h"
 
@@ -24,7 +25,8 @@ static const struct option_def consistent_options[] = {
 static const struct command_def zones_def = {
     "ngx-shm-zones", "List nginx's shared memory zones.", NULL, 0, 0, NULL, 0, COMMON_OUTPUT,
     "Every zone of cycle->shared_memory: name, size, owning module (from the zone's\n"
-    "tag), address, and whether its slab pool header checks out. Sizes are virtual:\n"
+    "tag), address, whether its slab pool header checks out, and how ngx-shm-entries\n"
+    "reads it (by that module). Sizes are virtual:\n"
     "a zone costs RAM only for the pages touched (see ngx-shm-slabs).\n",
     "Example: ngx-shm-zones",
 };
@@ -86,6 +88,7 @@ static const struct column zone_columns[] = {
     { "address", "address", VAL_ADDRESS, 1, IN_BOTH },
     { "entry", "entry", VAL_ADDRESS, 0, JSON_ONLY },
     { "slab_pool", "slab pool", VAL_ID, 0, IN_BOTH },
+    { "kind", "read as", VAL_ID, 2, IN_BOTH },
 };
 
 static void ngx_shm_zones_command(const char *args, int from_tty)
@@ -107,7 +110,8 @@ static void ngx_shm_zones_command(const char *args, int from_tty)
         struct value row[] = { val_inferior(&r, &z->name),
                                z->size_ok ? val_bytes(z->size) : val_none(),
                                val_inferior(&r, &z->owner), val_address(z->addr),
-                               val_address(z->entry), val_id(pool) };
+                               val_address(z->entry), val_id(pool),
+                               val_id(zone_kind_ids[zone_kind_of(z)]) };
         result_row(&r, row);
         total += z->size_ok ? z->size : 0;   /* each below 2^47: no wrap */
     }
