@@ -60,7 +60,8 @@ static const struct column spread_columns[] = {
 };
 
 static const struct column bucket_columns[] = {
-    { "spread", "spread", VAL_ID, 0, IN_BOTH },
+    { "spread", "spread", VAL_ID, 0, JSON_ONLY },
+    { "name", "of the entries", VAL_TEXT, 0, TEXT_ONLY },
     { "range", "range", VAL_TEXT, 0, TEXT_ONLY },
     { "from", "from", VAL_INT, 0, JSON_ONLY },
     { "to", "to", VAL_INT, 0, JSON_ONLY },
@@ -88,7 +89,7 @@ static void kind_facts(const struct zone_entries *e, struct result *r)
     switch (e->kind) {
     case ZK_LIMIT_REQ:
         result_fact(r, "rate_mrps", "rate", val_count(e->rate_mrps),
-                    "in 0.001 requests/s (rate=%llu.%03llur/s)",
+                    "in 0.001 requests/s: rate=%llu.%03llur/s",
                     (unsigned long long)(e->rate_mrps / 1000),
                     (unsigned long long)(e->rate_mrps % 1000));
         break;
@@ -131,8 +132,9 @@ static void fragmentation_facts(const struct slab_report *sr, struct result *r)
     uint64_t free_bytes = sr->free_pages * sr->pagesize, largest = slab_largest_alloc(sr);
     char a[32], b[32];
     result_facts(r, "fragmentation", "Fragmentation:");
-    result_fact(r, "free_bytes", "free", val_bytes(free_bytes), "%llu pages in %llu runs",
-                (unsigned long long)sr->free_pages, (unsigned long long)sr->free_runs);
+    result_fact(r, "free_bytes", "free", val_bytes(free_bytes), "%llu pages in %llu run%s",
+                (unsigned long long)sr->free_pages, (unsigned long long)sr->free_runs,
+                sr->free_runs == 1 ? "" : "s");
     result_fact(r, "largest_free_run_page_count", "largest free run",
                 val_count(sr->largest_free_run), "pages");
     result_fact(r, "largest_alloc_bytes", "largest allocation", val_bytes(largest),
@@ -208,7 +210,8 @@ static void entries_result(const struct ngx_zone *z, const struct zone_reading *
             if (!s->hist[b])
                 continue;
             int64_t from = b ? 1ll << b : 0, to = 2ll << b;
-            struct value row[] = { val_id(s->id), val_text(r, "[%lld, %lld)", (long long)from,
+            struct value row[] = { val_id(s->id), val_text(r, "%s", s->name),
+                                   val_text(r, "[%lld, %lld)", (long long)from,
                                                            (long long)to),
                                    val_int(from), val_int(to), val_count(s->hist[b]) };
             result_row(r, row);

@@ -15,8 +15,9 @@ const char *const zone_kind_ids[ZK_COUNT] = {
     "upstream_zone",
 };
 const char *const zone_kind_names[ZK_COUNT] = {
-    "no reader for its module", "limit_req zone", "limit_conn zone", "cache keys zone",
-    "ssl_session_cache", "lua_shared_dict", "upstream zone",
+    "no reader for its module", "limit_req_zone", "limit_conn_zone",
+    "keys_zone of proxy/fastcgi/uwsgi/scgi_cache_path", "ssl_session_cache shared",
+    "lua_shared_dict", "upstream zone",
 };
 
 /* ---- what every reader shares --------------------------------------- */
