@@ -53,7 +53,7 @@ void command_open_output(struct output_file *f, const char *cmd, const char *opt
         ngxmem_error("%s: %s %s: %s", cmd, option, text_safe(path, shown, sizeof shown), why);
 }
 
-static void write_rendered(struct result *r, struct output_file *f, const struct out_buf *b)
+void command_save_rendered(struct result *r, struct output_file *f, const struct out_buf *b)
 {
     char why[256], shown[512];
     if (r->out_of_memory || b->failed)
@@ -67,7 +67,7 @@ void command_save_json(struct result *r, struct output_file *f, struct out_buf *
 {
     command_name_target(r);
     render_json(r, json);
-    write_rendered(r, f, json);
+    command_save_rendered(r, f, json);
 }
 
 void command_save_html(struct result *r, struct output_file *f)
@@ -76,7 +76,7 @@ void command_save_html(struct result *r, struct output_file *f)
     command_name_target(r);
     r->poll = ngxmem_check_quit;
     render_html(r, &html);
-    write_rendered(r, f, &html);
+    command_save_rendered(r, f, &html);
 }
 
 static void print_piece(void *arg, const char *s, size_t n)

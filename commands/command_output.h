@@ -29,6 +29,8 @@ struct out_buf;
 void command_save_json(struct result *r, struct output_file *f, struct out_buf *json);
 /* R as one HTML page into F's file (raises if it cannot be written). */
 void command_save_html(struct result *r, struct output_file *f);
+/* B (a rendering of R) into F, opened by command_open_output (raises). */
+void command_save_rendered(struct result *r, struct output_file *f, const struct out_buf *b);
 /* Render R as O asks and print it (raises if R ran out of memory). */
 void command_emit(struct result *r, const struct output_options *o);
 

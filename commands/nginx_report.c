@@ -20,6 +20,7 @@
 #include "owners_session.h"
 #include "pool_claims.h"
 #include "report_diff.h"
+#include "report_metrics.h"
 #include "render.h"
 #include "ngxmem.h"
 #include "rss_breakdown.h"
@@ -43,7 +44,7 @@ struct report_session {
     struct heap_map map;
     struct ngx_zone_list zones;
     struct zone_report *zone_pages;
-    struct output_file html, save;
+    struct output_file html, save, metrics;
     struct report_items *baseline;
     struct owners_session owners;
     struct heap_claims claims;
@@ -56,6 +57,7 @@ static void report_session_release(struct report_session *s)
     report_diff_free(s->baseline);
     output_file_release(&s->html);
     output_file_release(&s->save);
+    output_file_release(&s->metrics);
     free(s->zone_pages);
     ngx_zone_list_release(&s->zones);
     heap_map_release(&s->map);
@@ -651,6 +653,7 @@ static void suggestions(struct result *r, const struct report_facts *f,
 static const struct option_def report_options[] = {
     { "--html", OPT_FILE, "FILE", 0, 0 },
     { "--save", OPT_FILE, "FILE", 0, 0 },
+    { "--metrics", OPT_FILE, "FILE", 0, 0 },
     { "--diff", OPT_FILE, "OLD", 0, 0 },
 };
 
@@ -679,9 +682,13 @@ static const struct command_def report_def = {
     "shrank since the report saved in OLD (e.g. before and after a reload). Files\n"
     "are checked before the process is read: never written through a symbolic\n"
     "link or into anything but a regular file; they appear whole (0644, --save\n"
-    "0600), and --diff reads OLD before --save may replace it.\n",
+    "0600), and --diff reads OLD before --save may replace it. --metrics FILE writes\n"
+    "the figures as gauges in the Prometheus/OpenMetrics text format (for\n"
+    "node_exporter's textfile collector: RSS by part, heap by figure and owner,\n"
+    "zones' size, loaded pages and entries, the Lua GC; a pid label on each).\n",
     "Example: ngx-report --html /tmp/report.html\n"
-    "Example: ngx-report --save before.json --diff before.json",
+    "Example: ngx-report --save before.json --diff before.json\n"
+    "Example: ngx-report --metrics /var/lib/node_exporter/nginx.prom",
 };
 
 static void ngx_report_command(const char *args, int from_tty)
@@ -698,12 +705,14 @@ static void ngx_report_command(const char *args, int from_tty)
     const char *save = opt_text(&s.glibc.opts, "--save");
     const char *diff = opt_text(&s.glibc.opts, "--diff");
     const char *html = opt_text(&s.glibc.opts, "--html");
+    const char *metrics = opt_text(&s.glibc.opts, "--metrics");
     /* before the process is read: a path that cannot be written fails now,
      * and the baseline is read before --save may replace it */
     if (diff && !(s.baseline = report_diff_load(diff, err, sizeof err)))
         ngxmem_error("%s: --diff %s", cmd, err);
     command_open_output(&s.save, cmd, "--save", save, 0600);
     command_open_output(&s.html, cmd, "--html", html, 0644);
+    command_open_output(&s.metrics, cmd, "--metrics", metrics, 0644);
     struct report_facts f = { 0 };
     pid_t pid = target_traced_pid();
     enum residency_source source = residency_source_of(pid);
@@ -853,20 +862,27 @@ static void ngx_report_command(const char *args, int from_tty)
     headline(&r, &f, &s.rss);
     suggestions(&r, &f, &s.rss);
     nginx_zones_said(&r, &s.zones);
-    if (save || diff) {
+    if (save || diff || metrics) {
         /* the report as saved: without the comparison */
         OUT_BUF json = { 0 };
         command_save_json(&r, &s.save, &json);
+        OUT_BUF prom = { 0 };
+        if (metrics && !report_metrics(json.s, json.len, &prom, err, sizeof err))
+            ngxmem_error("%s: --metrics: %s", cmd, err);
+        if (metrics)
+            command_save_rendered(&r, &s.metrics, &prom);
         if (diff && !report_diff(&r, s.baseline, diff, json.s, json.len, err, sizeof err))
             ngxmem_error("%s: --diff %s", cmd, err);
     }
     if (html)
         command_save_html(&r, &s.html);
     command_emit(&r, &o);
-    if (html && !o.json) {
-        char shown[512];
+    char shown[512];
+    if (html && !o.json)
         ngxmem_printf("\nHTML report written to %s\n", text_safe(html, shown, sizeof shown));
-    }
+    if (metrics && !o.json)
+        ngxmem_printf("%sMetrics written to %s\n", html ? "" : "\n",
+                      text_safe(metrics, shown, sizeof shown));
 }
 
 void nginx_report_register(void)

@@ -8,7 +8,7 @@ packages="build-essential autoconf automake pkg-config
   libgmp-dev libmpfr-dev texinfo bison flex libreadline-dev libexpat1-dev zlib1g-dev
   libc6-dbg nginx libnginx-mod-http-lua libnginx-mod-stream clang bc time gdbserver
   debootstrap liblzma-dev libjansson-dev libdebuginfod-dev debuginfod curl openssl libssl-dev xz-utils dpkg-dev python3
-  libjemalloc2 libtcmalloc-minimal4 chromium"
+  libjemalloc2 libtcmalloc-minimal4 chromium prometheus"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -27,3 +27,5 @@ apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # The Debian nginx package starts a server on port 80; the demo and tests
 # run their own instances and do not want it.
 systemctl disable --now nginx >/dev/null 2>&1 || service nginx stop >/dev/null 2>&1 || true
+# prometheus is here for its promtool (metrics.exp); its server is not wanted
+systemctl disable --now prometheus >/dev/null 2>&1 || service prometheus stop >/dev/null 2>&1 || true
