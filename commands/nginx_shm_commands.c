@@ -10,6 +10,7 @@
 #include "nginx_zone_pages.h"
 #include "shm_session.h"
 #include "zone_entries.h"
+#include "zone_page_cache.h"
 #include "shm_residency.h"
 #include "ngxmem.h"
 
@@ -238,8 +239,14 @@ static int read_shdict_stable(struct shm_session *s, const struct ngx_zone *z, u
     char err[512];
     bool have_prev = false, have_any = false;
     for (int i = 1; i <= SHDICT_READS_MAX; i++) {
-        bool ok = nginx_shdict_report(&s->raw, z, now, top, NULL, NULL, r, err, sizeof err) &&
-                  nginx_slab_report(&s->raw, &s->st, z, sr, err, sizeof err);
+        /* the slabs first: their used pages let the dict's walk read each once */
+        bool ok = nginx_slab_report(&s->raw, &s->st, z, sr, err, sizeof err);
+        if (ok) {
+            struct zone_page_cache pc;
+            zone_page_cache_begin(&pc, &s->raw, z, sr);
+            ok = nginx_shdict_report(&pc.via, z, now, top, NULL, NULL, r, err, sizeof err);
+            zone_page_cache_end(&pc);
+        }
         if (ok && have_prev && same_reading(&prev, &prev_sr, r, sr))
             return i;
         if (ok) {

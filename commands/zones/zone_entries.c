@@ -3,6 +3,7 @@
 #include "nginx_rbtree.h"
 #include "nginx_shdict.h"
 #include "zone_layouts.h"
+#include "zone_page_cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -667,16 +668,19 @@ bool zone_entries_read(const struct mem_reader *m, const struct nginx_state *st,
     e->want_top = top < 0 ? 0 : top > ZONE_TOP_MAX ? ZONE_TOP_MAX : top;
     if (e->kind == ZK_UNKNOWN)
         return true;
-    struct reader r = { m, st, zone, sr, clock, e, 0, 0 };
+    /* entries lie packed in used pages: a page read once serves them all */
+    struct zone_page_cache pc;
+    zone_page_cache_begin(&pc, m, zone, sr);
+    struct reader r = { &pc.via, st, zone, sr, clock, e, 0, 0 };
     /* every module here keeps its structure in shpool->data (the word
      * before ngx_slab_pool_t.addr) */
-    if (!mem_read_u64(m, zone->addr + st->L->slab_addr - 8, &r.sh) ||
-        !in_zone(zone, r.sh, 64)) {
+    bool ok = mem_read_u64(m, zone->addr + st->L->slab_addr - 8, &r.sh) && in_zone(zone, r.sh, 64);
+    if (!ok)
         snprintf(err, errlen, "no %s structure in the slab pool (its data 0x%llx)",
                  zone_kind_names[e->kind], (unsigned long long)r.sh);
-        return false;
-    }
-    bool ok = zone_readers[e->kind](&r, err, errlen);
+    else
+        ok = zone_readers[e->kind](&r, err, errlen);
+    zone_page_cache_end(&pc);
     if (e->kind == ZK_SSL_SESSIONS || e->kind == ZK_UPSTREAM)
         e->variant = r.layout;
     zone_layout_check(m, e->kind, inferior_text_equals(&zone->owner, "ngx_stream_limit_conn_module"),
