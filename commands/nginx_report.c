@@ -795,8 +795,9 @@ static void ngx_report_command(const char *args, int from_tty)
     if (!zone_pages)
         ngxmem_error("%s: out of memory", cmd);
     f.page_size = st.pagesize;
-    struct zone_clock clock;
-    zone_clock_read(&s.glibc.reader, live, &clock);
+    struct zone_clock clock = { 0 };
+    if (f.nzones)
+        zone_clock_read(&s.glibc.reader, live, &clock);
     for (int i = 0; i < f.nzones; i++) {
         char unbacked[160];
         zone_pages[i].method = zone_pages_count(&s.glibc.reader, pid, source, &zones[i],

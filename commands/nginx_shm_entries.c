@@ -268,6 +268,7 @@ static void ngx_shm_entries_command(const char *args, int from_tty)
     if (!reads)
         ngxmem_error("%s: %s (%d reads failed alike: corrupt, or written faster than it can "
                      "be read)", cmd, err, ZONE_READS_MAX);
+    zone_entries_check_layout(&s.raw, &s.st, z, &d.entries);
     RESULT(res);
     result_init(&res, cmd);
     nginx_describe(&s.st, &res);

@@ -1,6 +1,7 @@
 #include "nginx_shdict.h"
 
 #include "chunk_tags.h"   /* struct cycle_check */
+#include "top_n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,17 +43,10 @@ static bool read_entry(const struct mem_reader *m, uint64_t node, const uint8_t 
 
 static void keep_top(struct shdict_report *r, const struct shdict_entry *e)
 {
-    if (r->want_top <= 0)
-        return;
-    int at = r->ntop < r->want_top ? r->ntop++ : r->want_top - 1;
-    if (at == r->want_top - 1 && r->ntop == r->want_top && e->alloc <= r->top[at].alloc)
-        return;
-    r->top[at] = *e;
-    for (int i = at; i > 0 && r->top[i].alloc > r->top[i - 1].alloc; i--) {
-        struct shdict_entry t = r->top[i];
-        r->top[i] = r->top[i - 1];
-        r->top[i - 1] = t;
-    }
+    int at = top_n_slot(r->top, sizeof *r->top, offsetof(struct shdict_entry, alloc), &r->ntop,
+                        r->want_top, e->alloc);
+    if (at >= 0)
+        r->top[at] = *e;
 }
 
 bool nginx_shdict_report(const struct mem_reader *m, const struct ngx_zone *zone,

@@ -102,6 +102,7 @@ static void check_layout_with_dwarf(const struct mem_reader *m, struct nginx_sta
         if (fields[i].use && off < 4096)
             *fields[i].use = (uint32_t)off;
     }
+    st->debug_info = checked > 0;
     if (!checked)
         snprintf(st->layout_check, sizeof st->layout_check,
                  "no nginx debug info: layout chosen by self-checks");

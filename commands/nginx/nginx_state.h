@@ -27,6 +27,7 @@ struct nginx_state {
     struct nginx_cycle_layout layout;     /* the table's row, or DWARF's */
     uint32_t shm_zone_size;      /* 88 (>= 1.13.9) or 80 */
     char layout_check[256];      /* offsets from nginx's DWARF vs the table */
+    bool debug_info;             /* GDB has nginx's types (that check could run) */
     bool zones_unproven;         /* no zone's memory confirmed the layout */
 };
 

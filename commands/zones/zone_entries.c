@@ -2,11 +2,13 @@
 
 #include "nginx_rbtree.h"
 #include "nginx_shdict.h"
+#include "top_n.h"
 #include "zone_layouts.h"
 #include "zone_page_cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <zlib.h>
@@ -55,6 +57,15 @@ static void spreads_begin(struct zone_entries *e, const struct spread_def *d, in
 }
 #define SPREADS(e, defs, figure) spreads_begin(e, defs, (int)(sizeof defs / sizeof *defs), figure)
 
+/* A - B, held at the int64 range: times read from the inferior may be anything */
+static int64_t diff_held(int64_t a, int64_t b)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(a, b, &d))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return d;
+}
+
 static void spread_add(struct zone_spread *s, int64_t v)
 {
     if (!s->n || v < s->min)
@@ -62,7 +73,8 @@ static void spread_add(struct zone_spread *s, int64_t v)
     if (!s->n || v > s->max)
         s->max = v;
     s->n++;
-    s->sum += v;
+    if (__builtin_add_overflow(s->sum, v, &s->sum))
+        s->sum = v < 0 ? INT64_MIN : INT64_MAX;   /* held there: hostile values */
     if (v < 0) {
         s->negative++;
         return;
@@ -101,19 +113,10 @@ static void count_alloc(struct reader *r, uint64_t size)
 
 static void keep_top(struct zone_entries *e, const struct zone_entry *x)
 {
-    int at;
-    if (e->ntop < e->want_top)
-        at = e->ntop++;
-    else if (e->want_top > 0 && x->bytes > e->top[e->want_top - 1].bytes)
-        at = e->want_top - 1;
-    else
-        return;
-    e->top[at] = *x;
-    for (int i = at; i > 0 && e->top[i].bytes > e->top[i - 1].bytes; i--) {
-        struct zone_entry t = e->top[i];
-        e->top[i] = e->top[i - 1];
-        e->top[i - 1] = t;
-    }
+    int at = top_n_slot(e->top, sizeof *e->top, offsetof(struct zone_entry, bytes), &e->ntop,
+                        e->want_top, x->bytes);
+    if (at >= 0)
+        e->top[at] = *x;
 }
 
 static bool in_zone(const struct ngx_zone *z, uint64_t p, uint64_t len)
@@ -293,7 +296,7 @@ static bool cache_node(void *arg, uint64_t node, const uint8_t *b, char *err, si
     /* valid_sec is a cached error's only (a response's own validity is in
      * its file's header); expire: when the cache manager removes it unused */
     if (r->clock->have_sec) {
-        spread_add(&e->spreads[2], expire - r->clock->sec);
+        spread_add(&e->spreads[2], diff_held(expire, r->clock->sec));
         e->expired_count += expire < r->clock->sec;
     }
     keep_top(e, &x);
@@ -343,8 +346,8 @@ static bool read_cache(struct reader *r, char *err, size_t errlen)
         mem_read(r->m, oldest + FC_EXPIRE, &t[1], 8) == 0) {
         e->have_lru = true;
         e->lru_unit = ZU_SECONDS;
-        e->lru_newest = t[0] - r->clock->sec;
-        e->lru_oldest = t[1] - r->clock->sec;
+        e->lru_newest = diff_held(t[0], r->clock->sec);
+        e->lru_oldest = diff_held(t[1], r->clock->sec);
     }
     return true;
 }
@@ -390,7 +393,7 @@ static bool session_node(void *arg, uint64_t node, const uint8_t *b, char *err, 
     e->session_bytes += len;
     spread_add(&e->spreads[0], (int64_t)len);
     if (r->clock->have_sec) {
-        x.figure = expire - r->clock->sec;
+        x.figure = diff_held(expire, r->clock->sec);
         spread_add(&e->spreads[1], x.figure);
         e->expired_count += expire < r->clock->sec;
     }
@@ -417,8 +420,8 @@ static bool read_sessions(struct reader *r, char *err, size_t errlen)
         mem_read(r->m, oldest + ss_layouts[l].expire, &t[1], 8) == 0) {
         e->have_lru = true;
         e->lru_unit = ZU_SECONDS;
-        e->lru_newest = t[0] - r->clock->sec;
-        e->lru_oldest = t[1] - r->clock->sec;
+        e->lru_newest = diff_held(t[0], r->clock->sec);
+        e->lru_oldest = diff_held(t[1], r->clock->sec);
     }
     return true;
 }
@@ -459,16 +462,21 @@ static bool read_shdict(struct reader *r, char *err, size_t errlen)
 /* ---- upstream zone: groups of servers (zone_layouts.h) --------------- */
 
 /* An ngx_str_t at AT (in the zone) as text; false when it is not one. */
-static bool zone_str(struct reader *r, uint64_t at, const char *prefix, struct inferior_text *t,
-                     uint64_t *len)
+/* An ngx_str_t at AT (in the zone) as text after PREFIX (the inferior's
+ * bytes as they are, or NULL), a space between; false when it is none. */
+static bool zone_str(struct reader *r, uint64_t at, const struct inferior_text *prefix,
+                     struct inferior_text *t, uint64_t *len)
 {
     uint64_t str[2];
-    char buf[600];               /* a prefix cut at 300, a name of at most 255 */
+    char buf[512];               /* a prefix of at most 255 bytes, a space, a name of at most 255 */
     if (!in_zone(r->z, at, 16) || mem_read(r->m, at, str, sizeof str) != 0 || str[0] > 255 ||
         (str[0] && !in_zone(r->z, str[1], str[0])))
         return false;
-    int w = snprintf(buf, 300, "%s%s", prefix, prefix[0] ? " " : "");
-    size_t n = w < 0 ? 0 : w >= 300 ? 299 : (size_t)w;
+    size_t n = prefix ? (prefix->len < 255 ? prefix->len : 255) : 0;
+    if (prefix) {
+        memcpy(buf, prefix->unsafe_bytes, n);
+        buf[n++] = ' ';
+    }
     if (str[0] && mem_read(r->m, str[1], buf + n, str[0]) != 0)
         return false;
     inferior_text_set(t, buf, n + str[0]);
@@ -500,8 +508,8 @@ static int upstream_layout(struct reader *r, uint64_t g)
         struct inferior_text t;
         if (mem_read(r->m, g, w, sizeof w) != 0 || w[UP_SHPOOL / 8] != r->z->addr)
             return 0;
-        if (zone_str(r, w[u->name / 8], "", &t, &len) && in_zone(r->z, w[u->peer / 8], u->peer_bytes) &&
-            zone_str(r, w[u->peer / 8] + UP_PEER_NAME, "", &t, &len))
+        if (zone_str(r, w[u->name / 8], NULL, &t, &len) && in_zone(r->z, w[u->peer / 8], u->peer_bytes) &&
+            zone_str(r, w[u->peer / 8] + UP_PEER_NAME, NULL, &t, &len))
             return l == UP_1_27_3 && version_at_least(r->st, 1, 29, 6) ? UP_1_29_6 : l;
     }
     return 0;
@@ -514,8 +522,6 @@ static bool upstream_servers(struct reader *r, uint64_t g, const struct inferior
     struct zone_entries *e = r->e;
     const struct up_layout *u = &up_layouts[r->layout];
     uint64_t compat = r->st->compat == 1 ? u->peer_compat : 0, p;
-    char gname[TEXT_OUT];
-    text_terminal(group, gname);
     if (!mem_read_u64(r->m, g + u->peer, &p))
         return false;
     while (p) {
@@ -524,8 +530,8 @@ static bool upstream_servers(struct reader *r, uint64_t g, const struct inferior
         struct inferior_text server;
         struct zone_entry x = { .node = p };
         if (!(*budget)-- || !in_zone(r->z, p, u->peer_bytes) || mem_read(r->m, p, b, sizeof b) != 0 ||
-            !zone_str(r, p + UP_PEER_NAME, gname, &x.key, &len) ||
-            !zone_str(r, p + UP_PEER_SERVER, "", &server, &server_len)) {
+            !zone_str(r, p + UP_PEER_NAME, group, &x.key, &len) ||
+            !zone_str(r, p + UP_PEER_SERVER, NULL, &server, &server_len)) {
             snprintf(err, errlen, "upstream server 0x%llx: not a server in the zone, or more "
                      "servers than allocations", (unsigned long long)p);
             return false;
@@ -578,7 +584,7 @@ static bool read_upstream(struct reader *r, char *err, size_t errlen)
         uint64_t w[12], len;
         struct inferior_text name;
         if (!budget-- || !in_zone(r->z, g, u->peers_bytes) || mem_read(r->m, g, w, sizeof w) != 0 ||
-            w[UP_SHPOOL / 8] != r->z->addr || !zone_str(r, w[u->name / 8], "", &name, &len)) {
+            w[UP_SHPOOL / 8] != r->z->addr || !zone_str(r, w[u->name / 8], NULL, &name, &len)) {
             snprintf(err, errlen, "upstream group 0x%llx: not a group in the zone, or more "
                      "groups than allocations", (unsigned long long)g);
             return false;
@@ -683,9 +689,21 @@ bool zone_entries_read(const struct mem_reader *m, const struct nginx_state *st,
     zone_page_cache_end(&pc);
     if (e->kind == ZK_SSL_SESSIONS || e->kind == ZK_UPSTREAM)
         e->variant = r.layout;
+    return ok;
+}
+
+void zone_entries_check_layout(const struct mem_reader *m, const struct nginx_state *st,
+                               const struct ngx_zone *zone, struct zone_entries *e)
+{
+    /* without nginx's types every expression fails, each a search of all
+     * GDB's symbol tables: nginx_state's own check said so already */
+    if (!st->debug_info) {
+        snprintf(e->layout_check, sizeof e->layout_check,
+                 "no nginx debug info: the module's layout as read");
+        return;
+    }
     zone_layout_check(m, e->kind, inferior_text_equals(&zone->owner, "ngx_stream_limit_conn_module"),
                       e->variant, st->L->slab_addr - 8, e->layout_check, sizeof e->layout_check);
-    return ok;
 }
 
 bool zone_entries_same(const struct zone_entries *a, const struct zone_entries *b)

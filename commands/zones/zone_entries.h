@@ -83,7 +83,8 @@ struct zone_entries {
     int ntop, want_top;
     const char *figure_name;     /* what top[].figure is, NULL: nothing */
     int variant;                 /* the layout the reader found (zone_layouts.h) */
-    char layout_check[480];      /* its offsets against nginx's debug info */
+    char layout_check[480];      /* its offsets against nginx's debug info
+                                  * (zone_entries_check_layout) */
 };
 
 /* Read ZONE (its slab report SR, for the slot sizes) with its module's
@@ -94,6 +95,11 @@ bool zone_entries_read(const struct mem_reader *m, const struct nginx_state *st,
                        const struct ngx_zone *zone, const struct slab_report *sr,
                        const struct zone_clock *clock, int top, struct zone_entries *e,
                        char *err, size_t errlen);
+
+/* E's layout_check: the offsets its reader used against nginx's debug info
+ * (once, after the reads; without nginx's types, said at once). */
+void zone_entries_check_layout(const struct mem_reader *m, const struct nginx_state *st,
+                               const struct ngx_zone *zone, struct zone_entries *e);
 
 /* Do two reads agree (a zone other processes write may change between)? */
 bool zone_entries_same(const struct zone_entries *a, const struct zone_entries *b);

@@ -90,8 +90,6 @@ void zone_layout_check(const struct mem_reader *m, int kind, bool stream, int va
     size_t at = 0;
     int differ = 0, checked = 0;
     uint64_t off;
-    /* without nginx's debug info every expression fails, each a search of
-     * GDB's symbol tables: the first says it for all */
     if (kind == ZK_UNKNOWN || !mem_symbol(m, "((ngx_slab_pool_t *) 0)->data", &off)) {
         snprintf(out, outlen, "no nginx debug info: the module's layout as read");
         return;
