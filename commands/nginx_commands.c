@@ -43,6 +43,12 @@ static void list_block(void *arg, uint64_t block, bool large)
     }
 }
 
+/* A figure that needs the allocator's chunk sizes: unknown without them */
+static struct value sized(const struct nginx_pool_stats *s, uint64_t bytes)
+{
+    return s->chunk_sizes_known ? val_bytes(bytes) : val_none();
+}
+
 /* LIST_BLOCKS: the table of every block (JSON and --verbose only: it is a
  * second walk of every pool's chain) */
 static void cycle_pools_result(const struct mem_reader *m, const struct named_pool *pools,
@@ -55,8 +61,8 @@ static void cycle_pools_result(const struct mem_reader *m, const struct named_po
             val_int(i), val_id(i ? "old_cycle" : "cycle"), val_address(pools[i].pool),
             val_address(pools[i].cycle), val_count(s->blocks), val_bytes(s->block_bytes),
             val_bytes(s->used_bytes), val_bytes(s->unused_bytes), val_count(s->large_count),
-            val_bytes(s->large_bytes), val_count(s->large_records), val_count(s->cleanups),
-            val_bytes(s->first_block_size), val_bytes(s->block_bytes + s->large_bytes),
+            sized(s, s->large_bytes), val_count(s->large_records), val_count(s->cleanups),
+            val_bytes(s->first_block_size), sized(s, s->block_bytes + s->large_bytes),
         };
         result_row(r, row);
     }
@@ -70,7 +76,8 @@ static void cycle_pools_result(const struct mem_reader *m, const struct named_po
     for (int i = 0; i < n; i++) {
         struct nginx_pool_stats again;
         struct block_listing l = { r, i };
-        nginx_pool_walk(m, pools[i].pool, &again, list_block, &l, err, sizeof err);
+        nginx_pool_walk(m, pools[i].pool, pools[i].st.chunk_sizes_known, &again, list_block,
+                        &l, err, sizeof err);
     }
 }
 
@@ -113,15 +120,19 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
         glibc_session_walk_stats(&s, "ngx-cycle-pools", -1);
     static struct named_pool pools[MAX_OLD_CYCLES + 2];
     const struct mem_reader *chains = have_glibc ? &s.heap.headers : &s.reader;
-    int n = nginx_cycle_pools(chains, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    char pools_err[256];
+    int n = nginx_cycle_pools(chains, &st, have_glibc, pools, MAX_OLD_CYCLES + 2, pools_err,
+                              sizeof pools_err);
     if (n < 0)
-        ngxmem_error("ngx-cycle-pools: %s", err);
+        ngxmem_error("ngx-cycle-pools: %s", pools_err);
 
     /* large allocations may be mmapped chunks, outside the heap: the share's
      * whole counts those too (mp_), so both sides count the same memory */
     bool mmapped_known = have_glibc && s.heap.st.mp;
     uint64_t in_use = have_glibc ? s.stats.total.cls[CH_IN_USE].bytes : 0, cfg = 0, cfg_mmapped = 0;
+    uint64_t cfg_blocks = 0;
     for (int i = 0; i < n; i++) {
+        cfg_blocks += pools[i].st.block_bytes;
         cfg += pools[i].st.block_bytes + pools[i].st.large_bytes;
         cfg_mmapped += pools[i].st.mmapped_bytes;
     }
@@ -132,7 +143,12 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     nginx_describe(&st, &r);
     cycle_pools_result(chains, pools, n, o.json || o.verbose, &r);
     result_facts(&r, NULL, NULL);
-    result_fact(&r, "configuration_bytes", "configuration pools", val_bytes(cfg), NULL);
+    if (have_glibc)
+        result_fact(&r, "configuration_bytes", "configuration pools", val_bytes(cfg), NULL);
+    else
+        result_fact(&r, "configuration_bytes", "configuration pools", val_none(),
+                    "the large allocations' sizes are the allocator's, not in the pools");
+    result_fact(&r, "configuration_block_bytes", "of which blocks", val_bytes(cfg_blocks), NULL);
     if (have_glibc) {
         result_fact(&r, "glibc_in_use_bytes", "glibc memory in use", val_bytes(whole),
                     mmapped_known ? "heap chunks and mmapped chunks" : "heap chunks (mp_ not "

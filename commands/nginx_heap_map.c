@@ -103,14 +103,14 @@ static void ngx_heap_map_command(const char *args, int from_tty)
         ngxmem_error("ngx-heap-map: %s", err);
     static struct named_pool pools[MAX_OLD_CYCLES + 2];
     /* pool chains a page at a time: a cycle's blocks are 16 KiB apart */
-    int n = nginx_cycle_pools(&s.heap.headers, &st, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
+    int n = nginx_cycle_pools(&s.heap.headers, &st, true, pools, MAX_OLD_CYCLES + 2, err, sizeof err);
     if (n < 0)
         ngxmem_error("ngx-heap-map: %s", err);
     for (int i = 0; i < n; i++) {
         struct nginx_pool_stats again;
         enum pool_kind kind = i == 0 ? PK_CYCLE : PK_OLD_CYCLE;
         o.owner = heap_claims_owner(&o.claims, pool_claims_map_char(kind), pool_claims_part(kind), 0);
-        if (!nginx_pool_walk(&s.heap.headers, pools[i].pool, &again, own, &o, err, sizeof err))
+        if (!nginx_pool_walk(&s.heap.headers, pools[i].pool, true, &again, own, &o, err, sizeof err))
             ngxmem_error("ngx-heap-map: %s", err);
     }
     if (o.claims.oom)

@@ -46,7 +46,7 @@ static void ngx_pools_command(const char *args, int from_tty)
         ngxmem_error("ngx-pools: %s", err);
     static struct named_pool cycles[MAX_OLD_CYCLES + 2];
     /* pool chains a page at a time: a cycle's blocks are 16 KiB apart */
-    int ncycles = nginx_cycle_pools(&s.heap.headers, &st, cycles, MAX_OLD_CYCLES + 2, err,
+    int ncycles = nginx_cycle_pools(&s.heap.headers, &st, true, cycles, MAX_OLD_CYCLES + 2, err,
                                     sizeof err);
     if (ncycles < 0)
         ngxmem_error("ngx-pools: %s", err);

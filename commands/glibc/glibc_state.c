@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "glibc_state.h"
 
+#include "heap_allocator.h"
+
 #include "elf_memory.h"
 
 #include <stdio.h>
@@ -243,7 +245,12 @@ static void explain_no_version(const struct mem_reader *m, uint64_t malloc_trim,
                                const struct elf_memory *libc, char *err, size_t errlen)
 {
     uint64_t main_fn;
-    if (!malloc_trim)
+    struct heap_allocator a;
+    char said[160];
+    if (!malloc_trim && (heap_allocator_identify(m, &a), a.kind != HEAP_ALLOC_UNKNOWN))
+        snprintf(err, errlen, "no glibc here: malloc is %s",
+                 heap_allocator_said(&a, said, sizeof said));
+    else if (!malloc_trim)
         snprintf(err, errlen, "no glibc here: the program has no malloc_trim (not linked "
                  "with glibc, or its symbols are not loaded)");
     else if (!libc)
@@ -264,19 +271,14 @@ static void explain_no_version(const struct mem_reader *m, uint64_t malloc_trim,
 static bool other_allocator_check(const struct mem_reader *m, const struct glibc_state *st,
                                   char *err, size_t errlen)
 {
-    static const struct { const char *symbol, *name; } others[] = {
-        { "mallctl", "jemalloc" }, { "je_mallctl", "jemalloc" },
-        { "tc_malloc", "tcmalloc" }, { "mi_malloc", "mimalloc" },
-    };
-    uint64_t a;
-    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
-        if (mem_symbol(m, others[i].symbol, &a)) {
-            snprintf(err, errlen, "malloc here is %s's (%s is defined at 0x%llx), not "
-                     "glibc %s's: the glibc heap commands would show an unused heap",
-                     others[i].name, others[i].symbol, (unsigned long long)a, st->version);
-            return false;
-        }
-    return true;
+    struct heap_allocator a;
+    heap_allocator_identify(m, &a);
+    if (a.kind == HEAP_ALLOC_GLIBC || a.kind == HEAP_ALLOC_UNKNOWN)
+        return true;
+    char said[160];
+    snprintf(err, errlen, "malloc here is %s, not glibc %s's: the glibc heap commands would "
+             "show an unused heap", heap_allocator_said(&a, said, sizeof said), st->version);
+    return false;
 }
 
 /* Another allocator leaves glibc's arenas unused; looking its symbols up

@@ -50,11 +50,13 @@ int nginx_cycle_pool_addresses(const struct mem_reader *m, const struct nginx_st
 }
 
 int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
-                      struct named_pool *pools, int max, char *err, size_t errlen)
+                      bool glibc_chunks, struct named_pool *pools, int max, char *err,
+                      size_t errlen)
 {
     int n = nginx_cycle_pool_addresses(m, st, pools, max, err, errlen);
     for (int i = 0; i < n; i++)
-        if (!nginx_pool_walk(m, pools[i].pool, &pools[i].st, NULL, NULL, err, errlen))
+        if (!nginx_pool_walk(m, pools[i].pool, glibc_chunks, &pools[i].st, NULL, NULL, err,
+                             errlen))
             return -1;
     return n;
 }

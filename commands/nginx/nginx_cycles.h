@@ -14,9 +14,11 @@ struct named_pool {
     struct nginx_pool_stats st;
 };
 
-/* Fill POOLS (the current cycle first); returns how many, or -1 + ERR. */
+/* Fill POOLS (the current cycle first); returns how many, or -1 + ERR.
+ * GLIBC_CHUNKS as for nginx_pool_walk. */
 int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
-                      struct named_pool *pools, int max, char *err, size_t errlen);
+                      bool glibc_chunks, struct named_pool *pools, int max, char *err,
+                      size_t errlen);
 
 /* The same without walking the pools (each st left zero): for a census,
  * which walks and checks every pool anyway. */

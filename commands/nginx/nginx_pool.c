@@ -22,10 +22,12 @@ static bool read_head(const struct mem_reader *m, uint64_t p, struct pool_head *
     return mem_read(m, p, h, n) == 0;
 }
 
-bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, struct nginx_pool_stats *s,
-                     nginx_block_fn fn, void *arg, char *err, size_t errlen)
+bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, bool glibc_chunks,
+                     struct nginx_pool_stats *s, nginx_block_fn fn, void *arg, char *err,
+                     size_t errlen)
 {
     memset(s, 0, sizeof *s);
+    s->chunk_sizes_known = glibc_chunks;
     struct pool_head h;
     if ((pool & 15) || !read_head(m, pool, &h, sizeof h)) {
         snprintf(err, errlen, "cannot read the pool at 0x%llx", (unsigned long long)pool);
@@ -59,7 +61,8 @@ bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, struct nginx_poo
         if (fn)
             fn(arg, b, false);
         uint64_t chunk_head;
-        if (mem_read_u64(m, b - 8, &chunk_head) && (chunk_head & 2))   /* IS_MMAPPED */
+        if (glibc_chunks && mem_read_u64(m, b - 8, &chunk_head) &&
+            (chunk_head & 2))   /* IS_MMAPPED */
             s->mmapped_bytes += size;
         s->blocks++;
         s->block_bytes += size;
@@ -77,7 +80,11 @@ bool nginx_pool_walk(const struct mem_reader *m, uint64_t pool, struct nginx_poo
             return false;
         }
         s->large_records++;
-        if (rec[1]) {
+        if (rec[1] && !glibc_chunks) {
+            s->large_count++;
+            if (fn)
+                fn(arg, rec[1], true);
+        } else if (rec[1]) {
             if (!mem_read_u64(m, rec[1] - 8, &hdrsz)) {
                 snprintf(err, errlen, "pool 0x%llx: cannot read the chunk of large 0x%llx",
                          (unsigned long long)pool, (unsigned long long)rec[1]);

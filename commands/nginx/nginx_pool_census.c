@@ -135,7 +135,7 @@ bool pool_census_finish(struct pool_census_walk *k, const struct named_pool *cyc
          * apart, and a wider window would read whole blocks */
         struct pooled_chunks pc = { &h->headers, out, 0, k->owned ? k : NULL };
         k->npool_chunks = 0;
-        if (!nginx_pool_walk(&h->headers, k->v[i], &ps, count_pooled_chunk, &pc, why,
+        if (!nginx_pool_walk(&h->headers, k->v[i], true, &ps, count_pooled_chunk, &pc, why,
                              sizeof why)) {
             out->rejected++;
             continue;

@@ -96,10 +96,10 @@ int nginx_run_all(const struct mem_reader *m)
     uint64_t pool;
     struct nginx_pool_stats ps;
     if (mem_read_u64(m, st.cycle + NGX_POOL_OFF, &pool) &&
-        nginx_pool_walk(m, pool, &ps, NULL, NULL, err, sizeof err))
+        nginx_pool_walk(m, pool, true, &ps, NULL, NULL, err, sizeof err))
         ok++;
     static struct named_pool cycles[8];
-    int ncycles = nginx_cycle_pools(m, &st, cycles, 8, err, sizeof err);
+    int ncycles = nginx_cycle_pools(m, &st, true, cycles, 8, err, sizeof err);
     struct glibc_heap h;
     if (ncycles > 0) {
         struct pool_census census;
