@@ -87,15 +87,17 @@ static const struct command_def cycle_pools_def = {
     NULL, 0, COMMON_OUTPUT,
     "Per pool: blocks (16 KiB each for a cycle), bytes in blocks, used and unused\n"
     "bytes (header sizes counted right), large allocations with the glibc chunk\n"
-    "sizes they occupy, cleanups, and the share of the glibc heap in use. A big\n"
-    "cycle pool is the price of a big nginx.conf (thousands of server blocks):\n"
-    "each HUP reload builds a second one before freeing the first, which is what\n"
-    "fragments the master's heap (see ngx-heap-map and glibc-free-chunks).\n"
-    "ngx-report predicts the next reload's heap growth for this process, and with\n"
-    "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16384 (each 16 KiB block its own\n"
-    "mapping, returned when the old cycle is freed; mind vm.max_map_count). The\n"
-    "better way: per-host settings loaded dynamically (e.g. from Lua) instead of\n"
-    "thousands of server blocks, so the cycle stays small and reloads are rare.\n",
+    "sizes they occupy, cleanups, and the share of the glibc heap in use (with\n"
+    "another malloc, e.g. jemalloc, the large allocations' sizes are unknown: the\n"
+    "blocks are given alone). A big cycle pool is the price of a big nginx.conf\n"
+    "(thousands of server blocks): each HUP reload builds a second one before\n"
+    "freeing the first, which is what fragments the master's heap (see ngx-heap-map\n"
+    "and glibc-free-chunks). ngx-report predicts the next reload's heap growth for\n"
+    "this process, and with GLIBC_TUNABLES=glibc.malloc.mmap_threshold=16384 (each\n"
+    "16 KiB block its own mapping, returned when the old cycle is freed; mind\n"
+    "vm.max_map_count). The better way: per-host settings loaded dynamically (e.g.\n"
+    "from Lua) instead of thousands of server blocks, so the cycle stays small and\n"
+    "reloads are rare.\n",
     "Example: ngx-cycle-pools --json",
 };
 

@@ -17,6 +17,7 @@
 #include "nginx_zone_pages.h"
 #include "zone_entries.h"
 #include "output_file.h"
+#include "heap_allocator.h"
 #include "owners_session.h"
 #include "pool_claims.h"
 #include "report_diff.h"
@@ -103,7 +104,8 @@ struct report_facts {
     uint64_t threshold;
     struct placement_prediction as_now[2], mmap[2];
     bool worker, lua;
-    const struct owners_session *owners;   /* who holds the heap, run */
+    const struct owners_session *owners;   /* who holds the heap, run; NULL: not */
+    const char *allocator;       /* heap NULL: whose malloc it is */
 };
 
 /* The mmap threshold the suggestion names: a cycle pool block (16 KiB,
@@ -384,13 +386,17 @@ static void headline(struct result *r, const struct report_facts *f,
                          b->from_core ? "The core holds" : "Resident memory (RSS)",
                          format_bytes(b->rollup_rss, a, sizeof a), parts);
     }
-    result_paragraph(r, "heap", "The glibc heap: %s in use, %s free of which %s lies below the "
+    if (!f->heap)
+        result_paragraph(r, "heap", "malloc here is %s's, not glibc's: its heap is not "
+                         "analysed (nginx's pools, zones and Lua are).", f->allocator);
+    else
+        result_paragraph(r, "heap", "The glibc heap: %s in use, %s free of which %s lies below the "
                      "top (trapped); malloc_trim would return %s.",
                      format_bytes(f->heap->cls[CH_IN_USE].bytes, a, sizeof a),
                      format_bytes(glibc_free_bytes(f->heap, true), c, sizeof c),
                      format_bytes(glibc_free_bytes(f->heap, false), d, sizeof d),
                      format_bytes(f->heap->trimmable, parts, sizeof parts));
-    const struct owner_row *top = owners_biggest(f->owners);
+    const struct owner_row *top = f->owners ? owners_biggest(f->owners) : NULL;
     if (top) {
         const struct owner_class *c = &f->owners->graph.classes[top->cls];
         char module[4 * OWNER_MODULE_MAX + 8];
@@ -418,6 +424,8 @@ static void headline(struct result *r, const struct report_facts *f,
 static int ssl_ctx_suggestion(struct result *r, const struct report_facts *f)
 {
     const struct owner_class *c;
+    if (!f->owners)
+        return 0;
     const struct owner_row *row = owners_biggest_typed(f->owners, OT_SSL_CTX, &c);
     uint64_t in_use = f->owners->ix.used_bytes;
     if (!row || !row->objects || row->bytes < MiB || row->bytes * 10 < in_use)
@@ -518,7 +526,8 @@ static void suggestions(struct result *r, const struct report_facts *f,
     n += ssl_ctx_suggestion(r, f);
     uint64_t cycle = f->ncycles > 0 ? f->census.kinds[PK_CYCLE].bytes : 0;
     uint64_t old = f->census.kinds[PK_OLD_CYCLE].bytes;
-    uint64_t trapped = glibc_free_bytes(f->heap, false), trimmable = f->heap->trimmable;
+    uint64_t trapped = f->heap ? glibc_free_bytes(f->heap, false) : 0;
+    uint64_t trimmable = f->heap ? f->heap->trimmable : 0;
     if (f->have_rss && b->parts[RSS_GLIBC_FREE].rss >= 8 * MiB) {
         n++;
         const char *who = f->worker && f->lua
@@ -666,7 +675,8 @@ static const struct command_def report_def = {
     "shared zones (size, loaded, slab slots), in a master the next reload (its\n"
     "heap in use placed again by glibc's best fit before the old is freed: the\n"
     "heap's growth), and suggestions naming the figure behind each. On a master\n"
-    "or a worker.\n"
+    "or a worker. Where malloc is not glibc's (jemalloc, tcmalloc, mimalloc\n"
+    "preloaded) the report names the allocator and gives all but the heap.\n"
     "The owners: every in-use chunk (heap and mmapped) belongs to the first of\n"
     "these whose memory reaches it (any aligned word pointing inside it holds it):\n"
     "1. each module's configurations, by level; 2. a worker's connections and\n"
@@ -690,6 +700,80 @@ static const struct command_def report_def = {
     "Example: ngx-report --save before.json --diff before.json\n"
     "Example: ngx-report --metrics /var/lib/node_exporter/nginx.prom",
 };
+
+/* Another allocator's process: which one, and the configuration pools'
+ * blocks (the pools' own figures; what their large allocations occupy is
+ * that allocator's to say). */
+static void allocator_facts(struct result *r, const struct heap_allocator *a, const char *why,
+                            const struct named_pool *cycles, int ncycles)
+{
+    struct nginx_pool_stats t = { 0 };
+    for (int i = 0; i < ncycles; i++) {
+        t.blocks += cycles[i].st.blocks;
+        t.block_bytes += cycles[i].st.block_bytes;
+        t.used_bytes += cycles[i].st.used_bytes;
+        t.large_count += cycles[i].st.large_count;
+    }
+    result_facts(r, "allocator", "The allocator:");
+    result_fact(r, "name", "malloc", val_id(a->name), "%s is defined at 0x%llx", a->symbol,
+                (unsigned long long)a->symbol_addr);
+    result_fact(r, "cycle_pool_block_bytes", "cycle pools' blocks", val_bytes(t.block_bytes),
+                "%llu blocks, %llu large allocations of sizes unknown",
+                (unsigned long long)t.blocks, (unsigned long long)t.large_count);
+    result_fact(r, "cycle_pool_used_bytes", "used in them", val_bytes(t.used_bytes), NULL);
+    result_note(r, "glibc heap not analysed (%s): its mappings count as other anonymous "
+                "memory", why);
+}
+
+/* One walk of the glibc heap: statistics, pool headers, free-but-resident
+ * pages, the map, the owners' index, the next reload's placement. */
+static void report_heap_walk(struct report_session *s, struct report_facts *f,
+                             const struct nginx_state *st, const struct named_pool *cycles,
+                             bool master, const char *cmd)
+{
+    struct glibc_heap *h = &s->glibc.heap;
+    char err[512];
+    pool_census_begin(&s->census, h, st);
+    struct chunk_fanout also = { 0 };
+    chunk_fanout_add(&also, pool_census_chunk, &s->census);
+    if (f->have_rss)
+        breakdown_follow_walk(&s->rss, h, &also);
+    /* the main arena's map, at most 512 cells a segment, owners after */
+    if (h->narenas > 0) {
+        if (!heap_map_begin(&s->map, h, 0, 0, 512, &owners_overlay, err, sizeof err))
+            ngxmem_error("%s: %s", cmd, err);
+        chunk_fanout_add(&also, heap_map_chunk, &s->map);
+    }
+    struct pool_claims pool_claims = { &s->claims };
+    pool_census_follow(&s->census, pool_claims_chunk, &pool_claims);
+    /* who owns each chunk: the index and the http contexts in this walk */
+    owners_begin(&s->owners, &s->glibc, st, f->have_rss ? &s->rss.smaps : NULL, &also, cmd);
+    /* reloads happen in the master; a worker never builds a cycle */
+    bool predict = master && h->narenas > 0;
+    if (predict) {
+        f->threshold = h->st.mp ? h->st.mmap_threshold : GLIBC_DEFAULT_MMAP_THRESHOLD;
+        if (!glibc_placement_begin(&s->placement, 0, f->threshold, st->pagesize))
+            ngxmem_error("%s: out of memory", cmd);
+        chunk_fanout_add(&also, glibc_placement_chunk, &s->placement);
+    }
+    glibc_session_walk_stats_with(&s->glibc, cmd, -1, &also);
+    /* pools whose first block is an mmapped chunk (a low mmap threshold) */
+    owners_mmapped_chunks(&s->owners, pool_census_chunk, &s->census);
+    if (!pool_census_finish(&s->census, cycles, f->ncycles, &f->census, err, sizeof err))
+        ngxmem_error("%s: %s", cmd, err);
+    f->heap = &s->glibc.stats.total;
+    if (predict) {
+        uint64_t top_pad = h->st.mp ? h->st.top_pad : GLIBC_DEFAULT_TOP_PAD;
+        if (!glibc_placement_predict(&s->placement, top_pad, st->pagesize, &f->reload) ||
+            !glibc_placement_fresh(&s->placement, f->threshold, top_pad, st->pagesize,
+                                   &f->as_now[0], &f->as_now[1]) ||
+            !glibc_placement_fresh(&s->placement, SUGGESTED_MMAP_THRESHOLD, top_pad,
+                                   st->pagesize, &f->mmap[0], &f->mmap[1]))
+            ngxmem_error("%s: out of memory", cmd);
+        f->have_reload = true;
+        f->heap_bytes = h->arenas[0].system_mem;
+    }
+}
 
 static void ngx_report_command(const char *args, int from_tty)
 {
@@ -720,15 +804,25 @@ static void ngx_report_command(const char *args, int from_tty)
     /* the kernel's figures before any read of the inferior (see
      * ngx-mem-breakdown) */
     f.have_rss = breakdown_begin_target(&s.rss, live ? pid : 0, rss_why, sizeof rss_why);
-    if (!glibc_session_try_heap(&s.glibc, 0, err, sizeof err))
-        ngxmem_error("%s: %s", cmd, err);
+    /* another allocator's process: what needs no glibc heap is reported */
+    char heap_err[512];
+    bool heap = glibc_session_try_heap(&s.glibc, 0, heap_err, sizeof heap_err);
+    struct heap_allocator alloc = { 0 };
+    if (!heap) {
+        heap_allocator_identify(&s.glibc.reader, &alloc);
+        if (alloc.kind == HEAP_ALLOC_GLIBC || alloc.kind == HEAP_ALLOC_UNKNOWN)
+            ngxmem_error("%s: %s", cmd, heap_err);
+        f.allocator = alloc.name;
+    }
     struct nginx_state st;
     if (!nginx_state_find(&s.glibc.reader, &st, err, sizeof err))
         ngxmem_error("%s: %s", cmd, err);
     static struct named_pool cycles[MAX_OLD_CYCLES + 2];
     /* the census walks them with every other pool */
-    f.ncycles = nginx_cycle_pool_addresses(&s.glibc.heap.headers, &st, cycles,
-                                           MAX_OLD_CYCLES + 2, err, sizeof err);
+    f.ncycles = heap ? nginx_cycle_pool_addresses(&s.glibc.heap.headers, &st, cycles,
+                                                  MAX_OLD_CYCLES + 2, err, sizeof err)
+                     : nginx_cycle_pools(&s.glibc.reader, &st, false, cycles,
+                                         MAX_OLD_CYCLES + 2, err, sizeof err);
     if (f.ncycles < 0)
         ngxmem_error("%s: %s", cmd, err);
     char lua_err[160];
@@ -741,49 +835,10 @@ static void ngx_report_command(const char *args, int from_tty)
         breakdown_lua_segments(&s.rss, &s.glibc.reader, &vm, &lua_segment_bytes, lua_seg_err,
                                sizeof lua_seg_err);
 
-    /* one walk: statistics, pool headers, free-but-resident pages */
     struct glibc_heap *h = &s.glibc.heap;
-    pool_census_begin(&s.census, h, &st);
-    struct chunk_fanout also = { 0 };
-    chunk_fanout_add(&also, pool_census_chunk, &s.census);
-    if (f.have_rss)
-        breakdown_follow_walk(&s.rss, h, &also);
-    /* the main arena's map, at most 512 cells a segment, owners after */
-    if (h->narenas > 0) {
-        if (!heap_map_begin(&s.map, h, 0, 0, 512, &owners_overlay, err, sizeof err))
-            ngxmem_error("%s: %s", cmd, err);
-        chunk_fanout_add(&also, heap_map_chunk, &s.map);
-    }
-    struct pool_claims pool_claims = { &s.claims };
-    pool_census_follow(&s.census, pool_claims_chunk, &pool_claims);
-    /* who owns each chunk: the index and the http contexts in this walk */
-    owners_begin(&s.owners, &s.glibc, &st, f.have_rss ? &s.rss.smaps : NULL, &also, cmd);
-    /* reloads happen in the master; a worker never builds a cycle */
     bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
-    bool predict = master && h->narenas > 0;
-    if (predict) {
-        f.threshold = h->st.mp ? h->st.mmap_threshold : GLIBC_DEFAULT_MMAP_THRESHOLD;
-        if (!glibc_placement_begin(&s.placement, 0, f.threshold, st.pagesize))
-            ngxmem_error("%s: out of memory", cmd);
-        chunk_fanout_add(&also, glibc_placement_chunk, &s.placement);
-    }
-    glibc_session_walk_stats_with(&s.glibc, cmd, -1, &also);
-    /* pools whose first block is an mmapped chunk (a low mmap threshold) */
-    owners_mmapped_chunks(&s.owners, pool_census_chunk, &s.census);
-    if (!pool_census_finish(&s.census, cycles, f.ncycles, &f.census, err, sizeof err))
-        ngxmem_error("%s: %s", cmd, err);
-    f.heap = &s.glibc.stats.total;
-    if (predict) {
-        uint64_t top_pad = h->st.mp ? h->st.top_pad : GLIBC_DEFAULT_TOP_PAD;
-        if (!glibc_placement_predict(&s.placement, top_pad, st.pagesize, &f.reload) ||
-            !glibc_placement_fresh(&s.placement, f.threshold, top_pad, st.pagesize,
-                                   &f.as_now[0], &f.as_now[1]) ||
-            !glibc_placement_fresh(&s.placement, SUGGESTED_MMAP_THRESHOLD, top_pad,
-                                   st.pagesize, &f.mmap[0], &f.mmap[1]))
-            ngxmem_error("%s: out of memory", cmd);
-        f.have_reload = true;
-        f.heap_bytes = h->arenas[0].system_mem;
-    }
+    if (heap)
+        report_heap_walk(&s, &f, &st, cycles, master, cmd);
     f.worker = st.process == NGX_PROCESS_WORKER;
 
     /* zones: headers read exactly, pages counted without touching them */
@@ -809,12 +864,13 @@ static void ngx_report_command(const char *args, int from_tty)
         breakdown_zones(&s.rss, &s.zones, cmd);
     if (s.claims.oom)
         ngxmem_error("%s: out of memory", cmd);
-    owners_run(&s.owners, &s.glibc, &st, have_lua ? &vm : NULL, &s.claims, NULL, NULL, 0, NULL,
-               NULL, cmd);
+    if (heap)
+        owners_run(&s.owners, &s.glibc, &st, have_lua ? &vm : NULL, &s.claims, NULL, NULL, 0,
+                   NULL, NULL, cmd);
     /* the map's characters and the pools' RSS: from the same claims */
-    if (h->narenas > 0)
+    if (heap && h->narenas > 0)
         heap_map_claims(&s.map, &s.claims);
-    if (f.have_rss)
+    if (heap && f.have_rss)
         breakdown_claims(&s.rss, &s.claims);
     f.zones = zones;
     f.zone_pages = zone_pages;
@@ -825,7 +881,10 @@ static void ngx_report_command(const char *args, int from_tty)
     result_init(&r, cmd);
     report_title(&r, &st, live ? pid : 0);
     nginx_describe(&st, &r);
-    glibc_session_describe(&s.glibc, &r);
+    if (heap)
+        glibc_session_describe(&s.glibc, &r);
+    else
+        allocator_facts(&r, &alloc, heap_err, cycles, f.ncycles);
     if (f.have_rss)
         breakdown_result(&r, &s.rss, zones, f.nzones, "memory", "memory_parts");
     else
@@ -843,23 +902,26 @@ static void ngx_report_command(const char *args, int from_tty)
     } else {
         result_note(&r, "Lua VM: %s", lua_err);
     }
-    glibc_summary_facts(&r, "heap", "The glibc heap:", h, f.heap, -1);
-    glibc_free_by_size_table(&r, f.heap);
-    owners_table(&r, &s.owners);
-    owners_describe(&r, &s.owners);
-    if (h->narenas > 0)
-        heap_map_emit(&s.map, &r);
-    not_pooled_by_size(&r, &f);
+    if (heap) {
+        glibc_summary_facts(&r, "heap", "The glibc heap:", h, f.heap, -1);
+        glibc_free_by_size_table(&r, f.heap);
+        owners_table(&r, &s.owners);
+        owners_describe(&r, &s.owners);
+        if (h->narenas > 0)
+            heap_map_emit(&s.map, &r);
+        not_pooled_by_size(&r, &f);
+    }
     zones_section(&r, &f);
     zone_slabs_section(&r, &f);
     zone_entries_section(&r, &f);
     if (f.have_reload)
         reload_section(&r, &f);
     else
-        result_note(&r, "no reload prediction: %s", master ? "no main arena" :
+        result_note(&r, "no reload prediction: %s", !heap ? "malloc is not glibc's" :
+                    master ? "no main arena" :
                     st.process < 0 ? "ngx_process unreadable" :
                     "reloads build the new configuration in the master; this is not it");
-    f.owners = &s.owners;
+    f.owners = heap ? &s.owners : NULL;
     headline(&r, &f, &s.rss);
     suggestions(&r, &f, &s.rss);
     nginx_zones_said(&r, &s.zones);

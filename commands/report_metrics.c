@@ -86,7 +86,7 @@ bool report_metrics(const char *json, size_t len, struct out_buf *out, char *err
     }
     json_int_t pid = json_integer_value(json_object_get(json_object_get(doc, "target"), "pid"));
     json_t *nginx = json_object_get(doc, "nginx"), *glibc = json_object_get(doc, "glibc");
-    header(out, "ngxmem_report_info", "The report's nginx and glibc (value 1).");
+    header(out, "ngxmem_report_info", "The report's nginx, glibc and allocator (value 1).");
     out_printf(out, "ngxmem_report_info{");
     if (pid > 0)
         out_printf(out, "pid=\"%lld\",", (long long)pid);
@@ -96,6 +96,10 @@ bool report_metrics(const char *json, size_t len, struct out_buf *out, char *err
     out_puts(out, "\",glibc_version=\"");
     escaped(out, json_is_string(json_object_get(glibc, "version"))
                      ? json_string_value(json_object_get(glibc, "version")) : "");
+    /* glibc's when the report read its heap; another's names itself */
+    json_t *alloc = json_object_get(json_object_get(doc, "allocator"), "name");
+    out_puts(out, "\",allocator=\"");
+    escaped(out, json_is_string(alloc) ? json_string_value(alloc) : "glibc");
     out_puts(out, "\"} 1\n");
     /* the heap's figures: one family, a label per figure */
     json_t *heap = json_object_get(doc, "heap"), *v;

@@ -8,7 +8,7 @@ packages="build-essential autoconf automake pkg-config
   libgmp-dev libmpfr-dev texinfo bison flex libreadline-dev libexpat1-dev zlib1g-dev
   libc6-dbg nginx libnginx-mod-http-lua libnginx-mod-stream clang bc time gdbserver
   debootstrap liblzma-dev libjansson-dev libdebuginfod-dev debuginfod curl openssl libssl-dev xz-utils dpkg-dev python3
-  libjemalloc2 libtcmalloc-minimal4 chromium prometheus"
+  libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 musl-tools chromium prometheus"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
