@@ -75,6 +75,7 @@ void host_register_commands(void)
     nginx_heap_map_register();
     nginx_pools_register();
     nginx_shm_register();
+    lua_gc_register();
     nginx_shm_entries_register();
     nginx_shm_pages_register();
     nginx_breakdown_register();

@@ -43,6 +43,6 @@ fi
 reference=none
 [ "$only" = resolver ] && reference=/var/cache/ngxmem/gdb-ref/build/gdb/gdb
 in_chroot "$dir" "cd /root/ngxmem && NGXMEM_TEST_GDB_MINIMAL=$minimal NGXMEM_REFERENCE_GDB=$reference \
-    NGXMEM_SUITES='${NGXMEM_SUITES:-}' \
+    NGXMEM_SUITES='${NGXMEM_SUITES:-}' RUNTESTFLAGS='${RUNTESTFLAGS:-}' \
     testsuite/run-suite.sh /root/ngxmem /root/ngxmem $only" 2>&1 |
     tee -a "$log" | sed "s/^\([0-9]* passed, [0-9]* failed\)$/$suite: \1/"

@@ -1,5 +1,6 @@
 #include "nginx_run.h"
 
+#include "lua_gc.h"
 #include "nginx_pool.h"
 #include "nginx_pool_census.h"
 #include "nginx_shdict.h"
@@ -123,5 +124,10 @@ int nginx_run_all(const struct mem_reader *m)
                                        sizeof err) > 0;
     }
     ngx_zone_list_release(&zones);
+    /* the Lua VM and its GC's objects */
+    struct nginx_lua_vm vm;
+    static struct lua_gc_census gc;
+    if (nginx_lua_vm(m, &st, &vm, err, sizeof err))
+        ok += 1 + lua_gc_census(m, &vm, 10, &gc, err, sizeof err);
     return ok;
 }
