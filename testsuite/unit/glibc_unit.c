@@ -30,6 +30,7 @@
 #include "glibc_placement.h"
 #include "heap_claims.h"
 #include "owner_graph.h"
+#include "lua_gc.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -685,6 +686,77 @@ static void owner_cases(void)
     heap_claims_release(&c);
 }
 
+/* LuaJIT's GC objects in a made-up GC64 VM: a GG_State (main thread at
+ * its start, the global state 112 bytes in), a table and a userdata on
+ * the root list, one string in a two-slot string table; then the same
+ * with the list made hostile: a cycle, a type byte no object has, a size
+ * beyond the GC's total. Each walk ends, and the hostile ones say where. */
+enum { LJ_BASE = 0x20000000, LJ_G = LJ_BASE + 112, LJ_TAB = LJ_BASE + 0x2000,
+       LJ_UD = LJ_BASE + 0x2100, LJ_STR = LJ_BASE + 0x2200, LJ_STRTAB = LJ_BASE + 0x2300,
+       LJ_STACK_SLOTS = 10 };
+static uint8_t lj_mem[0x3000];
+
+static void lj_put(uint64_t addr, uint64_t v, unsigned n)
+{
+    memcpy(lj_mem + (addr - LJ_BASE), &v, n);
+}
+
+static void lj_object(uint64_t addr, uint64_t next, unsigned gct)
+{
+    lj_put(addr, next, 8);
+    lj_put(addr + 9, gct, 1);
+}
+
+static void lua_gc_case(const char *name, int hostile)
+{
+    memset(lj_mem, 0, sizeof lj_mem);
+    lj_object(LJ_BASE, LJ_TAB, 6);                       /* main thread */
+    lj_put(LJ_BASE + 88, LJ_STACK_SLOTS, 4);
+    lj_object(LJ_TAB, LJ_UD, hostile == 2 ? 99 : 11);    /* table, no parts */
+    lj_object(LJ_UD, hostile == 1 ? LJ_TAB : 0, 12);     /* userdata of 10 bytes */
+    lj_put(LJ_UD + 24, hostile == 3 ? 0xffffffffu : 10, 4);
+    lj_object(LJ_STR, 0, 4);                             /* "hello" */
+    lj_put(LJ_STR + 20, 5, 4);
+    lj_put(LJ_STRTAB, LJ_STR, 8);
+    lj_put(LJ_STRTAB + 8, 1, 8);                         /* empty, secondary-hash bit */
+    uint64_t objects = 64 + (48 + 10) + (24 + 5 + 1) + LJ_STACK_SLOTS * 8;
+    uint64_t total = 6296 + objects + 2 * 8;
+    lj_put(LJ_G + 16, total, 8);
+    lj_put(LJ_G + 40, LJ_BASE, 8);                       /* gc.root */
+    lj_put(LJ_G + 152, LJ_STRTAB, 8);
+    lj_put(LJ_G + 160, 1, 4);                            /* str.mask */
+    lj_put(LJ_G + 164, 1, 4);                            /* str.num */
+    lj_put(LJ_G + 192, LJ_BASE, 8);                      /* mainthref */
+    struct image_segment seg = { LJ_BASE, lj_mem, sizeof lj_mem };
+    struct image img = { &seg, 1, NULL, 0 };
+    struct mem_reader r = image_reader(&img);
+    struct nginx_lua_vm vm = { .state = LJ_BASE, .global = LJ_G, .gc_total = total,
+                               .layout = "LuaJIT 2.1 GC64" };
+    static struct lua_gc_census c;
+    char err[256];
+    bool ok = lua_gc_census(&r, &vm, 3, &c, err, sizeof err);
+    check(ok, "the census runs", name, ok, 1);
+    if (!hostile) {
+        check(c.object_bytes == objects, "objects' bytes", name, (long long)c.object_bytes,
+              (long long)objects);
+        check(c.other_bytes == 0 && !c.inconsistency[0], "nothing listed nowhere", name,
+              (long long)c.other_bytes, 0);
+        check(c.type[LUA_GC_STRING].count == 1 && c.type[LUA_GC_USERDATA].bytes == 58,
+              "a string and a 58-byte userdata", name,
+              (long long)c.type[LUA_GC_USERDATA].bytes, 58);
+    } else
+        check(c.inconsistency[0] != 0, "the hostile list is said", name,
+              c.inconsistency[0] != 0, 1);
+}
+
+static void lua_gc_cases(void)
+{
+    lua_gc_case("lua-gc", 0);
+    lua_gc_case("lua-gc cycle", 1);
+    lua_gc_case("lua-gc bad type", 2);
+    lua_gc_case("lua-gc huge size", 3);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "--auxv") == 0)
@@ -698,6 +770,7 @@ int main(int argc, char **argv)
     quiet_extent_cases(argv[1]);
     stream_cases();
     owner_cases();
+    lua_gc_cases();
     const char *modes[] = { "mixed", "threads", "mmapped", "nobrk", "tcache" };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         run_mode(argv[1], modes[i], argc > 2 ? argv[2] : NULL);
