@@ -17,8 +17,8 @@ static const struct command_def overview_def = {
     "ngxmem", "ngxmem: where the memory of an nginx (or any glibc) process went.", NULL, 0, 0,
     NULL, 0, 0,
     "Start with ngx-report: the answer in one command. Then ngx-cycle-pools and\n"
-    "glibc-free-chunks on an nginx master that grew after reloads; ngx-shm-pages and\n"
-    "ngx-lua-shdict on a worker whose RSS creeps.\n"
+    "glibc-free-chunks on an nginx master that grew after reloads; ngx-shm-pages,\n"
+    "ngx-lua-shdict and ngx-lua-gc on a worker whose RSS creeps.\n"
     "\n"
     "nginx:\n"
     "  ngx-report         all in one: RSS by part, heap by owner, zones, advice\n"
@@ -29,7 +29,9 @@ static const struct command_def overview_def = {
     "  ngx-shm-zones      shared memory zones: name, size, owner module\n"
     "  ngx-shm-pages      how much of each zone is in RAM (loaded vs unloaded)\n"
     "  ngx-shm-slabs      a zone's slab allocator: used and free pages and slabs\n"
+    "  ngx-shm-entries    what a zone holds, read by its module (limit_req, ...)\n"
     "  ngx-lua-shdict     what a lua_shared_dict holds: keys, expired, biggest\n"
+    "  ngx-lua-gc         the Lua VM's objects by type, cdata by C type, biggest\n"
     "glibc heap:\n"
     "  glibc-arenas       arenas, their memory, heap segments, mmapped chunks\n"
     "  glibc-free-chunks  free memory by size and bin, what malloc_trim returns\n"
