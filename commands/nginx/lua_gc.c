@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "block_cache.h"
+#include "grow_array.h"
+#include "radix_sort.h"
 #include "top_n.h"
 
 /* LuaJIT 2.1 GC64 (OpenResty's luajit2 as Debian builds it), offsets
@@ -280,7 +282,9 @@ static bool open_upvalues(struct gc_walk *w, uint64_t uv)
 }
 
 /* The string table: MASK + 1 chains (their anchors' low bit marks a
- * secondary hash), read a block at a time */
+ * secondary hash). Chains are followed a step at a time for all of them,
+ * each step's strings read in address order: in hash order they are
+ * scattered over the allocator's memory, one window read per string. */
 static bool walk_strings(struct gc_walk *w, uint64_t tab, uint64_t mask)
 {
     struct lua_gc_census *c = w->c;
@@ -291,23 +295,40 @@ static bool walk_strings(struct gc_walk *w, uint64_t tab, uint64_t mask)
     c->string_slots = slots;
     c->vm.string_table = slots * 8;
     static uint64_t block[STR_TAB_BLOCK];
-    for (uint64_t i = 0; i < slots; i += STR_TAB_BLOCK) {
-        uint64_t n = slots - i < STR_TAB_BLOCK ? slots - i : STR_TAB_BLOCK;
-        if (mem_read(&w->r, tab + i * 8, block, n * 8) != 0)
-            return inconsistent(w, "a string table that cannot be read", tab + i * 8);
-        for (uint64_t k = 0; k < n; k++) {
-            uint64_t s = block[k] & ~(uint64_t)1, before = c->type[LUA_GC_STRING].count;
-            if (!s)
-                continue;
-            c->string_used_slots++;
-            if (!walk_list(w, s, 0))
-                return false;
-            uint64_t chain = c->type[LUA_GC_STRING].count - before;
-            if (chain > c->string_longest_chain)
-                c->string_longest_chain = chain;
+    uint64_t *at = NULL;   /* grows with the anchors read, not with a size read */
+    size_t n = 0, cap = 0;
+    bool ok = true;
+    for (uint64_t i = 0; ok && i < slots; i += STR_TAB_BLOCK) {
+        uint64_t k, len = slots - i < STR_TAB_BLOCK ? slots - i : STR_TAB_BLOCK;
+        if (mem_read(&w->r, tab + i * 8, block, len * 8) != 0)
+            ok = inconsistent(w, "a string table that cannot be read", tab + i * 8);
+        for (k = 0; ok && k < len; k++) {
+            uint64_t s = block[k] & ~(uint64_t)1;
+            if (s && (ok = grow_array(&at, &cap, n, sizeof *at, 1024)))
+                at[n++] = s;
         }
     }
-    return true;
+    if (!ok && !c->inconsistency[0])
+        inconsistent(w, "no memory for the string table's anchors", tab);
+    c->string_used_slots = n;
+    w->cache.centered = false;   /* ascending addresses */
+    while (ok && n) {
+        c->string_longest_chain++;
+        ok = radix_sort_u64(at, n) ||
+             inconsistent(w, "no memory to sort the string table's chains", tab);
+        size_t m = 0;
+        for (size_t i = 0; ok && i < n; i++) {
+            uint64_t next;
+            ok = visit(w, at[i], &next) &&
+                 (next != at[i] || inconsistent(w, "a string that is its own successor", next));
+            if (next)
+                at[m++] = next;
+        }
+        n = m;
+    }
+    w->cache.centered = true;
+    free(at);
+    return ok;
 }
 
 static void vm_bytes(struct gc_walk *w, const uint8_t *g)
