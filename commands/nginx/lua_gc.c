@@ -340,11 +340,12 @@ static void vm_bytes(struct gc_walk *w, const uint8_t *g)
     if (le(g + G_TMPBUF + 8, 8) < le(g + G_TMPBUF + 16, 8))
         c->vm.tmpbuf = 0;
     if (mem_read(&w->r, w->g - GG_G + GG_J + J_IRBUF, j, sizeof j) == 0) {
-        uint64_t top = le(j + J_IRTOPLIM - J_IRBUF, 4), bot = le(j + J_IRBOTLIM - J_IRBUF, 4);
+        uint64_t top = le(j + (J_IRTOPLIM - J_IRBUF), 4);
+        uint64_t bot = le(j + (J_IRBOTLIM - J_IRBUF), 4);
         c->vm.jit_buffers = (top > bot ? (top - bot) * IRINS_BYTES : 0) +
-                            le(j + J_SIZESNAP - J_IRBUF, 4) * SNAPSHOT_BYTES +
-                            le(j + J_SIZESNAPMAP - J_IRBUF, 4) * SNAPENTRY_BYTES +
-                            le(j + J_SIZETRACE - J_IRBUF, 4) * 8;
+                            le(j + (J_SIZESNAP - J_IRBUF), 4) * SNAPSHOT_BYTES +
+                            le(j + (J_SIZESNAPMAP - J_IRBUF), 4) * SNAPENTRY_BYTES +
+                            le(j + (J_SIZETRACE - J_IRBUF), 4) * 8;
     }
     uint64_t state = le(g + G_CTYPE_STATE, 8);
     if (state && mem_read(&w->r, state, cts, sizeof cts) == 0) {
