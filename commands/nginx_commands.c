@@ -131,13 +131,11 @@ static void ngx_cycle_pools_command(const char *args, int from_tty)
     /* large allocations may be mmapped chunks, outside the heap: the share's
      * whole counts those too (mp_), so both sides count the same memory */
     bool mmapped_known = have_glibc && s.heap.st.mp;
-    uint64_t in_use = have_glibc ? s.stats.total.cls[CH_IN_USE].bytes : 0, cfg = 0, cfg_mmapped = 0;
-    uint64_t cfg_blocks = 0;
-    for (int i = 0; i < n; i++) {
-        cfg_blocks += pools[i].st.block_bytes;
-        cfg += pools[i].st.block_bytes + pools[i].st.large_bytes;
-        cfg_mmapped += pools[i].st.mmapped_bytes;
-    }
+    uint64_t in_use = have_glibc ? s.stats.total.cls[CH_IN_USE].bytes : 0;
+    struct nginx_pool_stats sum;
+    nginx_cycle_pools_sum(pools, n, &sum);
+    uint64_t cfg_blocks = sum.block_bytes, cfg = sum.block_bytes + sum.large_bytes;
+    uint64_t cfg_mmapped = sum.mmapped_bytes;
     uint64_t whole = in_use + (mmapped_known ? s.heap.st.mmapped_mem : 0);
     uint64_t part = mmapped_known ? cfg : cfg - cfg_mmapped;
 

@@ -707,13 +707,8 @@ static const struct command_def report_def = {
 static void allocator_facts(struct result *r, const struct heap_allocator *a, const char *why,
                             const struct named_pool *cycles, int ncycles)
 {
-    struct nginx_pool_stats t = { 0 };
-    for (int i = 0; i < ncycles; i++) {
-        t.blocks += cycles[i].st.blocks;
-        t.block_bytes += cycles[i].st.block_bytes;
-        t.used_bytes += cycles[i].st.used_bytes;
-        t.large_count += cycles[i].st.large_count;
-    }
+    struct nginx_pool_stats t;
+    nginx_cycle_pools_sum(cycles, ncycles, &t);
     result_facts(r, "allocator", "The allocator:");
     result_fact(r, "name", "malloc", val_id(a->name), "%s is defined at 0x%llx", a->symbol,
                 (unsigned long long)a->symbol_addr);
@@ -864,14 +859,15 @@ static void ngx_report_command(const char *args, int from_tty)
         breakdown_zones(&s.rss, &s.zones, cmd);
     if (s.claims.oom)
         ngxmem_error("%s: out of memory", cmd);
-    if (heap)
+    if (heap) {
         owners_run(&s.owners, &s.glibc, &st, have_lua ? &vm : NULL, &s.claims, NULL, NULL, 0,
                    NULL, NULL, cmd);
-    /* the map's characters and the pools' RSS: from the same claims */
-    if (heap && h->narenas > 0)
-        heap_map_claims(&s.map, &s.claims);
-    if (heap && f.have_rss)
-        breakdown_claims(&s.rss, &s.claims);
+        /* the map's characters and the pools' RSS: from the same claims */
+        if (h->narenas > 0)
+            heap_map_claims(&s.map, &s.claims);
+        if (f.have_rss)
+            breakdown_claims(&s.rss, &s.claims);
+    }
     f.zones = zones;
     f.zone_pages = zone_pages;
     if (f.have_rss)

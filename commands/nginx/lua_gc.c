@@ -80,13 +80,6 @@ struct gc_walk {
     int top_n;
 };
 
-static uint64_t le(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    memcpy(&v, p, n);
-    return v;
-}
-
 static bool inconsistent(struct gc_walk *w, const char *what, uint64_t addr)
 {
     if (!w->c->inconsistency[0])
@@ -110,13 +103,13 @@ static bool ctype_size(struct gc_walk *w, unsigned id, uint64_t *size, uint64_t 
         if (id >= w->ctype_top ||
             mem_read(&w->r, w->ctypes + (uint64_t)id * CTYPE_BYTES, ct, sizeof ct) != 0)
             return false;
-        uint32_t info = (uint32_t)le(ct, 4);
+        uint32_t info = (uint32_t)lj_le(ct, 4);
         if (info >> CT_SHIFT == CT_ATTRIB) {
             id = info & CT_CID_MASK;
             continue;
         }
-        *size = info >> CT_SHIFT <= CT_HASSIZE ? le(ct + 4, 4) : CTSIZE_PTR;
-        *name = le(ct + CTYPE_NAME, 8);
+        *size = info >> CT_SHIFT <= CT_HASSIZE ? lj_le(ct + 4, 4) : CTSIZE_PTR;
+        *name = lj_le(ct + CTYPE_NAME, 8);
         return true;
     }
     return false;
@@ -144,7 +137,7 @@ static void ctype_count(struct gc_walk *w, unsigned id, uint64_t name, uint64_t 
     uint8_t s[STR_BYTES];
     /* a named type (struct, typedef): its GCstr, the name's bytes after it */
     if (name && mem_read(&w->r, name, s, sizeof s) == 0) {
-        uint64_t len = le(s + STR_LEN, 4);
+        uint64_t len = lj_le(s + STR_LEN, 4);
         if (!inferior_text_read(&w->r, name + STR_BYTES, len < LUA_GC_NAME ? len : LUA_GC_NAME,
                                 false, &t->name))
             inferior_text_literal(&t->name, "");
@@ -174,7 +167,7 @@ static void count_object(struct gc_walk *w, uint64_t addr, enum lua_gc_type t, u
         c->top[at] = (struct lua_gc_object){ addr, bytes, t };
 }
 
-static bool open_upvalues(struct gc_walk *w, uint64_t uv);
+static bool walk_list(struct gc_walk *w, uint64_t first, uint64_t stop);
 
 /* One object at ADDR: its type and size; *NEXT its nextgc. */
 static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
@@ -185,7 +178,7 @@ static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
     /* every object has 16 bytes; then the fields its type's size needs */
     if (mem_read(&w->r, addr, o, O_HEADER) != 0)
         return inconsistent(w, "an object that cannot be read", addr);
-    *next = le(o + O_NEXTGC, 8);
+    *next = lj_le(o + O_NEXTGC, 8);
     unsigned gct = o[O_GCT];
     if (gct < GCT_FIRST || gct - GCT_FIRST >= sizeof gct_type / sizeof gct_type[0])
         return inconsistent(w, "an object of no LuaJIT type", addr);
@@ -196,10 +189,10 @@ static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
     uint64_t bytes = 0, name = 0;
     uint8_t marked = o[O_MARKED];
     switch (t) {
-    case LUA_GC_STRING: bytes = STR_BYTES + le(o + STR_LEN, 4) + 1; break;
-    case LUA_GC_USERDATA: bytes = UD_BYTES + le(o + UD_LEN, 4); break;
+    case LUA_GC_STRING: bytes = STR_BYTES + lj_le(o + STR_LEN, 4) + 1; break;
+    case LUA_GC_USERDATA: bytes = UD_BYTES + lj_le(o + UD_LEN, 4); break;
     case LUA_GC_UPVALUE: bytes = UV_BYTES; break;
-    case LUA_GC_PROTO: bytes = le(o + PT_SIZEPT, 4); break;
+    case LUA_GC_PROTO: bytes = lj_le(o + PT_SIZEPT, 4); break;
     case LUA_GC_LUA_FUNCTION:
         if (o[FN_FFID] == 0)
             bytes = FN_L_BYTES + 8 * (uint64_t)o[FN_NUPVALUES];
@@ -209,7 +202,7 @@ static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
         }
         break;
     case LUA_GC_TABLE: {
-        uint64_t asize = le(o + TAB_ASIZE, 4), hmask = le(o + TAB_HMASK, 4);
+        uint64_t asize = lj_le(o + TAB_ASIZE, 4), hmask = lj_le(o + TAB_HMASK, 4);
         int8_t colo = (int8_t)o[TAB_COLO];
         uint64_t hash = hmask ? (hmask + 1) * NODE_BYTES : 0;
         uint64_t array = asize && colo <= 0 ? asize * TVALUE_BYTES : 0;
@@ -220,37 +213,39 @@ static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
         break;
     }
     case LUA_GC_THREAD: {
-        uint64_t uv = le(o + TH_OPENUPVAL, 8);
-        bytes = TH_BYTES + le(o + TH_STACKSIZE, 4) * TVALUE_BYTES;
+        uint64_t uv = lj_le(o + TH_OPENUPVAL, 8);
+        bytes = TH_BYTES + lj_le(o + TH_STACKSIZE, 4) * TVALUE_BYTES;
         if (addr == w->g - GG_G) {
             /* the main thread lives in GG_State: only its stack is its own */
             bytes -= TH_BYTES;
             w->c->vm.main_stack = bytes;
         }
-        if (uv && !open_upvalues(w, uv))
+        if (uv && !walk_list(w, uv, 0))   /* its open upvalues */
             return false;
         break;
     }
     case LUA_GC_TRACE: {
-        uint64_t nins = le(o + TR_NINS, 4), nk = le(o + TR_NK, 4);
-        bytes = TR_BYTES + (nins - nk) * IRINS_BYTES + le(o + TR_NSNAP, 2) * SNAPSHOT_BYTES +
-                le(o + TR_NSNAPMAP, 4) * SNAPENTRY_BYTES;
+        uint64_t nins = lj_le(o + TR_NINS, 4), nk = lj_le(o + TR_NK, 4);
+        bytes = TR_BYTES + (nins - nk) * IRINS_BYTES + lj_le(o + TR_NSNAP, 2) * SNAPSHOT_BYTES +
+                lj_le(o + TR_NSNAPMAP, 4) * SNAPENTRY_BYTES;
         break;
     }
-    case LUA_GC_CDATA:
+    case LUA_GC_CDATA: {
+        unsigned id = (unsigned)lj_le(o + CD_CTYPEID, 2);
         if (marked & GC_CDATA_VAR) {
             uint8_t v[CD_VAR_HEADER];   /* GCcdataVar: offset, extra, len */
             if (mem_read(&w->r, addr - CD_VAR_HEADER, v, sizeof v) != 0)
                 return inconsistent(w, "a variable-length cdata without its header", addr);
-            bytes = le(v + 4, 4) + le(v + 2, 2);
+            bytes = lj_le(v + 4, 4) + lj_le(v + 2, 2);
         } else {
             uint64_t size;
-            if (!ctype_size(w, (unsigned)le(o + CD_CTYPEID, 2), &size, &name))
+            if (!ctype_size(w, id, &size, &name))
                 return inconsistent(w, "a cdata of no C type", addr);
             bytes = CD_BYTES + size;
         }
-        ctype_count(w, (unsigned)le(o + CD_CTYPEID, 2), name, bytes);
+        ctype_count(w, id, name, bytes);
         break;
+    }
     default: break;
     }
     if (bytes > w->c->gc_total)
@@ -260,25 +255,24 @@ static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
 }
 
 /* A nextgc list from FIRST to NULL (or to STOP, for the circular
- * finalizer queue), bounded by the budget. */
+ * finalizer queue). A cycle anywhere in it is found within twice its
+ * length (Brent's: the list is compared with its node at the last power
+ * of two steps), whatever the GC's total says. */
 static bool walk_list(struct gc_walk *w, uint64_t first, uint64_t stop)
 {
+    uint64_t mark = first, steps = 0, power = 1;
     for (uint64_t o = first; o && o != stop;) {
-        uint64_t next;
-        if (!visit(w, o, &next))
+        if (!visit(w, o, &o))
             return false;
-        if (o == next)
-            return inconsistent(w, "an object that is its own successor", o);
-        o = next;
-        if (stop == 0 && o == first)
-            return inconsistent(w, "a list that returns to its start", o);
+        if (o == mark)
+            return inconsistent(w, "a list that cycles", o);
+        if (++steps == power) {
+            mark = o;
+            power *= 2;
+            steps = 0;
+        }
     }
     return true;
-}
-
-static bool open_upvalues(struct gc_walk *w, uint64_t uv)
-{
-    return walk_list(w, uv, 0);
 }
 
 /* The string table: MASK + 1 chains (their anchors' low bit marks a
@@ -336,22 +330,21 @@ static void vm_bytes(struct gc_walk *w, const uint8_t *g)
     struct lua_gc_census *c = w->c;
     uint8_t j[J_READ - J_IRBUF], cts[16];
     c->vm.state = GG_BYTES;
-    c->vm.tmpbuf = le(g + G_TMPBUF + 8, 8) - le(g + G_TMPBUF + 16, 8);   /* e - b */
-    if (le(g + G_TMPBUF + 8, 8) < le(g + G_TMPBUF + 16, 8))
-        c->vm.tmpbuf = 0;
+    uint64_t e = lj_le(g + G_TMPBUF + 8, 8), b = lj_le(g + G_TMPBUF + 16, 8);
+    c->vm.tmpbuf = e >= b ? e - b : 0;
     if (mem_read(&w->r, w->g - GG_G + GG_J + J_IRBUF, j, sizeof j) == 0) {
-        uint64_t top = le(j + (J_IRTOPLIM - J_IRBUF), 4);
-        uint64_t bot = le(j + (J_IRBOTLIM - J_IRBUF), 4);
+        uint64_t top = lj_le(j + (J_IRTOPLIM - J_IRBUF), 4);
+        uint64_t bot = lj_le(j + (J_IRBOTLIM - J_IRBUF), 4);
         c->vm.jit_buffers = (top > bot ? (top - bot) * IRINS_BYTES : 0) +
-                            le(j + (J_SIZESNAP - J_IRBUF), 4) * SNAPSHOT_BYTES +
-                            le(j + (J_SIZESNAPMAP - J_IRBUF), 4) * SNAPENTRY_BYTES +
-                            le(j + (J_SIZETRACE - J_IRBUF), 4) * 8;
+                            lj_le(j + (J_SIZESNAP - J_IRBUF), 4) * SNAPSHOT_BYTES +
+                            lj_le(j + (J_SIZESNAPMAP - J_IRBUF), 4) * SNAPENTRY_BYTES +
+                            lj_le(j + (J_SIZETRACE - J_IRBUF), 4) * 8;
     }
-    uint64_t state = le(g + G_CTYPE_STATE, 8);
+    uint64_t state = lj_le(g + G_CTYPE_STATE, 8);
     if (state && mem_read(&w->r, state, cts, sizeof cts) == 0) {
-        w->ctypes = le(cts + CTS_TAB, 8);
-        w->ctype_top = le(cts + CTS_TOP, 4);
-        c->vm.ctypes = CTS_BYTES + le(cts + CTS_SIZETAB, 4) * CTYPE_BYTES;
+        w->ctypes = lj_le(cts + CTS_TAB, 8);
+        w->ctype_top = lj_le(cts + CTS_TOP, 4);
+        c->vm.ctypes = CTS_BYTES + lj_le(cts + CTS_SIZETAB, 4) * CTYPE_BYTES;
     }
 }
 
@@ -359,7 +352,7 @@ bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
                    struct lua_gc_census *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
-    if (!vm->layout || strcmp(vm->layout, "LuaJIT 2.1 GC64") != 0) {
+    if (vm->ref_bytes != 8) {
         snprintf(err, errlen, "the GC's objects are read in LuaJIT 2.1's GC64 layout only "
                               "(Debian 12 on); this VM is %s", vm->layout ? vm->layout : "?");
         return false;
@@ -379,27 +372,27 @@ bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
     w.top_n = top_n < 0 ? 0 : top_n > LUA_GC_TOP ? LUA_GC_TOP : top_n;
     uint8_t g[G_READ];
     bool ok = mem_read(&w.r, vm->global, g, sizeof g) == 0 &&
-              le(g + G_MAINTHREF, 8) == vm->state && vm->state == vm->global - GG_G;
+              lj_le(g + G_MAINTHREF, 8) == vm->state && vm->state == vm->global - GG_G;
     if (!ok) {
         block_cache_free(&w.cache);
         snprintf(err, errlen, "LuaJIT's global state at 0x%llx is not GC64's (its main thread "
                               "is not where GG_State puts it)", (unsigned long long)vm->global);
         return false;
     }
-    c->gc_total = le(g + G_GC_TOTAL, 8);
+    c->gc_total = lj_le(g + G_GC_TOTAL, 8);
     w.budget = c->gc_total / 16 + 1;
     uint8_t state = g[G_GC_STATE];
     c->gc_state = state < sizeof gc_states / sizeof gc_states[0] ? gc_states[state] : "?";
     w.sweeping = state == 3 || state == 4;
     w.otherwhite = g[G_CURRENTWHITE] ^ GC_WHITES;
     vm_bytes(&w, g);
-    uint64_t mmudata = le(g + G_MMUDATA, 8), next;
+    uint64_t mmudata = lj_le(g + G_MMUDATA, 8), next;
     /* the root list, the finalizer queue (circular: from the last's
      * successor round to the last), the strings */
-    if (walk_list(&w, le(g + G_GC_ROOT, 8), 0) && mmudata && visit(&w, mmudata, &next))
+    if (walk_list(&w, lj_le(g + G_GC_ROOT, 8), 0) && mmudata && visit(&w, mmudata, &next))
         walk_list(&w, next, mmudata);
     if (!c->inconsistency[0])
-        walk_strings(&w, le(g + G_STR_TAB, 8), le(g + G_STR_MASK, 4));
+        walk_strings(&w, lj_le(g + G_STR_TAB, 8), lj_le(g + G_STR_MASK, 4));
     /* cdata by C type, the biggest first */
     for (int i = 1; i < c->nctype; i++)
         for (int k = i; k > 0 && c->ctype[k].bytes > c->ctype[k - 1].bytes; k--) {
@@ -407,7 +400,7 @@ bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
             c->ctype[k] = c->ctype[k - 1];
             c->ctype[k - 1] = t;
         }
-    c->string_table_count = le(g + G_STR_NUM, 4);
+    c->string_table_count = lj_le(g + G_STR_NUM, 4);
     if (!c->inconsistency[0] && c->string_table_count != c->type[LUA_GC_STRING].count)
         snprintf(c->inconsistency, sizeof c->inconsistency,
                  "the string table counts %llu strings, its chains hold %llu",

@@ -60,3 +60,20 @@ int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,
             return -1;
     return n;
 }
+
+void nginx_cycle_pools_sum(const struct named_pool *pools, int n, struct nginx_pool_stats *sum)
+{
+    *sum = (struct nginx_pool_stats){ 0 };
+    for (int i = 0; i < n; i++) {
+        const struct nginx_pool_stats *p = &pools[i].st;
+        sum->blocks += p->blocks;
+        sum->block_bytes += p->block_bytes;
+        sum->used_bytes += p->used_bytes;
+        sum->unused_bytes += p->unused_bytes;
+        sum->large_count += p->large_count;
+        sum->large_bytes += p->large_bytes;
+        sum->large_records += p->large_records;
+        sum->cleanups += p->cleanups;
+        sum->mmapped_bytes += p->mmapped_bytes;
+    }
+}

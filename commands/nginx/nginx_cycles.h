@@ -14,6 +14,10 @@ struct named_pool {
     struct nginx_pool_stats st;
 };
 
+/* The figures of POOLS[0..N) added up into *SUM (counts and bytes; the
+ * first block's size and chunk_sizes_known stay 0). */
+void nginx_cycle_pools_sum(const struct named_pool *pools, int n, struct nginx_pool_stats *sum);
+
 /* Fill POOLS (the current cycle first); returns how many, or -1 + ERR.
  * GLIBC_CHUNKS as for nginx_pool_walk. */
 int nginx_cycle_pools(const struct mem_reader *m, const struct nginx_state *st,

@@ -28,18 +28,11 @@ enum { LJ_MSTATE_SEG = 8 + 6 * 8 + 66 * 8 + 32 * 8, LJ_MIN_SEGMENT = 4096,
 enum { LJ_GLOBAL_SCAN = 512, NGX_MODULE_CTX_INDEX = 0, NGX_MODULE_INDEX = 8,
        MAX_MODULES = 4096 };
 
-static uint64_t ref_at(const uint8_t *p, unsigned bytes)
-{
-    uint64_t v = 0;
-    memcpy(&v, p, bytes);    /* little-endian: the low bytes first */
-    return v;
-}
-
 /* Does the global state G (as bytes) hold the main thread STATE? */
 static bool holds_main_thread(const uint8_t *g, uint64_t state, unsigned ref_bytes)
 {
     for (unsigned off = 0; off + ref_bytes <= LJ_GLOBAL_SCAN; off += ref_bytes)
-        if (ref_at(g + off, ref_bytes) == state)
+        if (lj_le(g + off, ref_bytes) == state)
             return true;
     return false;
 }
@@ -77,14 +70,15 @@ bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
             continue;   /* 32-bit references: every object below 4 GiB */
         if (mem_read(m, vm->state + L->glref, ref, L->ref_bytes) != 0)
             continue;
-        uint64_t global = ref_at(ref, L->ref_bytes);
+        uint64_t global = lj_le(ref, L->ref_bytes);
         if (!global || mem_read(m, global, g, sizeof g) != 0 ||
             !holds_main_thread(g, vm->state, L->ref_bytes))
             continue;
         vm->global = global;
-        vm->gc_total = ref_at(g + L->gc_total, L->ref_bytes);
-        vm->allocd = ref_at(g + L->gc_total - LJ_ALLOCD_BEFORE_GC, 8);
+        vm->gc_total = lj_le(g + L->gc_total, L->ref_bytes);
+        vm->allocd = lj_le(g + L->gc_total - LJ_ALLOCD_BEFORE_GC, 8);
         vm->layout = L->name;
+        vm->ref_bytes = L->ref_bytes;
         return true;
     }
     return fail(err, errlen, "not a LuaJIT 2.1 layout known here (no main thread in its "

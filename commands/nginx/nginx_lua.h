@@ -13,7 +13,17 @@ struct nginx_lua_vm {
     uint64_t gc_total;           /* g->gc.total: bytes the GC holds */
     uint64_t allocd;             /* g->allocd: the allocator's state */
     const char *layout;          /* which LuaJIT layout fitted */
+    unsigned ref_bytes;          /* its references: 8 (GC64) or 4 */
 };
+
+/* N (<= 8) bytes at P as a little-endian number: LuaJIT's references
+ * and fields as read from the inferior */
+static inline uint64_t lj_le(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    __builtin_memcpy(&v, p, n);
+    return v;
+}
 
 /* LuaJIT's own allocator (lj_alloc.c, a dlmalloc): the memory segments it
  * mmapped, from its malloc_state's segment list. Allocations of 128 KiB

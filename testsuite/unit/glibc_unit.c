@@ -731,7 +731,7 @@ static void lua_gc_case(const char *name, int hostile)
     struct image img = { &seg, 1, NULL, 0 };
     struct mem_reader r = image_reader(&img);
     struct nginx_lua_vm vm = { .state = LJ_BASE, .global = LJ_G, .gc_total = total,
-                               .layout = "LuaJIT 2.1 GC64" };
+                               .layout = "LuaJIT 2.1 GC64", .ref_bytes = 8 };
     static struct lua_gc_census c;
     char err[256];
     bool ok = lua_gc_census(&r, &vm, 3, &c, err, sizeof err);
@@ -747,6 +747,9 @@ static void lua_gc_case(const char *name, int hostile)
     } else
         check(c.inconsistency[0] != 0, "the hostile list is said", name,
               c.inconsistency[0] != 0, 1);
+    if (hostile == 1)   /* found as a cycle, not by running out of the total's budget */
+        check(strstr(c.inconsistency, "cycles") != NULL, "the cycle is said", name,
+              strstr(c.inconsistency, "cycles") != NULL, 1);
 }
 
 static void lua_gc_cases(void)
