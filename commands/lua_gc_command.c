@@ -1,9 +1,12 @@
 /* ngx-lua-gc: what LuaJIT's garbage collector holds, by object type. */
 #include "commands.h"
 
+#include <string.h>
+
 #include "command_output.h"
 #include "glibc_session.h"
 #include "lua_gc.h"
+#include "lua_gc_path.h"
 #include "nginx_describe.h"
 #include "ngxmem.h"
 
@@ -29,10 +32,12 @@ static const struct column top_columns[] = {
     { "type", "type", VAL_ID, 0, IN_BOTH },
     { "address", "address", VAL_ADDRESS, 0, IN_BOTH },
     { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
+    { "path", "path from the roots", VAL_TEXT, 0, IN_BOTH },
 };
 
 static const struct option_def lua_gc_options[] = {
     { "--top", OPT_NUMBER, "N", LUA_GC_TOP, 0 },
+    { "--path", OPT_NUMBER, "ADDR", 0, 0 },
 };
 
 static const struct command_def lua_gc_def = {
@@ -45,11 +50,15 @@ static const struct command_def lua_gc_def = {
     "global state, the string table, buffers, the C type table, the JIT's\n"
     "buffers) and what is listed nowhere, summing to the GC's total (what\n"
     "collectgarbage(\"count\") says, in bytes); the tables' array and hash parts;\n"
-    "cdata by C type; the --top N biggest objects (10 by default). Objects found\n"
-    "dead while the GC sweeps are still counted, and said. On a worker (its VM\n"
-    "serves requests), a master, or a core; LuaJIT 2.1's GC64 layout (Debian 12\n"
-    "on). The process is stopped while it is read.\n",
-    "Example: ngx-lua-gc --top 5",
+    "cdata by C type; the --top N biggest objects (10 by default), each with its\n"
+    "path from the roots: the globals (_G), then the registry, then the main\n"
+    "thread, shortest first, as Lua would write it (_G.package.loaded.m.cache,\n"
+    "[\"a key\\n\"] escaped as Lua does); --path ADDR gives the path of any\n"
+    "object. Objects found dead while the GC sweeps are still counted, and said.\n"
+    "On a worker (its VM serves requests), a master, or a core; LuaJIT 2.1's\n"
+    "GC64 layout (Debian 12 on). The process is stopped while it is read.\n",
+    "Example: ngx-lua-gc --top 5\n"
+    "         ngx-lua-gc --path 0x7f3a1c2b4e10",
 };
 
 static struct value share(uint64_t part, uint64_t whole)
@@ -57,9 +66,23 @@ static struct value share(uint64_t part, uint64_t whole)
     return whole ? val_percent(part, whole) : val_none();
 }
 
+/* The paths of the census' biggest objects and of --path's object (the
+ * last): "" where no root reaches it */
+struct lua_gc_paths {
+    char path[LUA_GC_TOP + 1][LUA_GC_PATH];
+    bool asked;                  /* --path */
+    uint64_t asked_address;
+    struct lua_gc_path_search search;
+};
+
+static struct value path_value(struct result *r, const char *path)
+{
+    return path[0] ? val_text(r, "%s", path) : val_none();
+}
+
 /* TEXT_ROWS: the C types text shows (JSON has every one) */
 static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_census *c,
-                          int text_rows, struct result *r)
+                          const struct lua_gc_paths *p, int text_rows, struct result *r)
 {
     result_facts(r, NULL, NULL);
     result_fact(r, "gc_total_bytes", "held by its GC", val_bytes(c->gc_total),
@@ -135,8 +158,27 @@ static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_cen
     result_table(r, "top", "The biggest objects:", top_columns, ARRAY_LEN(top_columns));
     for (int i = 0; i < c->ntop; i++) {
         struct value row[] = { val_id(lua_gc_type_name(c->top[i].type)),
-                               val_address(c->top[i].address), val_bytes(c->top[i].bytes) };
+                               val_address(c->top[i].address), val_bytes(c->top[i].bytes),
+                               path_value(r, p->path[i]) };
         result_row(r, row);
+    }
+    int missing = 0;
+    for (int i = 0; i < c->ntop + p->asked; i++)
+        missing += !p->path[i][0];
+    if (missing && p->search.limited)
+        result_note(r, "%d objects without a path: the search stopped at %d objects, they may "
+                       "be beyond", missing, LUA_GC_PATH_OBJECTS);
+    else if (missing)
+        result_note(r, "%d objects without a path: the %llu objects the roots reach within %d "
+                       "steps do not reach them (garbage the GC has not swept yet)", missing,
+                    (unsigned long long)p->search.visited, LUA_GC_PATH_DEPTH);
+    if (p->search.inconsistency[0])
+        result_warning(r, "the path search stopped: %s", p->search.inconsistency);
+    if (p->asked) {
+        result_facts(r, "path_of", "The object asked for:");
+        result_fact(r, "address", "address", val_address(p->asked_address), NULL);
+        result_fact(r, "path", "path from the roots", path_value(r, p->path[c->ntop]),
+                    p->path[c->ntop][0] ? NULL : "reached from no root");
     }
     if (c->inconsistency[0])
         result_warning(r, "inconsistent: %s; the figures are what was read before it",
@@ -162,9 +204,21 @@ static void ngx_lua_gc_command(const char *args, int from_tty)
     static struct lua_gc_census c;
     if (!lua_gc_census(&s.reader, &vm, top, &c, err, sizeof err))
         ngxmem_error("ngx-lua-gc: %s", err);
+    static struct lua_gc_paths p;
+    memset(&p, 0, sizeof p);
+    uint64_t targets[LUA_GC_TOP + 1];
+    int n = 0;
+    for (; n < c.ntop; n++)
+        targets[n] = c.top[n].address;
+    p.asked = opt_given(&s.opts, "--path");
+    p.asked_address = opt_number(&s.opts, "--path", 0);
+    if (p.asked)
+        targets[n++] = p.asked_address;
+    if (n && !lua_gc_paths(&s.reader, &vm, targets, n, p.path, &p.search, err, sizeof err))
+        ngxmem_error("ngx-lua-gc: %s", err);
     result_init(&r, "ngx-lua-gc");
     nginx_describe(&st, &r);
-    lua_gc_result(&vm, &c, o.json ? LUA_GC_CTYPES : top, &r);
+    lua_gc_result(&vm, &c, &p, o.json ? LUA_GC_CTYPES : top, &r);
     command_emit(&r, &o);
 }
 

@@ -1,6 +1,7 @@
 #include "nginx_run.h"
 
 #include "lua_gc.h"
+#include "lua_gc_path.h"
 #include "nginx_pool.h"
 #include "nginx_pool_census.h"
 #include "nginx_shdict.h"
@@ -124,10 +125,17 @@ int nginx_run_all(const struct mem_reader *m)
                                        sizeof err) > 0;
     }
     ngx_zone_list_release(&zones);
-    /* the Lua VM and its GC's objects */
+    /* the Lua VM, its GC's objects, their paths */
     struct nginx_lua_vm vm;
     static struct lua_gc_census gc;
-    if (nginx_lua_vm(m, &st, &vm, err, sizeof err))
-        ok += 1 + lua_gc_census(m, &vm, 10, &gc, err, sizeof err);
+    if (nginx_lua_vm(m, &st, &vm, err, sizeof err) &&
+        lua_gc_census(m, &vm, 10, &gc, err, sizeof err)) {
+        uint64_t targets[LUA_GC_TOP];
+        static char paths[LUA_GC_TOP][LUA_GC_PATH];
+        struct lua_gc_path_search search;
+        for (int i = 0; i < gc.ntop; i++)
+            targets[i] = gc.top[i].address;
+        ok += 2 + lua_gc_paths(m, &vm, targets, gc.ntop, paths, &search, err, sizeof err);
+    }
     return ok;
 }

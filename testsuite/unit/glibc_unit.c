@@ -31,6 +31,7 @@
 #include "heap_claims.h"
 #include "owner_graph.h"
 #include "lua_gc.h"
+#include "lua_gc_path.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -752,9 +753,53 @@ static void lua_gc_case(const char *name, int hostile)
               strstr(c.inconsistency, "cycles") != NULL, 1);
 }
 
+static uint64_t lj_tvalue(uint64_t addr, unsigned gct)
+{
+    return addr | (uint64_t)(~gct & 0x1ffff) << 47;
+}
+
+/* Paths in the good VM of lua_gc_case: its main thread's globals hold
+ * "hello" = the table, whose array's [1] is the userdata, whose
+ * metatable is the globals again (a cycle); the string table is no
+ * object (no path). */
+static void lua_gc_path_case(void)
+{
+    enum { G_TAB = LJ_BASE + 0x2400, G_NODE = LJ_BASE + 0x2500, ARRAY = LJ_BASE + 0x2600 };
+    lj_put(LJ_BASE + 72, G_TAB, 8);                      /* L->env */
+    lj_object(G_TAB, 0, 11);
+    lj_put(G_TAB + 40, G_NODE, 8);                       /* two nodes, one nil */
+    lj_put(G_TAB + 52, 1, 4);
+    lj_put(G_NODE + 24, ~(uint64_t)0, 8);
+    lj_put(G_NODE, lj_tvalue(LJ_TAB, 11), 8);
+    lj_put(G_NODE + 8, lj_tvalue(LJ_STR, 4), 8);
+    memcpy(lj_mem + (LJ_STR + 24 - LJ_BASE), "hello", 5);
+    lj_put(LJ_TAB + 16, ARRAY, 8);
+    lj_put(LJ_TAB + 48, 2, 4);                           /* asize */
+    lj_put(ARRAY, ~(uint64_t)0, 8);                      /* nil */
+    lj_put(ARRAY + 8, lj_tvalue(LJ_UD, 12), 8);
+    lj_put(LJ_UD + 32, G_TAB, 8);                        /* its metatable */
+    struct image_segment seg = { LJ_BASE, lj_mem, sizeof lj_mem };
+    struct image img = { &seg, 1, NULL, 0 };
+    struct mem_reader r = image_reader(&img);
+    struct nginx_lua_vm vm = { .state = LJ_BASE, .global = LJ_G, .layout = "LuaJIT 2.1 GC64",
+                               .ref_bytes = 8 };
+    uint64_t targets[] = { LJ_UD, LJ_TAB, LJ_STRTAB, LJ_UD };
+    static char paths[4][LUA_GC_PATH];
+    struct lua_gc_path_search s;
+    char err[256];
+    bool ok = lua_gc_paths(&r, &vm, targets, 4, paths, &s, err, sizeof err);
+    check(ok && strcmp(paths[0], "_G.hello[1]") == 0 && strcmp(paths[3], paths[0]) == 0,
+          "the userdata: _G.hello[1] (asked twice, both found)", "lua-gc paths", ok, 1);
+    check(strcmp(paths[1], "_G.hello") == 0 && paths[2][0] == 0,
+          "the table: _G.hello; no object: no path", "lua-gc paths", paths[2][0], 0);
+    check(!s.inconsistency[0] && !s.limited, "the cycle through the metatable ends the search",
+          "lua-gc paths", s.inconsistency[0], 0);
+}
+
 static void lua_gc_cases(void)
 {
     lua_gc_case("lua-gc", 0);
+    lua_gc_path_case();
     lua_gc_case("lua-gc cycle", 1);
     lua_gc_case("lua-gc bad type", 2);
     lua_gc_case("lua-gc huge size", 3);
