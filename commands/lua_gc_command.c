@@ -169,8 +169,8 @@ static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_cen
         result_note(r, "%d objects without a path: the search stopped at %d objects, they may "
                        "be beyond", missing, LUA_GC_PATH_OBJECTS);
     else if (missing)
-        result_note(r, "%d objects without a path: the %llu objects the roots reach within %d "
-                       "steps do not reach them (garbage the GC has not swept yet)", missing,
+        result_note(r, "%d objects without a path: the %llu objects holding references that the "
+                       "roots reach within %d steps do not reach them (garbage the GC has not swept yet)", missing,
                     (unsigned long long)p->search.visited, LUA_GC_PATH_DEPTH);
     if (p->search.inconsistency[0])
         result_warning(r, "the path search stopped: %s", p->search.inconsistency);

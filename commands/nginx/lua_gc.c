@@ -62,6 +62,14 @@ static bool cache_bounds(void *arg, uint64_t addr, uint64_t *lo, uint64_t *hi)
     return mem_quiet_extent(backing, addr, lo, hi);
 }
 
+struct mem_reader lua_gc_cache_reader(struct block_cache *c, const struct mem_reader *m)
+{
+    c->bounds = cache_bounds;
+    c->bounds_arg = (void *)m;
+    c->centered = true;
+    return block_cache_reader(c);
+}
+
 /* The C type id's size for a fixed-size cdata: ctype_raw (attributes
  * skipped, bounded), CTSIZE_PTR where the type has no size (functions) */
 static bool ctype_size(struct gc_walk *w, unsigned id, uint64_t *size, uint64_t *name)
@@ -331,10 +339,7 @@ bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
         snprintf(err, errlen, "out of memory for the read window");
         return false;
     }
-    w.cache.bounds = cache_bounds;
-    w.cache.bounds_arg = (void *)m;
-    w.cache.centered = true;
-    w.r = block_cache_reader(&w.cache);
+    w.r = lua_gc_cache_reader(&w.cache, m);
     w.c = c;
     w.g = vm->global;
     w.top_n = top_n < 0 ? 0 : top_n > LUA_GC_TOP ? LUA_GC_TOP : top_n;

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "block_cache.h"
+
 /* LuaJIT 2.1 GC64 (OpenResty's luajit2 as Debian builds it), offsets
  * from its lj_obj.h, lj_jit.h and lj_ctype.h: the global state (g), the
  * GG_State block holding the main thread, g and the JIT state, and each
@@ -63,5 +65,10 @@ static inline bool lj_tvisgcv(uint64_t tv)
 {
     return lj_itype(tv) >= LJ_TUDATA && lj_itype(tv) <= LJ_TSTR;
 }
+
+/* C's reader over M for LuaJIT's objects: windows kept within M's
+ * mappings (no read fails for a window reaching past one), centred on
+ * each miss (objects are found in list, not address, order) */
+struct mem_reader lua_gc_cache_reader(struct block_cache *c, const struct mem_reader *m);
 
 #endif

@@ -62,11 +62,6 @@ static bool inconsistent(struct path_walk *w, const char *what, uint64_t addr)
     return false;
 }
 
-static bool cache_bounds(void *arg, uint64_t addr, uint64_t *lo, uint64_t *hi)
-{
-    return mem_quiet_extent(arg, addr, lo, hi);
-}
-
 static size_t slot_of(uint64_t addr, size_t mask)
 {
     return (size_t)((addr >> 4) * 0x9e3779b97f4a7c15ull >> 20) & mask;
@@ -457,10 +452,7 @@ bool lua_gc_paths(const struct mem_reader *m, const struct nginx_lua_vm *vm,
     qsort(w.target, (size_t)n, sizeof *w.target, by_address);
     /* scattered objects: windows that do not read a megabyte for each */
     block_cache_set_window(&w.cache, 64 << 10);
-    w.cache.bounds = cache_bounds;
-    w.cache.bounds_arg = (void *)m;
-    w.cache.centered = true;
-    w.r = block_cache_reader(&w.cache);
+    w.r = lua_gc_cache_reader(&w.cache, m);
     uint8_t g[G_READ], l[TH_STACKSIZE + 4];
     uint64_t root[3] = { 0, 0, 0 };
     if (mem_read(&w.r, vm->global, g, sizeof g) == 0 &&
