@@ -5,34 +5,17 @@
 
 #include "command_output.h"
 #include "glibc_session.h"
-#include "lua_gc.h"
-#include "lua_gc_path.h"
+#include "lua_gc_output.h"
 #include "nginx_describe.h"
 #include "ngxmem.h"
 
 enum { LUA_GC_TOP_DEFAULT = 10 };
-
-static const struct column type_columns[] = {
-    { "type", "type", VAL_ID, 0, IN_BOTH },
-    { "count", "count", VAL_COUNT, 0, IN_BOTH },
-    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
-    { "percent", "% GC", VAL_PERCENT, 1, IN_BOTH },
-    { "min_bytes", "min", VAL_BYTES, 3, IN_BOTH },
-    { "max_bytes", "max", VAL_BYTES, 2, IN_BOTH },
-};
 
 static const struct column ctype_columns[] = {
     { "ctype_id", "ctype", VAL_INT, 0, IN_BOTH },
     { "name", "name", VAL_INFERIOR, 0, IN_BOTH },
     { "count", "count", VAL_COUNT, 0, IN_BOTH },
     { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
-};
-
-static const struct column top_columns[] = {
-    { "type", "type", VAL_ID, 0, IN_BOTH },
-    { "address", "address", VAL_ADDRESS, 0, IN_BOTH },
-    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
-    { "path", "path from the roots", VAL_TEXT, 0, IN_BOTH },
 };
 
 static const struct option_def lua_gc_options[] = {
@@ -61,25 +44,6 @@ static const struct command_def lua_gc_def = {
     "         ngx-lua-gc --path 0x7f3a1c2b4e10",
 };
 
-static struct value share(uint64_t part, uint64_t whole)
-{
-    return whole ? val_percent(part, whole) : val_none();
-}
-
-/* The paths of the census' biggest objects and of --path's object (the
- * last): "" where no root reaches it */
-struct lua_gc_paths {
-    char path[LUA_GC_TOP + 1][LUA_GC_PATH];
-    bool asked;                  /* --path */
-    uint64_t asked_address;
-    struct lua_gc_path_search search;
-};
-
-static struct value path_value(struct result *r, const char *path)
-{
-    return path[0] ? val_text(r, "%s", path) : val_none();
-}
-
 /* TEXT_ROWS: the C types text shows (JSON has every one) */
 static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_census *c,
                           const struct lua_gc_paths *p, int text_rows, struct result *r)
@@ -95,21 +59,7 @@ static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_cen
                 "found by the sweep in progress, counted above");
     result_fact(r, "dead_bytes", "their bytes", val_bytes(c->dead_bytes), NULL);
 
-    result_table(r, "by_type", "GC objects by type:", type_columns, ARRAY_LEN(type_columns));
-    for (int t = 0; t < LUA_GC_TYPES; t++) {
-        const struct lua_gc_type_stats *s = &c->type[t];
-        struct value row[] = {
-            val_id(lua_gc_type_name(t)), val_count(s->count), val_bytes(s->bytes),
-            share(s->bytes, c->gc_total), s->count ? val_bytes(s->min_bytes) : val_none(),
-            s->count ? val_bytes(s->max_bytes) : val_none(),
-        };
-        result_row(r, row);
-    }
-    struct value total[] = { val_id("total"), val_count(c->object_count),
-                             val_bytes(c->object_bytes), share(c->object_bytes, c->gc_total),
-                             val_none(), val_none() };
-    result_total(r, total);
-    result_chart(r, CHART_SHARES, 0, 2, -1);
+    lua_gc_by_type_table(r, "by_type", "GC objects by type:", c);
 
     const struct lua_gc_vm_bytes *v = &c->vm;
     result_facts(r, "vm", "The VM's own allocations (in the GC's total, not objects):");
@@ -155,29 +105,11 @@ static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_cen
                     (unsigned long long)c->ctype_other_count,
                     (unsigned long long)c->ctype_other_bytes, LUA_GC_CTYPES);
 
-    result_table(r, "top", "The biggest objects:", top_columns, ARRAY_LEN(top_columns));
-    for (int i = 0; i < c->ntop; i++) {
-        struct value row[] = { val_id(lua_gc_type_name(c->top[i].type)),
-                               val_address(c->top[i].address), val_bytes(c->top[i].bytes),
-                               path_value(r, p->path[i]) };
-        result_row(r, row);
-    }
-    int missing = 0;
-    for (int i = 0; i < c->ntop + p->asked; i++)
-        missing += !p->path[i][0];
-    if (missing && p->search.limited)
-        result_note(r, "%d objects without a path: the search stopped at %d objects, they may "
-                       "be beyond", missing, LUA_GC_PATH_OBJECTS);
-    else if (missing)
-        result_note(r, "%d objects without a path: the %llu objects holding references that the "
-                       "roots reach within %d steps do not reach them (garbage the GC has not swept yet)", missing,
-                    (unsigned long long)p->search.visited, LUA_GC_PATH_DEPTH);
-    if (p->search.inconsistency[0])
-        result_warning(r, "the path search stopped: %s", p->search.inconsistency);
+    lua_gc_top_table(r, "top", "The biggest objects:", c, p);
     if (p->asked) {
         result_facts(r, "path_of", "The object asked for:");
         result_fact(r, "address", "address", val_address(p->asked_address), NULL);
-        result_fact(r, "path", "path from the roots", path_value(r, p->path[c->ntop]),
+        result_fact(r, "path", "path from the roots", lua_gc_path_value(r, p->path[c->ntop]),
                     p->path[c->ntop][0] ? NULL : "reached from no root");
     }
     if (c->inconsistency[0])
@@ -202,19 +134,10 @@ static void ngx_lua_gc_command(const char *args, int from_tty)
     if (!nginx_lua_vm(&s.reader, &st, &vm, err, sizeof err))
         ngxmem_error("ngx-lua-gc: %s", err);
     static struct lua_gc_census c;
-    if (!lua_gc_census(&s.reader, &vm, top, &c, err, sizeof err))
-        ngxmem_error("ngx-lua-gc: %s", err);
     static struct lua_gc_paths p;
-    memset(&p, 0, sizeof p);
-    uint64_t targets[LUA_GC_TOP + 1];
-    int n = 0;
-    for (; n < c.ntop; n++)
-        targets[n] = c.top[n].address;
     p.asked = opt_given(&s.opts, "--path");
     p.asked_address = opt_number(&s.opts, "--path", 0);
-    if (p.asked)
-        targets[n++] = p.asked_address;
-    if (n && !lua_gc_paths(&s.reader, &vm, targets, n, p.path, &p.search, err, sizeof err))
+    if (!lua_gc_gather(&s.reader, &vm, top, &c, &p, err, sizeof err))
         ngxmem_error("ngx-lua-gc: %s", err);
     result_init(&r, "ngx-lua-gc");
     nginx_describe(&st, &r);

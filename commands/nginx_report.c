@@ -13,6 +13,7 @@
 #include "glibc_summary.h"
 #include "nginx_describe.h"
 #include "nginx_lua.h"
+#include "lua_gc_output.h"
 #include "nginx_pool_census.h"
 #include "nginx_zone_pages.h"
 #include "zone_entries.h"
@@ -111,6 +112,8 @@ struct report_facts {
 /* The mmap threshold the suggestion names: a cycle pool block (16 KiB,
  * a 16,400-byte chunk) is at it. */
 enum { SUGGESTED_MMAP_THRESHOLD = 16384, DEFAULT_MAX_MAP_COUNT = 65530 };
+/* LuaJIT's biggest objects the report lists (ngx-lua-gc --top N for more) */
+enum { REPORT_LUA_TOP = 5 };
 
 static const struct column size_columns[] = {
     { "size", "size", VAL_TEXT, 0, TEXT_ONLY },
@@ -672,7 +675,8 @@ static const struct command_def report_def = {
     "One command, one heap walk: the resident memory by what it is (live process;\n"
     "as ngx-mem-breakdown), the glibc heap (free, trapped, what malloc_trim\n"
     "returns), the heap in use by owner and its map coloured by owner, the\n"
-    "shared zones (size, loaded, slab slots), in a master the next reload (its\n"
+    "shared zones (size, loaded, slab slots), LuaJIT's objects by type and its 5\n"
+    "biggest with their paths (as ngx-lua-gc), in a master the next reload (its\n"
     "heap in use placed again by glibc's best fit before the old is freed: the\n"
     "heap's growth), and suggestions naming the figure behind each. On a master\n"
     "or a worker. Where malloc is not glibc's (jemalloc, tcmalloc, mimalloc\n"
@@ -829,6 +833,13 @@ static void ngx_report_command(const char *args, int from_tty)
     bool have_lua_segments = have_lua && f.have_rss &&
         breakdown_lua_segments(&s.rss, &s.glibc.reader, &vm, &lua_segment_bytes, lua_seg_err,
                                sizeof lua_seg_err);
+    /* what the GC holds, by type, and its biggest objects' paths */
+    static struct lua_gc_census lua_census;
+    static struct lua_gc_paths lua_paths;
+    char lua_gc_err[512] = "";
+    bool have_lua_gc = have_lua && lua_gc_gather(&s.glibc.reader, &vm, REPORT_LUA_TOP,
+                                                 &lua_census, &lua_paths, lua_gc_err,
+                                                 sizeof lua_gc_err);
 
     struct glibc_heap *h = &s.glibc.heap;
     bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
@@ -895,6 +906,16 @@ static void ngx_report_command(const char *args, int from_tty)
                         "mapped by LuaJIT's allocator; resident: LuaJIT's part of the memory");
         else if (f.have_rss)
             result_note(&r, "no LuaJIT memory part: %s", lua_seg_err);
+        if (have_lua_gc) {
+            lua_gc_by_type_table(&r, "lua_by_type", "LuaJIT's GC objects by type:", &lua_census);
+            lua_gc_top_table(&r, "lua_top", "LuaJIT's biggest objects (ngx-lua-gc for more):",
+                             &lua_census, &lua_paths);
+            if (lua_census.inconsistency[0])
+                result_warning(&r, "LuaJIT's objects: inconsistent: %s; the figures are what "
+                                   "was read before it", lua_census.inconsistency);
+        } else {
+            result_note(&r, "no LuaJIT objects by type: %s", lua_gc_err);
+        }
     } else {
         result_note(&r, "Lua VM: %s", lua_err);
     }

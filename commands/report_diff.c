@@ -84,6 +84,19 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const struct item *)a)->name, ((const struct item *)b)->name);
 }
 
+/* Every "*_bytes" field of the object SECTION */
+static void byte_facts(struct report_items *it, json_t *doc, const char *section)
+{
+    json_t *facts = json_object_get(doc, section), *v;
+    const char *k;
+    if (json_is_object(facts))
+        json_object_foreach(facts, k, v) {
+            size_t len = strlen(k);
+            if (len > 6 && strcmp(k + len - 6, "_bytes") == 0)
+                add_item(it, section, k, v);
+        }
+}
+
 static struct report_items *flatten(json_t *doc)
 {
     struct report_items *it = calloc(1, sizeof *it);
@@ -95,15 +108,12 @@ static struct report_items *flatten(json_t *doc)
     static const char *const zone_keys[] = { "name", NULL };
     add_item(it, "memory", "rss", json_object_get(memory, "rss_bytes"));
     rows(it, doc, "memory_parts", part_keys, "rss_bytes", "memory");
-    json_t *heap = json_object_get(doc, "heap"), *v;
-    const char *k;
-    if (json_is_object(heap))
-        json_object_foreach(heap, k, v) {
-            size_t len = strlen(k);
-            if (len > 6 && strcmp(k + len - 6, "_bytes") == 0)
-                add_item(it, "heap", k, v);
-        }
+    byte_facts(it, doc, "heap");
     rows(it, doc, "heap_owners", owner_keys, "bytes", "owner");
+    /* the Lua VM: its GC's total and segments, and its objects by type */
+    static const char *const lua_type_keys[] = { "type", NULL };
+    byte_facts(it, doc, "lua");
+    rows(it, doc, "lua_by_type", lua_type_keys, "bytes", "lua");
     rows(it, doc, "zones", zone_keys, "loaded_bytes", "zone loaded");
     static const char *const entries_keys[] = { "zone", NULL };
     rows(it, doc, "zone_entries", entries_keys, "asked_bytes", "zone entries");
