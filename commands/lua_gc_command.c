@@ -33,7 +33,9 @@ static const struct command_def lua_gc_def = {
     "global state, the string table, buffers, the C type table, the JIT's\n"
     "buffers) and what is listed nowhere, summing to the GC's total (what\n"
     "collectgarbage(\"count\") says, in bytes); the tables' array and hash parts;\n"
-    "cdata by C type; the --top N biggest objects (10 by default), each with its\n"
+    "cdata by C type; LuaJIT's allocator (lj_alloc) walked chunk by chunk: in\n"
+    "use, free by size, the top, what could be returned (whole free pages);\n"
+    "the --top N biggest objects (10 by default), each with its\n"
     "path from the roots: the globals (_G), then the registry, then the main\n"
     "thread, shortest first, as Lua would write it (_G.package.loaded.m.cache,\n"
     "[\"a key\\n\"] escaped as Lua does); --path ADDR gives the path of any\n"
@@ -46,7 +48,8 @@ static const struct command_def lua_gc_def = {
 
 /* TEXT_ROWS: the C types text shows (JSON has every one) */
 static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_census *c,
-                          const struct lua_gc_paths *p, int text_rows, struct result *r)
+                          const struct lua_gc_paths *p, const struct lua_alloc_walked *a,
+                          int text_rows, struct result *r)
 {
     result_facts(r, NULL, NULL);
     result_fact(r, "gc_total_bytes", "held by its GC", val_bytes(c->gc_total),
@@ -105,6 +108,12 @@ static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_cen
                     (unsigned long long)c->ctype_other_count,
                     (unsigned long long)c->ctype_other_bytes, LUA_GC_CTYPES);
 
+    if (a->walked)
+        lua_alloc_result(r, "allocator", "allocator_free_by_size",
+                         "LuaJIT's allocator (lj_alloc):", &a->stats);
+    else
+        result_note(r, "LuaJIT's allocator not walked: %s", a->why);
+
     lua_gc_top_table(r, "top", "The biggest objects:", c, p);
     if (p->asked) {
         result_facts(r, "path_of", "The object asked for:");
@@ -141,7 +150,9 @@ static void ngx_lua_gc_command(const char *args, int from_tty)
         ngxmem_error("ngx-lua-gc: %s", err);
     result_init(&r, "ngx-lua-gc");
     nginx_describe(&st, &r);
-    lua_gc_result(&vm, &c, &p, o.json ? LUA_GC_CTYPES : top, &r);
+    static struct lua_alloc_walked a;
+    a.walked = lua_alloc_walk(&s.reader, &vm, &a.stats, a.why, sizeof a.why);
+    lua_gc_result(&vm, &c, &p, &a, o.json ? LUA_GC_CTYPES : top, &r);
     command_emit(&r, &o);
 }
 

@@ -1,6 +1,10 @@
 #include "lua_gc_output.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "format.h"
+#include "glibc_summary.h"
 
 static const struct column type_columns[] = {
     { "type", "type", VAL_ID, 0, IN_BOTH },
@@ -34,6 +38,14 @@ bool lua_gc_gather(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
     memset(&p->search, 0, sizeof p->search);
     return !n || lua_gc_paths(m, vm, targets, n, p->path, &p->search, err, errlen);
 }
+
+static const struct column free_columns[] = {
+    { "size", "size", VAL_TEXT, 0, TEXT_ONLY },
+    { "from_bytes", "from", VAL_BYTES, 0, JSON_ONLY },
+    { "to_bytes", "to", VAL_BYTES, 0, JSON_ONLY },
+    { "chunk_count", "chunks", VAL_COUNT, 0, IN_BOTH },
+    { "bytes", "bytes", VAL_BYTES, 0, IN_BOTH },
+};
 
 static struct value share(uint64_t part, uint64_t whole)
 {
@@ -87,4 +99,45 @@ void lua_gc_top_table(struct result *r, const char *key, const char *title,
                     (unsigned long long)p->search.visited, LUA_GC_PATH_DEPTH);
     if (p->search.inconsistency[0])
         result_warning(r, "the path search stopped: %s", p->search.inconsistency);
+}
+
+void lua_alloc_result(struct result *r, const char *key, const char *sizes_key,
+                      const char *title, const struct lua_alloc_stats *s)
+{
+    result_facts(r, key, title);
+    result_fact(r, "segment_count", "segments", val_count(s->segment_count), NULL);
+    result_fact(r, "segment_bytes", "their bytes", val_bytes(s->segment_bytes),
+                "mapped by LuaJIT's allocator");
+    result_fact(r, "in_use_count", "chunks in use", val_count(s->in_use_count), NULL);
+    result_fact(r, "in_use_bytes", "their bytes", val_bytes(s->in_use_bytes),
+                "with their 8-byte headers");
+    result_fact(r, "free_count", "free chunks", val_count(s->free_count), NULL);
+    result_fact(r, "free_bytes", "their bytes", val_bytes(s->free_bytes), NULL);
+    result_fact(r, "largest_free_bytes", "largest free", val_bytes(s->largest_free_bytes), NULL);
+    result_fact(r, "top_bytes", "top chunk", val_bytes(s->top_bytes),
+                "where new chunks are cut");
+    result_fact(r, "overhead_bytes", "segment records", val_bytes(s->overhead_bytes),
+                "and fenceposts");
+    result_fact(r, "returnable_bytes", "could be returned", val_bytes(s->returnable_bytes),
+                "whole pages in free chunks and the top");
+    result_table(r, sizes_key, "Its free chunks by size:", free_columns, ARRAY_LEN(free_columns));
+    result_chart(r, CHART_BARS, 0, 4, 0);
+    for (int i = 0; i < LUA_ALLOC_SIZE_CLASSES; i++) {
+        const struct lua_alloc_class *k = &s->free_by_size[i];
+        uint64_t from = lua_alloc_class_from(i);
+        bool last = i + 1 == LUA_ALLOC_SIZE_CLASSES;
+        char lo[32];
+        if (!k->count)
+            continue;
+        struct value row[] = {
+            last ? val_text(r, "[%s, ...)", format_bytes(from, lo, sizeof lo))
+                 : glibc_bucket_label(r, __builtin_ctzll(from)),
+            val_bytes(from), last ? val_none() : val_bytes(2 * from),
+            val_count(k->count), val_bytes(k->bytes),
+        };
+        result_row(r, row);
+    }
+    if (s->inconsistency[0])
+        result_warning(r, "LuaJIT's allocator: inconsistent: %s; that segment's walk stopped "
+                          "there", s->inconsistency);
 }

@@ -4,6 +4,7 @@
 #ifndef NGXMEM_LUA_GC_OUTPUT_H
 #define NGXMEM_LUA_GC_OUTPUT_H
 
+#include "lua_alloc.h"
 #include "lua_gc.h"
 #include "lua_gc_path.h"
 #include "result.h"
@@ -32,5 +33,17 @@ void lua_gc_by_type_table(struct result *r, const char *key, const char *title,
  * without one */
 void lua_gc_top_table(struct result *r, const char *key, const char *title,
                       const struct lua_gc_census *c, const struct lua_gc_paths *p);
+
+/* LuaJIT's allocator walked, or why not */
+struct lua_alloc_walked {
+    bool walked;
+    struct lua_alloc_stats stats;
+    char why[256];
+};
+
+/* LuaJIT's allocator as a heap: facts under KEY, and its free chunks by
+ * size under SIZES_KEY (the classes that have any); keys are literals */
+void lua_alloc_result(struct result *r, const char *key, const char *sizes_key,
+                      const char *title, const struct lua_alloc_stats *s);
 
 #endif

@@ -840,6 +840,9 @@ static void ngx_report_command(const char *args, int from_tty)
     bool have_lua_gc = have_lua && lua_gc_gather(&s.glibc.reader, &vm, REPORT_LUA_TOP,
                                                  &lua_census, &lua_paths, lua_gc_err,
                                                  sizeof lua_gc_err);
+    static struct lua_alloc_walked lua_alloc;
+    lua_alloc.walked = have_lua && lua_alloc_walk(&s.glibc.reader, &vm, &lua_alloc.stats,
+                                                  lua_alloc.why, sizeof lua_alloc.why);
 
     struct glibc_heap *h = &s.glibc.heap;
     bool master = st.process == NGX_PROCESS_MASTER || st.process == NGX_PROCESS_SINGLE;
@@ -910,6 +913,9 @@ static void ngx_report_command(const char *args, int from_tty)
             lua_gc_by_type_table(&r, "lua_by_type", "LuaJIT's GC objects by type:", &lua_census);
             lua_gc_top_table(&r, "lua_top", "LuaJIT's biggest objects (ngx-lua-gc for more):",
                              &lua_census, &lua_paths);
+            if (lua_alloc.walked)
+                lua_alloc_result(&r, "lua_allocator", "lua_allocator_free_by_size",
+                                 "LuaJIT's allocator (lj_alloc):", &lua_alloc.stats);
             if (lua_census.inconsistency[0])
                 result_warning(&r, "LuaJIT's objects: inconsistent: %s; the figures are what "
                                    "was read before it", lua_census.inconsistency);

@@ -113,6 +113,7 @@ static struct report_items *flatten(json_t *doc)
     /* the Lua VM: its GC's total and segments, and its objects by type */
     static const char *const lua_type_keys[] = { "type", NULL };
     byte_facts(it, doc, "lua");
+    byte_facts(it, doc, "lua_allocator");
     rows(it, doc, "lua_by_type", lua_type_keys, "bytes", "lua");
     rows(it, doc, "zones", zone_keys, "loaded_bytes", "zone loaded");
     static const char *const entries_keys[] = { "zone", NULL };

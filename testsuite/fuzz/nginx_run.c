@@ -1,5 +1,6 @@
 #include "nginx_run.h"
 
+#include "lua_alloc.h"
 #include "lua_gc.h"
 #include "lua_gc_path.h"
 #include "nginx_pool.h"
@@ -137,5 +138,8 @@ int nginx_run_all(const struct mem_reader *m)
             targets[i] = gc.top[i].address;
         ok += 2 + lua_gc_paths(m, &vm, targets, gc.ntop, paths, &search, err, sizeof err);
     }
+    static struct lua_alloc_stats alloc;
+    if (vm.allocd)
+        ok += lua_alloc_walk(m, &vm, &alloc, err, sizeof err);
     return ok;
 }

@@ -30,6 +30,7 @@
 #include "glibc_placement.h"
 #include "heap_claims.h"
 #include "owner_graph.h"
+#include "lua_alloc.h"
 #include "lua_gc.h"
 #include "lua_gc_path.h"
 
@@ -805,6 +806,61 @@ static void lua_gc_cases(void)
     lua_gc_case("lua-gc huge size", 3);
 }
 
+/* LuaJIT's allocator in a made-up 16 KiB segment: its malloc_state's
+ * chunk, a 48-byte chunk in use, a free one of 8,256 bytes (a whole page
+ * inside it), a 32-byte one in use, the top and its 64-byte foot; then the
+ * free chunk's size made to run past the segment: the walk stops there
+ * and says so. */
+enum { LA_BASE = 0x30000000, LA_SIZE = 16384, LA_MS = LA_BASE + 16, LA_TOP = LA_BASE + 9216 };
+static uint8_t la_mem[LA_SIZE];
+
+static void la_put(uint64_t addr, uint64_t v)
+{
+    memcpy(la_mem + (addr - LA_BASE), &v, 8);
+}
+
+static void lua_alloc_case(const char *name, bool hostile)
+{
+    memset(la_mem, 0, sizeof la_mem);
+    la_put(LA_BASE + 8, 880 | 3);                        /* the malloc_state's chunk */
+    la_put(LA_BASE + 880 + 8, 48 | 3);
+    la_put(LA_BASE + 928 + 8, hostile ? 0x100000 | 1 : 8256 | 1);
+    la_put(LA_BASE + 9184 + 8, 32 | 2);
+    la_put(LA_TOP + 8, (LA_SIZE - 9216 - 64) | 1);
+    la_put(LA_MS + 16, LA_SIZE - 9216 - 64);             /* topsize */
+    la_put(LA_MS + 32, LA_TOP);                          /* top */
+    la_put(LA_MS + 840, LA_BASE);                        /* seg: base, size, next */
+    la_put(LA_MS + 848, LA_SIZE);
+    struct image_segment seg = { LA_BASE, la_mem, sizeof la_mem };
+    struct image img = { &seg, 1, NULL, 0 };
+    struct mem_reader r = image_reader(&img);
+    struct nginx_lua_vm vm = { .allocd = LA_MS, .layout = "LuaJIT 2.1 GC64", .ref_bytes = 8 };
+    static struct lua_alloc_stats a;
+    char err[256];
+    bool ok = lua_alloc_walk(&r, &vm, &a, err, sizeof err);
+    check(ok, "the allocator walk runs", name, ok, 1);
+    if (!hostile) {
+        check(a.in_use_count == 3 && a.in_use_bytes == 960, "3 chunks in use, 960 bytes", name,
+              (long long)a.in_use_bytes, 960);
+        check(a.free_count == 1 && a.free_bytes == 8256 && a.free_by_size[8].count == 1,
+              "one free chunk of 8,256 bytes, in [8 KiB, 16 KiB)", name,
+              (long long)a.free_bytes, 8256);
+        check(a.top_bytes == LA_SIZE - 9216 - 64 && a.overhead_bytes == 64,
+              "the top and its 64-byte foot", name, (long long)a.overhead_bytes, 64);
+        check(a.returnable_bytes == 4096, "the whole page inside the free chunk", name,
+              (long long)a.returnable_bytes, 4096);
+    } else
+        check(a.inconsistency[0] && a.free_count == 0 && a.in_use_count == 2,
+              "the size past the segment stops the walk, said", name, a.inconsistency[0] != 0,
+              1);
+}
+
+static void lua_alloc_cases(void)
+{
+    lua_alloc_case("lua-alloc", false);
+    lua_alloc_case("lua-alloc size past its segment", true);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "--auxv") == 0)
@@ -819,6 +875,7 @@ int main(int argc, char **argv)
     stream_cases();
     owner_cases();
     lua_gc_cases();
+    lua_alloc_cases();
     const char *modes[] = { "mixed", "threads", "mmapped", "nobrk", "tcache" };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         run_mode(argv[1], modes[i], argc > 2 ? argv[2] : NULL);
