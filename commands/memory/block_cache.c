@@ -213,6 +213,13 @@ static bool fill_window_now(struct block_cache *c, uint64_t addr, size_t need)
     if (c->bounds) {
         bool one_line = scattered && min_end <= line + SCATTERED_READ;
         uint64_t b = one_line ? line : base, len = one_line ? SCATTERED_READ : c->window_size;
+        if (!one_line && c->centered) {
+            /* as below, then within the bounds: a list walked downwards
+             * (LuaJIT's, newest first, over segments mapped top-down) read
+             * in windows from its miss upwards used one page of each */
+            uint64_t back = c->len && addr < c->base ? len - 2 * PAGE : len / 2;
+            b = base > back ? base - back : 0;
+        }
         if (!clamp(c, addr, &b, &len) || b > addr || b + len < min_end ||
             backing_read(c, b, whole_window(c), len) != 0) {
             c->len = 0;
