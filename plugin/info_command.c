@@ -56,7 +56,7 @@ void info_command(const char *args, int from_tty)
                 "verified at load like a fresh resolution; NGXMEM_CACHE=off");
     result_fact(&out, "state", "state", val_id("ready"), "every internal found and verified");
     result_fact(&out, "completion", "TAB completion", val_bool(host_completion_available()),
-                r->optional_missing[0] ? r->optional_missing : NULL);
+                r->optional_missing[0] ? "%s" : NULL, r->optional_missing);
     result_fact(&out, "reader_loaded", "reader loaded", val_bool(!host.reader_unloaded),
                 host.reader_unloaded ? "unloaded by jit-reader-unload; commands stay usable"
                                      : NULL);

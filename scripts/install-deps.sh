@@ -7,7 +7,7 @@ packages="build-essential autoconf automake pkg-config
   dejagnu expect tcl tcllib python3-jsonschema
   libgmp-dev libmpfr-dev texinfo bison flex libreadline-dev libexpat1-dev zlib1g-dev
   libc6-dbg nginx libnginx-mod-http-lua libnginx-mod-stream clang bc time gdbserver
-  debootstrap liblzma-dev libjansson-dev libdebuginfod-dev debuginfod curl openssl libssl-dev xz-utils dpkg-dev python3
+  debootstrap liblzma-dev libjansson-dev libdebuginfod-dev debuginfod curl openssl libssl-dev xz-utils dpkg-dev debhelper python3
   libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 musl-tools chromium prometheus"
 missing=""
 for p in $packages; do

@@ -14,7 +14,7 @@ dir=$chroot_root/$suite
 packages="build-essential autoconf automake pkg-config file xz-utils
   gdb gdbserver binutils-dev libdw-dev libelf-dev liblzma-dev libjansson-dev libdebuginfod-dev
   dejagnu expect tcl tcllib python3-jsonschema procps bc time nginx libnginx-mod-http-lua libnginx-mod-stream
-  debuginfod curl openssl libssl-dev dpkg-dev zlib1g-dev python3"
+  debuginfod curl openssl libssl-dev dpkg-dev debhelper zlib1g-dev python3"
 packages=$(echo $packages)
 log=$chroot_root/$suite.log
 

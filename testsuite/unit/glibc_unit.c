@@ -22,6 +22,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -92,7 +93,7 @@ static bool child_symbol(void *ctx, const char *name, uint64_t *addr)
  * its real name, as libc.so.6 is a link to libc-2.31.so before 2.34. */
 static uint64_t libc_base_of(pid_t pid, const char *libc_path)
 {
-    char real[512];
+    char real[PATH_MAX];
     return realpath(libc_path, real) ? fuzz_image_mapped_file(pid, real, NULL, 0) : 0;
 }
 
@@ -565,7 +566,7 @@ static void quiet_extent_cases(const char *fixture)
 static int auxv_cases(pid_t pid, const char *fixture, const char *core)
 {
     Elf64_Ehdr eh;
-    char real[512];
+    char real[PATH_MAX];
     FILE *f = fopen(fixture, "rb");
     bool have = f && fread(&eh, sizeof eh, 1, f) == 1;
     if (f)
