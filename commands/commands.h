@@ -23,6 +23,7 @@ void nginx_shm_pages_register(void);
 void nginx_breakdown_register(void);
 void nginx_report_register(void);
 void lua_gc_register(void);
+void report_trend_register(void);
 
 /* TAB completion of a ZONE argument (ngxmem_values_fn). */
 int nginx_zone_names(char (*out)[NGXMEM_VALUE_MAX], int max);

@@ -346,6 +346,13 @@ static void report_title(struct result *r, const struct nginx_state *st, pid_t p
         snprintf(host, sizeof host, "?");
     char safe_host[512];
     const char *kind = st->process >= 0 ? kinds[st->process] : "process";
+    /* when and where, for ngx-trend (the JSON's; text has them in the title) */
+    char iso[32];
+    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    result_facts(r, "report", NULL)->verbose = true;
+    result_fact(r, "time", "time", val_text(r, "%s", iso), NULL);
+    result_fact(r, "host", "host", val_text(r, "%s", text_safe(host, safe_host, sizeof safe_host)),
+                NULL);
     if (pid)
         result_title(r, "nginx %s %s %d on %s, %s",
                      st->version.len ? text_terminal(&st->version, version) : "(version unknown)",

@@ -42,7 +42,7 @@ struct command_def {
     const char *examples;        /* "Example: ..." lines, the last without '\n' */
 };
 
-enum { OPTIONS_MAX = 16, POSITIONAL_MAX = 4 };
+enum { OPTIONS_MAX = 16, POSITIONAL_MAX = 64 };
 
 struct parsed_options {
     const struct command_def *def;

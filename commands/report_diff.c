@@ -5,6 +5,7 @@
 #include "grow_array.h"
 #include "inferior_text.h"
 #include "output_file.h"
+#include "saved_report.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -12,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A saved report is a few MiB at most; anything bigger is not one. */
-enum { SAVED_REPORT_MAX = 64 << 20 };
 
 struct item {
     char *name;                  /* "zone loaded dogs" */
@@ -57,8 +56,7 @@ static void add_item(struct report_items *it, const char *section, const char *n
     it->v[it->n++] = (struct item){ s, json_integer_value(bytes) };
 }
 
-/* Rows of ARRAY, each named by the strings of its fields KEYS (NULL
- * ended; a null field names nothing: "owner cycle nginx_pool_blocks"). */
+/* Rows of ARRAY, each named by its fields KEYS (saved_row_name). */
 static void rows(struct report_items *it, json_t *doc, const char *array,
                  const char *const *keys, const char *value, const char *section)
 {
@@ -67,15 +65,9 @@ static void rows(struct report_items *it, json_t *doc, const char *array,
     if (!json_is_array(a))
         return;
     json_array_foreach(a, i, row) {
-        char name[1024] = "";
-        size_t n = 0;
-        for (const char *const *k = keys; *k && n < sizeof name; k++) {
-            json_t *v = json_object_get(row, *k);
-            if (json_is_string(v))
-                n += (size_t)snprintf(name + n, sizeof name - n, "%s%s", n ? " " : "",
-                                      json_string_value(v));
-        }
-        add_item(it, section, name, json_object_get(row, value));
+        char name[1024];
+        add_item(it, section, saved_row_name(row, keys, name, sizeof name),
+                 json_object_get(row, value));
     }
 }
 
@@ -129,31 +121,14 @@ static struct report_items *flatten(json_t *doc)
 
 struct report_items *report_diff_load(const char *path, char *err, size_t errlen)
 {
-    char why[256], shown[512];
-    size_t len = 0;
-    char *text = input_file_read(path, SAVED_REPORT_MAX, &len, why, sizeof why);
-    text_safe(path, shown, sizeof shown);
-    if (!text) {
-        snprintf(err, errlen, "%s: %s", shown, why);
+    json_t *doc = saved_report_load(path, err, errlen);
+    if (!doc)
         return NULL;
+    struct report_items *it = flatten(doc);
+    if (!it) {
+        char shown[512];
+        snprintf(err, errlen, "out of memory reading %s", text_safe(path, shown, sizeof shown));
     }
-    json_error_t je;
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    free(text);
-    if (!doc) {
-        char what[256];
-        /* jansson quotes the file: it may hold any bytes */
-        snprintf(err, errlen, "%s: not JSON (line %d: %s)", shown, je.line,
-                 text_safe(je.text, what, 96));
-        return NULL;
-    }
-    json_t *cmd = json_object_get(doc, "command"), *schema = json_object_get(doc, "schema");
-    struct report_items *it = NULL;
-    if (!json_is_string(cmd) || strcmp(json_string_value(cmd), "ngx-report") != 0 ||
-        !json_is_integer(schema) || json_integer_value(schema) != 1)
-        snprintf(err, errlen, "%s is not an ngx-report --json (schema 1) document", shown);
-    else if (!(it = flatten(doc)))
-        snprintf(err, errlen, "out of memory reading %s", shown);
     json_decref(doc);
     return it;
 }

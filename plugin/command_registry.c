@@ -31,7 +31,8 @@ static const struct command_def overview_def = {
     "  ngx-shm-slabs      a zone's slab allocator: used and free pages and slabs\n"
     "  ngx-shm-entries    what a zone holds, read by its module (limit_req, ...)\n"
     "  ngx-lua-shdict     what a lua_shared_dict holds: keys, expired, biggest\n"
-    "  ngx-lua-gc         the Lua VM's objects by type, cdata by C type, biggest\n"
+    "  ngx-lua-gc         the Lua VM's objects by type, their paths, its allocator\n"
+    "  ngx-trend          saved reports over time: RSS by part, heap, zones\n"
     "glibc heap:\n"
     "  glibc-arenas       arenas, their memory, heap segments, mmapped chunks\n"
     "  glibc-free-chunks  free memory by size and bin, what malloc_trim returns\n"
@@ -78,6 +79,7 @@ void host_register_commands(void)
     nginx_pools_register();
     nginx_shm_register();
     lua_gc_register();
+    report_trend_register();
     nginx_shm_entries_register();
     nginx_shm_pages_register();
     nginx_breakdown_register();

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { CHART_WIDTH = 640, BAR_HEIGHT = 18, LABEL_WIDTH = 200, MAP_CELL = 8, MAP_COLUMNS = 96 };
@@ -272,6 +273,89 @@ static const char style[] =
     "rect.brk{fill:#d00}"
     ".c99{fill:#000}";
 
+static bool same_value(const struct value *a, const struct value *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case VAL_TEXT:
+    case VAL_ID: return strcmp(a->s, b->s) == 0;
+    case VAL_INFERIOR:
+        return a->t->len == b->t->len && memcmp(a->t->bytes, b->t->bytes, a->t->len) == 0;
+    default: return a->u == b->u;
+    }
+}
+
+/* Rows that are parts of a bar per group (the WHOLE column's value): the
+ * first row with the same part as row I */
+static size_t first_of_part(const struct block *b, size_t i)
+{
+    const struct value *v = &block_row(b, i)[b->chart.label];
+    for (size_t k = 0; k < i; k++)
+        if (same_value(&block_row(b, k)[b->chart.label], v))
+            return k;
+    return i;
+}
+
+/* A bar per group, split by part, against the largest group; a legend of
+ * the parts (each part's colour by its first appearance) */
+static void chart_stacked(struct out_buf *o, const struct block *b)
+{
+    const struct chart *ch = &b->chart;
+    double max = 0, sum = 0;
+    size_t groups = 0, parts = 0;
+    for (size_t i = 0; i < b->nrows; i++) {
+        const struct value *row = block_row(b, i);
+        if (!i || !same_value(&row[ch->whole], &block_row(b, i - 1)[ch->whole])) {
+            groups++;
+            sum = 0;
+        }
+        sum += magnitude(&row[ch->value]);
+        max = sum > max ? sum : max;
+        parts += first_of_part(b, i) == i;
+    }
+    size_t legend_rows = (parts + 2) / 3;
+    double span = CHART_WIDTH - LABEL_WIDTH - 10, x = 0, y = 2 - (BAR_HEIGHT + 4);
+    out_printf(o, "<svg class=\"chart\" width=\"%d\" height=\"%zu\" role=\"img\">\n", CHART_WIDTH,
+               groups * (BAR_HEIGHT + 4) + 12 + legend_rows * (BAR_HEIGHT + 2));
+    size_t *part_of = calloc(b->nrows + 1, sizeof *part_of);
+    size_t nparts = 0;
+    for (size_t i = 0; i < b->nrows; i++) {
+        const struct value *row = block_row(b, i);
+        size_t first = first_of_part(b, i);
+        if (part_of)
+            part_of[i] = first == i ? nparts++ : part_of[first];
+        if (!i || !same_value(&row[ch->whole], &block_row(b, i - 1)[ch->whole])) {
+            y += BAR_HEIGHT + 4;
+            x = 0;
+            svg_label(o, LABEL_WIDTH - 6, y + BAR_HEIGHT - 5, &row[ch->whole], "end");
+        }
+        double w = max > 0 ? span * magnitude(&row[ch->value]) / max : 0;
+        char colour[8];
+        part_colour(part_of ? part_of[i] : 0, colour);
+        if (w > 0)
+            out_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+                          "fill=\"%s\"/>", LABEL_WIDTH + x, y, w, BAR_HEIGHT, colour);
+        x += w;
+    }
+    double top = y + BAR_HEIGHT + 12;
+    for (size_t i = 0, shown = 0; i < b->nrows; i++) {
+        if (first_of_part(b, i) != i)
+            continue;
+        char colour[8];
+        part_colour(part_of ? part_of[i] : 0, colour);
+        double lx = 2 + (double)(shown % 3) * (CHART_WIDTH / 3.0);
+        double ly = top + (double)(shown / 3) * (BAR_HEIGHT + 2);
+        out_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>",
+                   lx, ly - 9, colour);
+        svg_label(o, lx + 14, ly, &block_row(b, i)[ch->label], "start");
+        out_puts(o, "\n");
+        shown++;
+    }
+    free(part_of);
+    out_puts(o, "</svg>\n");
+}
+
 static void block_html(const struct result *r, struct out_buf *o, const struct block *b)
 {
     out_printf(o, "<section id=\"%s\"%s>\n", b->key ? b->key : "facts",
@@ -284,6 +368,8 @@ static void block_html(const struct result *r, struct out_buf *o, const struct b
     if (b->kind == BLOCK_TABLE) {
         if (b->chart.kind == CHART_SHARES)
             chart_shares(o, b);
+        else if (b->chart.kind == CHART_STACKED)
+            chart_stacked(o, b);
         else if (b->chart.kind != CHART_NONE)
             chart_rows(o, b);
         table(r, o, b);

@@ -104,7 +104,9 @@ struct column {
  * CHART_BARS: a bar per row, VALUE against the largest; CHART_SHARES: one
  * bar split by the rows' VALUE; CHART_FILL: a bar per row, VALUE filled of
  * WHOLE. LABEL names each row. */
-enum chart_kind { CHART_NONE, CHART_BARS, CHART_SHARES, CHART_FILL };
+/* STACKED: rows grouped by the WHOLE column's value (a time), one bar per
+ * group split by the LABEL column's parts, each part its own colour */
+enum chart_kind { CHART_NONE, CHART_BARS, CHART_SHARES, CHART_FILL, CHART_STACKED };
 
 struct chart {
     enum chart_kind kind;
