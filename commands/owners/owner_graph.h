@@ -88,12 +88,8 @@ struct owner_graph {
     uint8_t row_of[OWNER_CLASSES_MAX][OT_COUNT];
     uint64_t ssl_methods[8];     /* SSL_METHODs seen, so each is checked once */
     int nssl_methods;
-    /* 2 MiB superpages holding a region: most words are rejected by one
-     * probe of this before any region search */
-    uint64_t *superpages;
-    size_t nsuper;
-    /* the chunk a word last pointed into: words near each other point
-     * near each other, so this saves most searches of the index */
+    /* the chunk a word last changed: words near each other point near
+     * each other, so this saves lookups in the index */
     uint64_t last_lo, last_hi, last_i;
     uint64_t box_lo, box_hi;     /* the container owner_graph_node_at last met */
     uint8_t *buf;                /* a batch's spans (2 x BATCH) */
@@ -142,11 +138,25 @@ bool owner_graph_settle(struct owner_graph *g, char *err, size_t errlen);
 typedef void (*owner_leak_fn)(void *arg, uint64_t addr, uint64_t size);
 void owner_graph_finish(struct owner_graph *g, owner_leak_fn leak, void *arg);
 
-/* Could V point into a region at all (one hash probe)? */
-bool owner_graph_maybe_heap(const struct owner_graph *g, uint64_t v);
+/* The container holding V is the one last met (owner_graph_node_at's
+ * rarer case); false. */
+bool owner_graph_box(struct owner_graph *g, uint64_t v);
+
 /* Does V point into an in-use chunk that is no container (one the graph
- * follows)? */
-bool owner_graph_node_at(struct owner_graph *g, uint64_t v);
+ * follows)? For loops over every word (compiled with the CPU's popcount,
+ * as heap_index_lookup). */
+static inline bool owner_graph_node_at(struct owner_graph *g, uint64_t v)
+{
+    /* pool memory points mostly into pool memory: the container last met */
+    if (v >= g->box_lo && v < g->box_hi)
+        return false;
+    int64_t i = v < 4096 || v >> 47 ? -1 : heap_index_lookup(g->ix, v);
+    if (i < 0 || !heap_index_in_use(g->ix, (uint64_t)i))
+        return false;
+    if (!((g->container[(uint64_t)i / 64] >> ((uint64_t)i % 64)) & 1))
+        return true;
+    return owner_graph_box(g, v);
+}
 
 /* What points into [LO, HI): every aligned word of the in-use chunks
  * and of the root ranges scanned (owner_graph_scan) equal to an address

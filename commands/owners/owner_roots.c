@@ -162,6 +162,43 @@ static int by_chunk(const void *a, const void *b)
     return x->chunk < y->chunk ? -1 : x->chunk > y->chunk;
 }
 
+/* The configurations met in address order by pass one. */
+struct conf_walk {
+    const struct nginx_confs *c;
+    struct conf_extents *ext;
+    size_t conf;                 /* the next conf that may hold a word */
+    uint64_t conf_to;            /* its end */
+};
+
+/* Pass one's words of pool memory [AT, END) read into BUF, of class CLS:
+ * those outside every configuration that point at a chunk the graph
+ * follows are deferred (with the CPU's popcount where it has one: the
+ * index's lookups count bits). */
+__attribute__((target_clones("popcnt", "default")))
+static void pool_words(struct owner_graph *g, const uint8_t *buf, uint64_t at, uint64_t end,
+                       int cls, struct conf_walk *w, struct deferrals *d)
+{
+    const struct nginx_confs *c = w->c;
+    for (uint64_t a = at; a + 8 <= end; a += 8) {
+        while (c && w->conf < c->n && w->conf_to <= a)
+            w->conf_to = ++w->conf < c->n ? conf_end(w->ext, w->conf) : 0;
+        if (c && w->conf < c->n && conf_addr(c->v[w->conf]) <= a) {
+            a = (w->conf_to - 8 > a ? w->conf_to - 8 : a);   /* pass two's */
+            continue;
+        }
+        uint64_t v;
+        memcpy(&v, buf + (a - at), 8);
+        if (!owner_graph_node_at(g, v))
+            continue;
+        if (d->n < DEFERRED_MAX && grow_array(&d->v, &d->cap, d->n, sizeof *d->v, 1024)) {
+            d->v[d->n++] = (struct deferred){ a, v, cls, HOP_BYTES };
+        } else {
+            d->oom = d->n < DEFERRED_MAX;
+            owner_graph_words(g, cls, &v, 1);   /* past the cap: the pool's */
+        }
+    }
+}
+
 /* Pass one: the pools' memory but their configurations (blocks up to
  * their last allocation, the rest is whatever the heap held before; large
  * allocations whole), a container at a time in address order. */
@@ -170,8 +207,7 @@ static void pass_pools(struct owner_graph *g, struct pool_container *pools, size
                        const struct classes *k, struct deferrals *d)
 {
     uint8_t *buf = g->window;
-    size_t conf = 0;
-    uint64_t conf_to = c && c->n ? conf_end(ext, 0) : 0;   /* conf's end */
+    struct conf_walk w = { c, ext, 0, c && c->n ? conf_end(ext, 0) : 0 };
     qsort(pools, npools, sizeof *pools, by_chunk);
     for (size_t i = 0; i < npools; i++) {
         uint64_t lo, hi, last;
@@ -191,25 +227,7 @@ static void pass_pools(struct owner_graph *g, struct pool_container *pools, size
                     end = hi = last;
             }
             g->root_bytes += end - at;
-            for (uint64_t a = at; a + 8 <= end; a += 8) {
-                while (c && conf < c->n && conf_to <= a)
-                    conf_to = ++conf < c->n ? conf_end(ext, conf) : 0;
-                if (c && conf < c->n && conf_addr(c->v[conf]) <= a) {
-                    a = (conf_to - 8 > a ? conf_to - 8 : a);   /* pass two's */
-                    continue;
-                }
-                uint64_t v;
-                memcpy(&v, buf + (a - at), 8);
-                if (!owner_graph_node_at(g, v))
-                    continue;
-                if (d->n < DEFERRED_MAX &&
-                    grow_array(&d->v, &d->cap, d->n, sizeof *d->v, 1024)) {
-                    d->v[d->n++] = (struct deferred){ a, v, cls, HOP_BYTES };
-                } else {
-                    d->oom = d->n < DEFERRED_MAX;
-                    owner_graph_words(g, cls, &v, 1);   /* past the cap: the pool's */
-                }
-            }
+            pool_words(g, buf, at, end, cls, &w, d);
             at = end;
         }
     }
