@@ -93,13 +93,6 @@ bool heap_index_begin(struct heap_index *x)
     return !x->oom;
 }
 
-/* The region holding ADDR, or -1. */
-static int64_t region_of(const struct heap_index *x, uint64_t addr)
-{
-    size_t i = FIRST_WHERE(x->nregions, k, x->regions[k].end > addr);
-    return i < x->nregions && x->regions[i].start <= addr ? (int64_t)i : -1;
-}
-
 static bool bit(const uint64_t *v, uint64_t i)
 {
     return (v[i / 64] >> (i % 64)) & 1;
@@ -112,7 +105,7 @@ void heap_index_add(struct heap_index *x, uint64_t addr, uint64_t size, bool in_
     /* a walk adds a region's chunks in order: the region of the last one */
     const struct heap_region *g = &x->regions[x->hint < x->nregions ? x->hint : 0];
     if (addr < g->start || addr >= g->end) {
-        int64_t r = region_of(x, addr);
+        int64_t r = heap_index_region_at(x, addr);
         if (r < 0)
             return;
         x->hint = (size_t)r;
@@ -241,17 +234,25 @@ static void extent(const struct heap_index *x, const struct heap_region *r, uint
     *size = (next_start(x, g, limit) - g) * HEAP_GRANULE;
 }
 
-int64_t heap_index_find(const struct heap_index *x, uint64_t addr, uint64_t *start,
-                        uint64_t *size)
+/* The granule where the chunk holding ADDR starts (and its region), or -1. */
+static int64_t start_granule(const struct heap_index *x, uint64_t addr,
+                             const struct heap_region **region)
 {
     if (!x->built)
         return -1;
-    int64_t ri = region_of(x, addr);
+    int64_t ri = heap_index_region_at(x, addr);
     if (ri < 0)
         return -1;
-    const struct heap_region *r = &x->regions[ri];
-    uint64_t g = r->granule_base + (addr - r->start) / HEAP_GRANULE;
-    int64_t s = start_at_or_before(x, g, r->granule_base);
+    const struct heap_region *r = *region = &x->regions[ri];
+    return start_at_or_before(x, r->granule_base + (addr - r->start) / HEAP_GRANULE,
+                              r->granule_base);
+}
+
+int64_t heap_index_find(const struct heap_index *x, uint64_t addr, uint64_t *start,
+                        uint64_t *size)
+{
+    const struct heap_region *r;
+    int64_t s = start_granule(x, addr, &r);
     if (s < 0)
         return -1;
     if (size)
@@ -261,9 +262,19 @@ int64_t heap_index_find(const struct heap_index *x, uint64_t addr, uint64_t *sta
     return (int64_t)rank_before(x, (uint64_t)s);
 }
 
+bool heap_index_extent(const struct heap_index *x, uint64_t addr, uint64_t *start,
+                       uint64_t *size)
+{
+    const struct heap_region *r;
+    int64_t s = start_granule(x, addr, &r);
+    if (s >= 0)
+        extent(x, r, (uint64_t)s, start, size);
+    return s >= 0;
+}
+
 uint64_t heap_index_size(const struct heap_index *x, uint64_t start)
 {
-    int64_t ri = region_of(x, start);
+    int64_t ri = heap_index_region_at(x, start);
     if (ri < 0)
         return 0;
     const struct heap_region *r = &x->regions[ri];
@@ -340,7 +351,7 @@ bool heap_index_next(const struct heap_index *x, struct heap_cursor *c, uint64_t
 
 uint64_t heap_index_usable(const struct heap_index *x, uint64_t start, uint64_t size)
 {
-    int64_t r = region_of(x, start);
+    int64_t r = heap_index_region_at(x, start);
     if (r < 0 || size < HEAP_GRANULE)
         return 0;
     bool last = start + size >= x->regions[r].end;
@@ -353,11 +364,22 @@ void heap_index_each(const struct heap_index *x, heap_index_fn fn, void *arg)
     for (size_t r = 0; r < x->nregions && x->built; r++) {
         const struct heap_region *g = &x->regions[r];
         uint64_t first = g->granule_base, limit = first + (g->end - g->start) / HEAP_GRANULE;
-        uint64_t s = bit(x->starts, first) ? first : next_start(x, first, limit);
-        while (s < limit) {
-            uint64_t n = next_start(x, s, limit);
-            fn(arg, i++, g->start + (s - first) * HEAP_GRANULE, (n - s) * HEAP_GRANULE);
-            s = n;
+        uint64_t at = UINT64_MAX;    /* the chunk met last, given when the next starts */
+        /* the starts' bits in order: no search a chunk */
+        for (uint64_t w = first / 64; w * 64 < limit; w++) {
+            uint64_t m = x->starts[w];
+            if (w == first / 64)
+                m &= ~0ull << (first % 64);
+            if ((w + 1) * 64 > limit)
+                m &= (1ull << (limit % 64)) - 1;
+            for (; m; m &= m - 1) {
+                uint64_t s = w * 64 + (uint64_t)__builtin_ctzll(m);
+                if (at != UINT64_MAX)
+                    fn(arg, i++, g->start + (at - first) * HEAP_GRANULE, (s - at) * HEAP_GRANULE);
+                at = s;
+            }
         }
+        if (at != UINT64_MAX)
+            fn(arg, i++, g->start + (at - first) * HEAP_GRANULE, (limit - at) * HEAP_GRANULE);
     }
 }

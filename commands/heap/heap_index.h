@@ -101,6 +101,7 @@ static inline uint64_t heap_index_page_hash(uint64_t page)
 
 /* The first region on ADDR's 2 MiB page, or -1 (most words that are no
  * address end here, at one probe). */
+__attribute__((always_inline))
 static inline int64_t heap_index_page_region(const struct heap_index *x, uint64_t addr)
 {
     uint64_t key = (addr >> HEAP_PAGE_SHIFT) + 1;
@@ -113,25 +114,32 @@ static inline int64_t heap_index_page_region(const struct heap_index *x, uint64_
     }
 }
 
+/* The region holding ADDR, or -1. */
+__attribute__((always_inline))
+static inline int64_t heap_index_region_at(const struct heap_index *x, uint64_t addr)
+{
+    int64_t r = heap_index_page_region(x, addr);
+    if (r < 0)
+        return -1;
+    /* small regions (mmapped chunks) may share the page */
+    while (addr >= x->regions[r].end)
+        if ((size_t)++r == x->nregions)
+            return -1;
+    return addr >= x->regions[r].start ? r : -1;
+}
+
 /* The chunk whose memory past its header holds ADDR: its number; -1 when
  * ADDR is in no region, before its region's first chunk, or in a chunk's
  * header (the end of the chunk before it: no reference to this one). No
  * search: for loops over every word of memory (built index only). Callers
  * in hot loops are best compiled with the CPU's popcount. */
+__attribute__((always_inline))
 static inline int64_t heap_index_lookup(const struct heap_index *x, uint64_t addr)
 {
-    int64_t r = heap_index_page_region(x, addr);
+    int64_t r = heap_index_region_at(x, addr);
     if (r < 0)
         return -1;
     const struct heap_region *g = &x->regions[r];
-    /* small regions (mmapped chunks) may share the page */
-    while (addr >= g->end)
-        if ((size_t)++r == x->nregions)
-            return -1;
-        else
-            g++;
-    if (addr < g->start)
-        return -1;
     uint64_t gi = g->granule_base + (addr - g->start) / HEAP_GRANULE, w = gi / 64;
     uint64_t bits = x->starts[w];
     if ((bits >> (gi % 64)) & 1)
@@ -143,5 +151,10 @@ static inline int64_t heap_index_lookup(const struct heap_index *x, uint64_t add
         n += (uint64_t)__builtin_popcountll(x->starts[k]);
     return n > g->first_chunk ? (int64_t)n - 1 : -1;
 }
+
+/* The start and size of the chunk holding ADDR, as heap_index_find gives
+ * them, without its number; false when there is none. */
+bool heap_index_extent(const struct heap_index *x, uint64_t addr, uint64_t *start,
+                       uint64_t *size);
 
 #endif

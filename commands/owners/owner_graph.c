@@ -71,10 +71,10 @@ bool owner_graph_begin(struct owner_graph *g, const struct mem_reader *m,
     g->pending = calloc(1, bytes);
     g->container = calloc(1, bytes);
     g->object = calloc(1, bytes);
-    g->buf = malloc(2 * OWNER_BATCH_BYTES + WINDOW);
-    g->window = g->buf ? g->buf + 2 * OWNER_BATCH_BYTES : NULL;
+    g->window = malloc(WINDOW);
+    g->streaming = read_stream_init(&g->stream, m);
     g->oom = !g->label || !g->shared || !g->pending || !g->container ||
-             !g->object || !g->buf;
+             !g->object || !g->window || !g->streaming;
     return !g->oom;
 }
 
@@ -86,12 +86,15 @@ void owner_graph_release(struct owner_graph *g)
     free(g->pending);
     free(g->container);
     free(g->object);
-    free(g->buf);
+    free(g->window);
+    if (g->streaming)
+        read_stream_free(&g->stream);
+    g->streaming = false;
     free(g->ranges);
     g->ranges = NULL;
     g->label = NULL;
     g->shared = g->pending = g->container = g->object = NULL;
-    g->buf = NULL;
+    g->window = NULL;
 }
 
 int owner_graph_class(struct owner_graph *g, const char *owner, const char *module,
@@ -163,7 +166,7 @@ static void visit_change(struct owner_graph *g, uint64_t v, uint64_t i, uint8_t 
                          bool shared)
 {
     uint64_t start, size;
-    heap_index_find(g->ix, v, &start, &size);
+    heap_index_extent(g->ix, v, &start, &size);
     /* words near each other point into the chunk changed last */
     g->last_lo = start + 16;
     g->last_hi = start + size;
@@ -197,6 +200,7 @@ static void visit_change(struct owner_graph *g, uint64_t v, uint64_t i, uint8_t 
 
 /* Word V of memory scanned on behalf of row LAB (SHARED: what holds it is
  * reached by more than one class). */
+__attribute__((always_inline))
 static inline void visit(struct owner_graph *g, uint64_t v, uint8_t lab, bool shared)
 {
     uint64_t i;
@@ -208,11 +212,12 @@ static inline void visit(struct owner_graph *g, uint64_t v, uint8_t lab, bool sh
             return;
         i = (uint64_t)si;
     }
-    if (!heap_index_in_use(g->ix, i) || bit(g->container, i))
-        return;
     uint8_t cur = g->label[i];
-    /* the common case: reached again by the class that has it */
+    /* the common case: reached again by the class that has it (or by a
+     * container's class: nothing to do either way) */
     if (cur && !shared && g->rows[cur].cls == g->rows[lab].cls)
+        return;
+    if (!heap_index_in_use(g->ix, i) || bit(g->container, i))
         return;
     visit_change(g, v, i, cur, lab, shared);
 }
@@ -418,11 +423,11 @@ static void read_big(struct owner_graph *g, uint64_t i, uint64_t start, uint64_t
 {
     uint64_t len = heap_index_usable(g->ix, start, size);
     uint64_t first = len < WINDOW ? len : WINDOW;
-    if (mem_read(g->m, start + 16, g->buf, (size_t)first) != 0) {
+    if (mem_read(g->m, start + 16, g->window, (size_t)first) != 0) {
         g->unread_chunks++;
         return;
     }
-    fn(arg, i, start + 16, g->buf, (size_t)first, true);
+    fn(arg, i, start + 16, g->window, (size_t)first, true);
     struct big_piece b = { fn, arg, i };
     if (len > first)
         g->unread_root_bytes += read_windows(g, start + 16 + first, len - first, big_piece, &b);
@@ -432,45 +437,37 @@ struct batch_chunk {
     uint64_t start, size, len, i;
 };
 
-/* Read the batch (its chunks in address order) in few spans, then give
- * each chunk to FN. */
+struct batch_items {
+    const struct batch_chunk *c;
+    size_t n, k;
+};
+
+static bool batch_item(void *arg, uint64_t *addr, uint64_t *len, uint64_t *tag)
+{
+    struct batch_items *b = arg;
+    if (b->k == b->n)
+        return false;
+    *addr = b->c[b->k].start + 16;
+    *len = b->c[b->k].len;
+    *tag = b->k++;
+    return true;
+}
+
+/* Read the batch (its chunks in address order, none bigger than a
+ * WINDOW) in few spans, a piece read ahead of the one being scanned, and
+ * give each chunk to FN in order. */
 static void run_batch(struct owner_graph *g, struct batch_chunk *c, size_t n,
                       chunk_bytes_fn fn, void *arg)
 {
-    static struct mem_span spans[BATCH_MAX];
-    size_t nspans = 0, at = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint64_t user = c[k].start + 16;
-        struct mem_span *last = nspans ? &spans[nspans - 1] : NULL;
-        uint64_t last_end = last ? last->addr + last->len : 0;
-        /* gaps read with the chunks take at most a batch's bytes more */
-        if (last && user >= last_end && user - last_end <= SPAN_GAP &&
-            at + (user + c[k].len - last_end) <= OWNER_BATCH_BYTES) {
-            size_t grow = (size_t)(user + c[k].len - last_end);
-            last->len += grow;
-            at += grow;
-        } else {
-            spans[nspans++] = (struct mem_span){ user, g->buf + at, (size_t)c[k].len, false };
-            at += (size_t)c[k].len;
-        }
-    }
-    mem_read_spans(g->m, spans, nspans);
-    size_t s = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint64_t user = c[k].start + 16;
-        while (s + 1 < nspans && spans[s].addr + spans[s].len <= user)
-            s++;
-        if (!spans[s].ok) {
-            /* the span failed as a whole: this chunk alone */
-            if (mem_read(g->m, user, g->window, (size_t)c[k].len) == 0)
-                fn(arg, c[k].i, user, g->window, (size_t)c[k].len, true);
-            else
-                g->unread_chunks++;
-            continue;
-        }
-        const uint8_t *p = (const uint8_t *)spans[s].buf + (user - spans[s].addr);
-        fn(arg, c[k].i, user, p, (size_t)c[k].len, true);
-    }
+    struct batch_items b = { c, n, 0 };
+    const struct read_item *it;
+    const uint8_t *p;
+    read_stream_begin(&g->stream, SPAN_GAP, batch_item, &b);
+    while ((it = read_stream_get(&g->stream, &p)))
+        if (p)
+            fn(arg, c[it->tag].i, it->addr, p, (size_t)it->len, true);
+        else
+            g->unread_chunks++;
 }
 
 /* One pass over the pending chunks in address order. A batch's scans
@@ -585,7 +582,7 @@ void owner_graph_finish(struct owner_graph *g, owner_leak_fn leak, void *arg)
 bool owner_graph_box(struct owner_graph *g, uint64_t v)
 {
     uint64_t start, size;
-    heap_index_find(g->ix, v, &start, &size);
+    heap_index_extent(g->ix, v, &start, &size);
     g->box_lo = start + 16;
     g->box_hi = start + size;
     return false;

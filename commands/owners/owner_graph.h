@@ -19,6 +19,7 @@
 
 #include "heap_index.h"
 #include "mem_reader.h"
+#include "read_stream.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,8 +68,8 @@ struct owner_row {
     uint64_t objects;            /* chunks that are the type's object itself */
 };
 
-/* A batch's chunks hold BATCH bytes; read in spans with the gaps between
- * them they may take twice that. Roots are read a WINDOW at a time. */
+/* A batch's chunks hold BATCH bytes, read a piece at a time (a
+ * read_stream); roots are read a WINDOW at a time. */
 enum { OWNER_LABELS_MAX = 250, OWNER_BATCH_BYTES = 4 << 20, OWNER_WINDOW_BYTES = 1 << 20 };
 
 struct owner_graph {
@@ -92,8 +93,9 @@ struct owner_graph {
      * each other, so this saves lookups in the index */
     uint64_t last_lo, last_hi, last_i;
     uint64_t box_lo, box_hi;     /* the container owner_graph_node_at last met */
-    uint8_t *buf;                /* a batch's spans (2 x BATCH) */
-    uint8_t *window;             /* then a window for roots (WINDOW) */
+    struct read_stream stream;   /* a batch's chunks, the pools' and confs' memory */
+    bool streaming;              /* the stream was made */
+    uint8_t *window;             /* roots and big chunks, a window at a time (WINDOW) */
     uint64_t scanned_bytes, root_bytes, unread_chunks, unread_root_bytes, rounds;
     uint64_t leaked_chunks, leaked_bytes;
     /* how long each step of owner_roots_run took (NGXMEM_DEBUG_IO shows it) */
@@ -145,6 +147,7 @@ bool owner_graph_box(struct owner_graph *g, uint64_t v);
 /* Does V point into an in-use chunk that is no container (one the graph
  * follows)? For loops over every word (compiled with the CPU's popcount,
  * as heap_index_lookup). */
+__attribute__((always_inline))
 static inline bool owner_graph_node_at(struct owner_graph *g, uint64_t v)
 {
     /* pool memory points mostly into pool memory: the container last met */
