@@ -132,24 +132,48 @@ static inline int64_t heap_index_region_at(const struct heap_index *x, uint64_t 
  * ADDR is in no region, before its region's first chunk, or in a chunk's
  * header (the end of the chunk before it: no reference to this one). No
  * search: for loops over every word of memory (built index only). Callers
- * in hot loops are best compiled with the CPU's popcount. */
+ * in hot loops are best compiled with the CPU's popcount. [*LO, *HI): the
+ * addresses around ADDR that are surely the same chunk's (within the 64
+ * granules of one word of starts), for a cache of the chunk last met;
+ * *WHOLE: they are all of its memory past its header (start + 16 to
+ * start + size, as heap_index_extent has them). */
 __attribute__((always_inline))
-static inline int64_t heap_index_lookup(const struct heap_index *x, uint64_t addr)
+static inline int64_t heap_index_lookup_near(const struct heap_index *x, uint64_t addr,
+                                             uint64_t *lo, uint64_t *hi, bool *whole)
 {
     int64_t r = heap_index_region_at(x, addr);
     if (r < 0)
         return -1;
     const struct heap_region *g = &x->regions[r];
     uint64_t gi = g->granule_base + (addr - g->start) / HEAP_GRANULE, w = gi / 64;
-    uint64_t bits = x->starts[w];
+    uint64_t bits = x->starts[w], upto = bits & ((2ull << (gi % 64)) - 1);
     if ((bits >> (gi % 64)) & 1)
         return -1;
     /* the chunks starting at or before the granule, less one */
-    uint64_t n = x->rank[w / HEAP_RANK_WORDS] +
-                 (uint64_t)__builtin_popcountll(bits & ((2ull << (gi % 64)) - 1));
+    uint64_t n = x->rank[w / HEAP_RANK_WORDS] + (uint64_t)__builtin_popcountll(upto);
     for (uint64_t k = w - w % HEAP_RANK_WORDS; k < w; k++)
         n += (uint64_t)__builtin_popcountll(x->starts[k]);
-    return n > g->first_chunk ? (int64_t)n - 1 : -1;
+    if (n <= g->first_chunk)
+        return -1;
+    /* past its start's granule (or from the word's first), to the next
+     * start (or the word's end, or the region's) */
+    uint64_t after = bits & ~upto, limit = g->granule_base + (g->end - g->start) / HEAP_GRANULE;
+    uint64_t from = upto ? w * 64 + 64 - (uint64_t)__builtin_clzll(upto) : w * 64;
+    uint64_t to = after ? w * 64 + (uint64_t)__builtin_ctzll(after) : w * 64 + 64;
+    from = from > g->granule_base ? from : g->granule_base;
+    to = to < limit ? to : limit;
+    *whole = upto && (after || w * 64 + 64 >= limit);
+    *lo = g->start + (from - g->granule_base) * HEAP_GRANULE;
+    *hi = g->start + (to - g->granule_base) * HEAP_GRANULE;
+    return (int64_t)n - 1;
+}
+
+__attribute__((always_inline))
+static inline int64_t heap_index_lookup(const struct heap_index *x, uint64_t addr)
+{
+    uint64_t lo, hi;
+    bool whole;
+    return heap_index_lookup_near(x, addr, &lo, &hi, &whole);
 }
 
 /* The start and size of the chunk holding ADDR, as heap_index_find gives

@@ -166,11 +166,17 @@ static void visit_change(struct owner_graph *g, uint64_t v, uint64_t i, uint8_t 
                          bool shared)
 {
     uint64_t start, size;
-    heap_index_extent(g->ix, v, &start, &size);
-    /* words near each other point into the chunk changed last */
-    g->last_lo = start + 16;
-    g->last_hi = start + size;
-    g->last_i = i;
+    /* the lookup that found it may have met its ends already */
+    if (g->last_whole) {
+        start = g->last_lo - 16;
+        size = g->last_hi - start;
+    } else {
+        heap_index_extent(g->ix, v, &start, &size);
+        /* words near each other point into the chunk changed last */
+        g->last_lo = start + 16;
+        g->last_hi = start + size;
+        g->last_whole = true;
+    }
     if (!cur) {
         move_row(g, i, size, lab);
         if (shared)
@@ -207,10 +213,12 @@ static inline void visit(struct owner_graph *g, uint64_t v, uint8_t lab, bool sh
     if (v >= g->last_lo && v < g->last_hi) {
         i = g->last_i;
     } else {
-        int64_t si = v < 4096 || v >> 47 ? -1 : heap_index_lookup(g->ix, v);
+        int64_t si = v < 4096 || v >> 47
+                         ? -1 : heap_index_lookup_near(g->ix, v, &g->last_lo, &g->last_hi,
+                                                       &g->last_whole);
         if (si < 0)
             return;
-        i = (uint64_t)si;
+        i = g->last_i = (uint64_t)si;
     }
     uint8_t cur = g->label[i];
     /* the common case: reached again by the class that has it (or by a

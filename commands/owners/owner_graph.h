@@ -92,6 +92,7 @@ struct owner_graph {
     /* the chunk a word last changed: words near each other point near
      * each other, so this saves lookups in the index */
     uint64_t last_lo, last_hi, last_i;
+    bool last_whole;             /* [last_lo, last_hi) is all of it past its header */
     uint64_t box_lo, box_hi;     /* the container owner_graph_node_at last met */
     struct read_stream stream;   /* a batch's chunks, the pools' and confs' memory */
     bool streaming;              /* the stream was made */

@@ -266,6 +266,10 @@ struct hop_index {
     uint64_t *bucket;            /* bucket + 1; 0: empty slot */
     uint32_t *first;
     size_t mask;
+    /* a bit per hash of a bucket, 16 per deferred word: most conf words
+     * point where none is, known from one bit in the cache */
+    uint64_t *filter;
+    unsigned shift;
 };
 
 static uint64_t hop_hash(uint64_t b)
@@ -273,17 +277,28 @@ static uint64_t hop_hash(uint64_t b)
     return b * 0x9e3779b97f4a7c15ull;
 }
 
+static bool hop_filtered_out(const struct hop_index *h, uint64_t b)
+{
+    uint64_t f = hop_hash(b) >> h->shift;
+    return !((h->filter[f / 64] >> (f % 64)) & 1);
+}
+
 static bool hop_index_build(struct hop_index *h, const struct deferrals *d)
 {
-    size_t cap = 64;
+    size_t cap = 64, bits = 4096;
     while (cap < 2 * d->n)
         cap *= 2;
+    for (h->shift = 52; bits < 16 * d->n; h->shift--)
+        bits *= 2;
     h->bucket = calloc(cap, sizeof *h->bucket);
     h->first = malloc(cap * sizeof *h->first);
+    h->filter = calloc(bits / 64, sizeof *h->filter);
     h->mask = cap - 1;
-    if (!h->bucket || !h->first)
+    if (!h->bucket || !h->first || !h->filter)
         return false;
     for (size_t i = 0; i < d->n; i++) {
+        uint64_t f = hop_hash(d->v[i].at / HOP_BYTES) >> h->shift;
+        h->filter[f / 64] |= 1ull << (f % 64);
         uint64_t b = d->v[i].at / HOP_BYTES + 1;
         size_t s = (size_t)hop_hash(b) & h->mask;
         while (h->bucket[s] && h->bucket[s] != b)
@@ -307,6 +322,7 @@ static int64_t hop_first(const struct hop_index *h, uint64_t b)
 
 static void hop_index_free(struct hop_index *h)
 {
+    free(h->filter);
     free(h->bucket);
     free(h->first);
 }
@@ -319,6 +335,8 @@ static void hop_index_free(struct hop_index *h)
 static void hop(struct deferrals *d, const struct hop_index *h, uint64_t w, int cls)
 {
     for (uint64_t b = w / HOP_BYTES; b <= (w + HOP_BYTES - 1) / HOP_BYTES; b++) {
+        if (hop_filtered_out(h, b))
+            continue;
         int64_t at = hop_first(h, b);
         for (; at >= 0 && (size_t)at < d->n && d->v[at].at / HOP_BYTES == b; at++) {
             if (d->v[at].at < w || d->v[at].at >= w + HOP_BYTES)
