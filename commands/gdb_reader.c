@@ -137,7 +137,8 @@ static bool gdb_concurrent_reader(void *ctx, struct mem_reader *out)
     struct mem_span none;
     if (!gdb_read_spans(s, &none, 0))
         return false;
-    *out = (struct mem_reader){ .read = process_read, .ctx = &s->pid };
+    *out = (struct mem_reader){ .read = process_read, .read_spans = process_read_spans_of,
+                                .ctx = &s->pid };
     return true;
 }
 

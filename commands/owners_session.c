@@ -207,9 +207,15 @@ static bool forwarded_progress(void *ctx, uint64_t done, uint64_t total)
     return mem_progress(o->via, done, total);
 }
 
+static bool forwarded_concurrent(void *ctx, struct mem_reader *out)
+{
+    struct owners_session *o = ctx;
+    return mem_concurrent_reader(o->via, out);
+}
+
 /* What the graph reads through: the process itself for single reads when
  * GDB's reader allows another (a live process it alone traces), GDB's
- * reader for spans, symbols and progress. */
+ * reader for spans, symbols and progress, and its helper's reader. */
 static const struct mem_reader *graph_reader(struct owners_session *o, const struct mem_reader *via)
 {
     o->via = via;
@@ -217,7 +223,8 @@ static const struct mem_reader *graph_reader(struct owners_session *o, const str
         return via;
     o->reader = (struct mem_reader){ .read = direct_read, .symbol = NULL,
                                      .progress = forwarded_progress, .ctx = o,
-                                     .read_spans = batched_read };
+                                     .read_spans = batched_read,
+                                     .concurrent_reader = forwarded_concurrent };
     return &o->reader;
 }
 

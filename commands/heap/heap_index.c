@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { WORDS_PER_BLOCK = HEAP_RANK_BLOCK / 64 };
-
 bool heap_index_region(struct heap_index *x, uint64_t start, uint64_t end)
 {
     start = (start + HEAP_GRANULE - 1) & ~(uint64_t)(HEAP_GRANULE - 1);
@@ -19,7 +17,7 @@ bool heap_index_region(struct heap_index *x, uint64_t start, uint64_t end)
         x->oom = true;
         return false;
     }
-    x->regions[x->nregions++] = (struct heap_region){ start, end, 0 };
+    x->regions[x->nregions++] = (struct heap_region){ start, end, 0, 0 };
     return true;
 }
 
@@ -32,6 +30,38 @@ static int by_start(const void *a, const void *b)
 static size_t words_for(uint64_t bits)
 {
     return (size_t)((bits + 63) / 64);
+}
+
+static void add_page(struct heap_index *x, uint64_t page, size_t region)
+{
+    for (uint64_t h = heap_index_page_hash(page) & x->page_mask;; h = (h + 1) & x->page_mask) {
+        if ((uint32_t)x->pages[h] == page + 1)
+            return;       /* an earlier region's: the first on the page */
+        if (!x->pages[h]) {
+            x->pages[h] = (uint64_t)region << 32 | (page + 1);
+            return;
+        }
+    }
+}
+
+/* The pages the (sorted) regions touch, each with the first of them. */
+static bool hash_pages(struct heap_index *x)
+{
+    uint64_t pages = 0, cap = 64;
+    for (size_t r = 0; r < x->nregions; r++)
+        pages += ((x->regions[r].end - 1) >> HEAP_PAGE_SHIFT) -
+                 (x->regions[r].start >> HEAP_PAGE_SHIFT) + 1;
+    while (cap < 2 * pages + 64)
+        cap *= 2;
+    x->pages = calloc(cap, sizeof *x->pages);
+    x->page_mask = cap - 1;
+    if (!x->pages)
+        return false;
+    for (size_t r = 0; r < x->nregions; r++)
+        for (uint64_t p = x->regions[r].start >> HEAP_PAGE_SHIFT;
+             p <= (x->regions[r].end - 1) >> HEAP_PAGE_SHIFT; p++)
+            add_page(x, p, r);
+    return true;
 }
 
 bool heap_index_begin(struct heap_index *x)
@@ -56,18 +86,11 @@ bool heap_index_begin(struct heap_index *x)
     }
     x->nregions = n;
     x->ngranules = g;
-    size_t bytes = (words_for(g) + WORDS_PER_BLOCK) * 8;
+    size_t bytes = (words_for(g) + HEAP_RANK_WORDS) * 8;
     x->starts = huge_array_alloc(bytes);
     x->used_starts = huge_array_alloc(bytes);
-    x->oom = !x->starts || !x->used_starts;
+    x->oom = !x->starts || !x->used_starts || !hash_pages(x);
     return !x->oom;
-}
-
-/* The region holding ADDR, or -1. */
-static int64_t region_of(const struct heap_index *x, uint64_t addr)
-{
-    size_t i = FIRST_WHERE(x->nregions, k, x->regions[k].end > addr);
-    return i < x->nregions && x->regions[i].start <= addr ? (int64_t)i : -1;
 }
 
 static bool bit(const uint64_t *v, uint64_t i)
@@ -82,7 +105,7 @@ void heap_index_add(struct heap_index *x, uint64_t addr, uint64_t size, bool in_
     /* a walk adds a region's chunks in order: the region of the last one */
     const struct heap_region *g = &x->regions[x->hint < x->nregions ? x->hint : 0];
     if (addr < g->start || addr >= g->end) {
-        int64_t r = region_of(x, addr);
+        int64_t r = heap_index_region_at(x, addr);
         if (r < 0)
             return;
         x->hint = (size_t)r;
@@ -99,26 +122,48 @@ void heap_index_add(struct heap_index *x, uint64_t addr, uint64_t size, bool in_
     }
 }
 
+/* The counts before each HEAP_RANK_WORDS words of starts; the chunks. */
+__attribute__((target_clones("popcnt", "default")))
+static uint64_t count_starts(struct heap_index *x, size_t words)
+{
+    uint64_t n = 0;
+    for (size_t w = 0; w < words; w++) {
+        if (w % HEAP_RANK_WORDS == 0)
+            x->rank[w / HEAP_RANK_WORDS] = (uint32_t)n;
+        n += (uint64_t)__builtin_popcountll(x->starts[w]);
+    }
+    x->rank[words / HEAP_RANK_WORDS + 1] = (uint32_t)n;
+    if (words % HEAP_RANK_WORDS == 0)
+        x->rank[words / HEAP_RANK_WORDS] = (uint32_t)n;
+    return n;
+}
+
+/* Chunks starting at granules before G (with the CPU's popcount where it
+ * has one: the compiler's fallback costs a call a word). */
+__attribute__((target_clones("popcnt", "default")))
+static uint64_t rank_before(const struct heap_index *x, uint64_t g)
+{
+    uint64_t w = g / 64, b = w / HEAP_RANK_WORDS, n = x->rank[b];
+    for (uint64_t k = b * HEAP_RANK_WORDS; k < w; k++)
+        n += (uint64_t)__builtin_popcountll(x->starts[k]);
+    uint64_t mask = g % 64 ? (1ull << (g % 64)) - 1 : 0;
+    return n + (uint64_t)__builtin_popcountll(x->starts[w] & mask);
+}
+
 bool heap_index_finish(struct heap_index *x)
 {
     if (x->oom || !x->starts)
         return false;
-    size_t words = words_for(x->ngranules), blocks = words / WORDS_PER_BLOCK + 2;
+    size_t words = words_for(x->ngranules), blocks = words / HEAP_RANK_WORDS + 2;
     x->rank = calloc(blocks, sizeof *x->rank);
     if (!x->rank) {
         x->oom = true;
         return false;
     }
-    uint64_t n = 0;
-    for (size_t w = 0; w < words; w++) {
-        if (w % WORDS_PER_BLOCK == 0)
-            x->rank[w / WORDS_PER_BLOCK] = (uint32_t)n;
-        n += (uint64_t)__builtin_popcountll(x->starts[w]);
-    }
-    x->rank[words / WORDS_PER_BLOCK + 1] = (uint32_t)n;
-    if (words % WORDS_PER_BLOCK == 0)
-        x->rank[words / WORDS_PER_BLOCK] = (uint32_t)n;
+    uint64_t n = count_starts(x, words);
     x->nchunks = n;
+    for (size_t r = 0; r < x->nregions; r++)
+        x->regions[r].first_chunk = rank_before(x, x->regions[r].granule_base);
     x->in_use = calloc(words_for(n) + 1, 8);
     if (!x->in_use) {
         x->oom = true;
@@ -129,7 +174,7 @@ bool heap_index_finish(struct heap_index *x)
         for (uint64_t m = x->starts[w]; m; m &= m - 1, i++)
             if ((x->used_starts[w] >> __builtin_ctzll(m)) & 1)
                 x->in_use[i / 64] |= 1ull << (i % 64);
-    huge_array_free(x->used_starts, (words + WORDS_PER_BLOCK) * 8);
+    huge_array_free(x->used_starts, (words + HEAP_RANK_WORDS) * 8);
     x->used_starts = NULL;
     x->built = true;
     return true;
@@ -137,27 +182,16 @@ bool heap_index_finish(struct heap_index *x)
 
 void heap_index_free(struct heap_index *x)
 {
-    size_t bytes = (words_for(x->ngranules) + WORDS_PER_BLOCK) * 8;
+    size_t bytes = (words_for(x->ngranules) + HEAP_RANK_WORDS) * 8;
     if (x->starts)
         huge_array_free(x->starts, bytes);
     if (x->used_starts)
         huge_array_free(x->used_starts, bytes);
     free(x->rank);
+    free(x->pages);
     free(x->in_use);
     free(x->regions);
     memset(x, 0, sizeof *x);
-}
-
-/* Chunks starting at granules before G (with the CPU's popcount where it
- * has one: the compiler's fallback costs a call a word). */
-__attribute__((target_clones("popcnt", "default")))
-static uint64_t rank_before(const struct heap_index *x, uint64_t g)
-{
-    uint64_t w = g / 64, b = w / WORDS_PER_BLOCK, n = x->rank[b];
-    for (uint64_t k = b * WORDS_PER_BLOCK; k < w; k++)
-        n += (uint64_t)__builtin_popcountll(x->starts[k]);
-    uint64_t mask = g % 64 ? (1ull << (g % 64)) - 1 : 0;
-    return n + (uint64_t)__builtin_popcountll(x->starts[w] & mask);
 }
 
 /* The last chunk start at or before granule G, not before granule FLOOR;
@@ -200,17 +234,25 @@ static void extent(const struct heap_index *x, const struct heap_region *r, uint
     *size = (next_start(x, g, limit) - g) * HEAP_GRANULE;
 }
 
-int64_t heap_index_find(const struct heap_index *x, uint64_t addr, uint64_t *start,
-                        uint64_t *size)
+/* The granule where the chunk holding ADDR starts (and its region), or -1. */
+static int64_t start_granule(const struct heap_index *x, uint64_t addr,
+                             const struct heap_region **region)
 {
     if (!x->built)
         return -1;
-    int64_t ri = region_of(x, addr);
+    int64_t ri = heap_index_region_at(x, addr);
     if (ri < 0)
         return -1;
-    const struct heap_region *r = &x->regions[ri];
-    uint64_t g = r->granule_base + (addr - r->start) / HEAP_GRANULE;
-    int64_t s = start_at_or_before(x, g, r->granule_base);
+    const struct heap_region *r = *region = &x->regions[ri];
+    return start_at_or_before(x, r->granule_base + (addr - r->start) / HEAP_GRANULE,
+                              r->granule_base);
+}
+
+int64_t heap_index_find(const struct heap_index *x, uint64_t addr, uint64_t *start,
+                        uint64_t *size)
+{
+    const struct heap_region *r;
+    int64_t s = start_granule(x, addr, &r);
     if (s < 0)
         return -1;
     if (size)
@@ -220,9 +262,19 @@ int64_t heap_index_find(const struct heap_index *x, uint64_t addr, uint64_t *sta
     return (int64_t)rank_before(x, (uint64_t)s);
 }
 
+bool heap_index_extent(const struct heap_index *x, uint64_t addr, uint64_t *start,
+                       uint64_t *size)
+{
+    const struct heap_region *r;
+    int64_t s = start_granule(x, addr, &r);
+    if (s >= 0)
+        extent(x, r, (uint64_t)s, start, size);
+    return s >= 0;
+}
+
 uint64_t heap_index_size(const struct heap_index *x, uint64_t start)
 {
-    int64_t ri = region_of(x, start);
+    int64_t ri = heap_index_region_at(x, start);
     if (ri < 0)
         return 0;
     const struct heap_region *r = &x->regions[ri];
@@ -234,10 +286,10 @@ uint64_t heap_index_size(const struct heap_index *x, uint64_t start)
 /* The granule where chunk I starts. */
 static uint64_t select_chunk(const struct heap_index *x, uint64_t i)
 {
-    size_t blocks = words_for(x->ngranules) / WORDS_PER_BLOCK + 1;
+    size_t blocks = words_for(x->ngranules) / HEAP_RANK_WORDS + 1;
     size_t b = FIRST_WHERE(blocks, k, x->rank[k + 1] > i);
     uint64_t left = i - x->rank[b];
-    for (uint64_t w = (uint64_t)b * WORDS_PER_BLOCK;; w++) {
+    for (uint64_t w = (uint64_t)b * HEAP_RANK_WORDS;; w++) {
         uint64_t m = x->starts[w];
         uint64_t c = (uint64_t)__builtin_popcountll(m);
         if (left < c) {
@@ -299,7 +351,7 @@ bool heap_index_next(const struct heap_index *x, struct heap_cursor *c, uint64_t
 
 uint64_t heap_index_usable(const struct heap_index *x, uint64_t start, uint64_t size)
 {
-    int64_t r = region_of(x, start);
+    int64_t r = heap_index_region_at(x, start);
     if (r < 0 || size < HEAP_GRANULE)
         return 0;
     bool last = start + size >= x->regions[r].end;
@@ -312,11 +364,22 @@ void heap_index_each(const struct heap_index *x, heap_index_fn fn, void *arg)
     for (size_t r = 0; r < x->nregions && x->built; r++) {
         const struct heap_region *g = &x->regions[r];
         uint64_t first = g->granule_base, limit = first + (g->end - g->start) / HEAP_GRANULE;
-        uint64_t s = bit(x->starts, first) ? first : next_start(x, first, limit);
-        while (s < limit) {
-            uint64_t n = next_start(x, s, limit);
-            fn(arg, i++, g->start + (s - first) * HEAP_GRANULE, (n - s) * HEAP_GRANULE);
-            s = n;
+        uint64_t at = UINT64_MAX;    /* the chunk met last, given when the next starts */
+        /* the starts' bits in order: no search a chunk */
+        for (uint64_t w = first / 64; w * 64 < limit; w++) {
+            uint64_t m = x->starts[w];
+            if (w == first / 64)
+                m &= ~0ull << (first % 64);
+            if ((w + 1) * 64 > limit)
+                m &= (1ull << (limit % 64)) - 1;
+            for (; m; m &= m - 1) {
+                uint64_t s = w * 64 + (uint64_t)__builtin_ctzll(m);
+                if (at != UINT64_MAX)
+                    fn(arg, i++, g->start + (at - first) * HEAP_GRANULE, (s - at) * HEAP_GRANULE);
+                at = s;
+            }
         }
+        if (at != UINT64_MAX)
+            fn(arg, i++, g->start + (at - first) * HEAP_GRANULE, (limit - at) * HEAP_GRANULE);
     }
 }

@@ -13,9 +13,14 @@ static void *read_ahead_main(void *arg)
             break;
         uint64_t addr = r->addr;
         void *buf = r->buf;
-        size_t len = r->len;
+        size_t len = r->len, nspans = r->nspans;
+        struct mem_span *spans = r->spans;
         pthread_mutex_unlock(&r->lock);
-        int rc = mem_read(&r->reader, addr, buf, len);
+        int rc = 0;
+        if (spans)
+            mem_read_spans(&r->reader, spans, nspans);
+        else
+            rc = mem_read(&r->reader, addr, buf, len);
         pthread_mutex_lock(&r->lock);
         r->rc = rc;
         r->state = AHEAD_DONE;
@@ -49,15 +54,28 @@ bool read_ahead_start(struct read_ahead *r, const struct mem_reader *reader)
     return true;
 }
 
-void read_ahead_request(struct read_ahead *r, uint64_t addr, void *buf, size_t len)
+static void request(struct read_ahead *r, uint64_t addr, void *buf, size_t len,
+                    struct mem_span *spans, size_t n)
 {
     pthread_mutex_lock(&r->lock);
     r->addr = addr;
     r->buf = buf;
     r->len = len;
+    r->spans = spans;
+    r->nspans = n;
     r->state = AHEAD_REQUESTED;
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->lock);
+}
+
+void read_ahead_request(struct read_ahead *r, uint64_t addr, void *buf, size_t len)
+{
+    request(r, addr, buf, len, NULL, 0);
+}
+
+void read_ahead_request_spans(struct read_ahead *r, struct mem_span *spans, size_t n)
+{
+    request(r, 0, NULL, 0, spans, n);
 }
 
 int read_ahead_wait(struct read_ahead *r)

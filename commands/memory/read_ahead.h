@@ -19,6 +19,8 @@ struct read_ahead {
     uint64_t addr;
     void *buf;
     size_t len;
+    struct mem_span *spans;      /* a request of spans; NULL: of ADDR */
+    size_t nspans;
     int rc;
 };
 
@@ -27,6 +29,8 @@ bool read_ahead_start(struct read_ahead *r, const struct mem_reader *reader);
 /* Have LEN bytes at ADDR read into BUF, which the helper owns until
  * read_ahead_wait returns. Only when no request is outstanding. */
 void read_ahead_request(struct read_ahead *r, uint64_t addr, void *buf, size_t len);
+/* Have SPANS[0..N) read (mem_read_spans: each one's ok set), likewise. */
+void read_ahead_request_spans(struct read_ahead *r, struct mem_span *spans, size_t n);
 /* Wait for the outstanding request: the read's result, 0 when whole. */
 int read_ahead_wait(struct read_ahead *r);
 /* Wait for any request, end the thread. */

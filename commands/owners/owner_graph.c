@@ -21,7 +21,6 @@ enum {
     BATCH_MAX = 16384,           /* chunks read at once */
     SPAN_GAP = 4096,             /* chunks closer than this are read as one span */
     WINDOW = OWNER_WINDOW_BYTES, /* roots and big chunks: read a window at a time */
-    SUPER_SHIFT = 21,
 };
 
 static bool bit(const uint64_t *v, uint64_t i)
@@ -32,37 +31,6 @@ static bool bit(const uint64_t *v, uint64_t i)
 static void set_bit(uint64_t *v, uint64_t i)
 {
     v[i / 64] |= 1ull << (i % 64);
-}
-
-/* ---- superpages: a hash set of 2 MiB pages that hold a region ---- */
-
-static uint64_t super_hash(uint64_t page)
-{
-    return page * 0x9e3779b97f4a7c15ull;
-}
-
-static void super_add(struct owner_graph *g, uint64_t page)
-{
-    uint64_t mask = g->nsuper - 1;
-    for (uint64_t h = super_hash(page) & mask;; h = (h + 1) & mask) {
-        if (g->superpages[h] == page + 1)
-            return;
-        if (!g->superpages[h]) {
-            g->superpages[h] = page + 1;
-            return;
-        }
-    }
-}
-
-static inline bool super_has(const struct owner_graph *g, uint64_t page)
-{
-    uint64_t mask = g->nsuper - 1;
-    for (uint64_t h = super_hash(page) & mask;; h = (h + 1) & mask) {
-        if (g->superpages[h] == page + 1)
-            return true;
-        if (!g->superpages[h])
-            return false;
-    }
 }
 
 static size_t bits_bytes(uint64_t n)
@@ -97,27 +65,16 @@ bool owner_graph_begin(struct owner_graph *g, const struct mem_reader *m,
     if (typing)
         g->typing = *typing;
     g->nrows = 1;
-    uint64_t pages = 0;
-    for (size_t r = 0; r < ix->nregions; r++)
-        pages += ((ix->regions[r].end - 1) >> SUPER_SHIFT) - (ix->regions[r].start >> SUPER_SHIFT) + 1;
-    g->nsuper = 64;
-    while (g->nsuper < 2 * pages + 64)
-        g->nsuper *= 2;
-    g->superpages = calloc(g->nsuper, sizeof *g->superpages);
     g->label = huge_array_alloc(ix->nchunks + 64);
     size_t bytes = bits_bytes(ix->nchunks);
     g->shared = calloc(1, bytes);
     g->pending = calloc(1, bytes);
     g->container = calloc(1, bytes);
     g->object = calloc(1, bytes);
-    g->buf = malloc(2 * OWNER_BATCH_BYTES + WINDOW);
-    g->window = g->buf ? g->buf + 2 * OWNER_BATCH_BYTES : NULL;
-    g->oom = !g->superpages || !g->label || !g->shared || !g->pending || !g->container ||
-             !g->object || !g->buf;
-    for (size_t r = 0; r < ix->nregions && !g->oom; r++)
-        for (uint64_t p = ix->regions[r].start >> SUPER_SHIFT;
-             p <= (ix->regions[r].end - 1) >> SUPER_SHIFT; p++)
-            super_add(g, p);
+    g->window = malloc(WINDOW);
+    g->streaming = read_stream_init(&g->stream, m);
+    g->oom = !g->label || !g->shared || !g->pending || !g->container ||
+             !g->object || !g->window || !g->streaming;
     return !g->oom;
 }
 
@@ -125,18 +82,19 @@ void owner_graph_release(struct owner_graph *g)
 {
     if (g->label)
         huge_array_free(g->label, g->ix->nchunks + 64);
-    free(g->superpages);
     free(g->shared);
     free(g->pending);
     free(g->container);
     free(g->object);
-    free(g->buf);
+    free(g->window);
+    if (g->streaming)
+        read_stream_free(&g->stream);
+    g->streaming = false;
     free(g->ranges);
     g->ranges = NULL;
     g->label = NULL;
-    g->superpages = NULL;
     g->shared = g->pending = g->container = g->object = NULL;
-    g->buf = NULL;
+    g->window = NULL;
 }
 
 int owner_graph_class(struct owner_graph *g, const char *owner, const char *module,
@@ -201,38 +159,24 @@ void owner_graph_container(struct owner_graph *g, int cls, uint64_t addr, enum o
     move_row(g, (uint64_t)i, size, r);
 }
 
-/* Word V of memory scanned on behalf of row LAB (SHARED: what holds it is
- * reached by more than one class). */
-static inline void visit(struct owner_graph *g, uint64_t v, uint8_t lab, bool shared)
+/* Word V (in chunk I, whose row is CUR) takes row LAB's class to it:
+ * labelled, moved to an earlier class, or shared (the rarer case of
+ * visit, out of line). */
+static void visit_change(struct owner_graph *g, uint64_t v, uint64_t i, uint8_t cur, uint8_t lab,
+                         bool shared)
 {
-    uint64_t start, i;
-    if (v >= g->last_lo && v < g->last_hi) {
-        i = g->last_i;
+    uint64_t start, size;
+    /* the lookup that found it may have met its ends already */
+    if (g->last_whole) {
         start = g->last_lo - 16;
+        size = g->last_hi - start;
     } else {
-        if (v < 4096 || v >> 47 || !super_has(g, v >> SUPER_SHIFT))
-            return;
-        int64_t si = heap_index_find(g->ix, v, &start, NULL);
-        /* a chunk's header is the end of the chunk before it (a pool
-         * block's d.end points there): no reference to this one */
-        if (si < 0 || v - start < 16)
-            return;
-        i = (uint64_t)si;
-        /* the cache holds the chunk's memory from its smallest size on
-         * until its size is known */
+        heap_index_extent(g->ix, v, &start, &size);
+        /* words near each other point into the chunk changed last */
         g->last_lo = start + 16;
-        g->last_hi = start + 32;
-        g->last_i = i;
-    }
-    if (!heap_index_in_use(g->ix, i) || bit(g->container, i))
-        return;
-    uint8_t cur = g->label[i];
-    /* the common case: reached again by the class that has it */
-    if (cur && !shared && g->rows[cur].cls == g->rows[lab].cls)
-        return;
-    uint64_t size = heap_index_size(g->ix, start);
-    if (i == g->last_i)
         g->last_hi = start + size;
+        g->last_whole = true;
+    }
     if (!cur) {
         move_row(g, i, size, lab);
         if (shared)
@@ -260,6 +204,35 @@ static inline void visit(struct owner_graph *g, uint64_t v, uint8_t lab, bool sh
     }
 }
 
+/* Word V of memory scanned on behalf of row LAB (SHARED: what holds it is
+ * reached by more than one class). */
+__attribute__((always_inline))
+static inline void visit(struct owner_graph *g, uint64_t v, uint8_t lab, bool shared)
+{
+    uint64_t i;
+    if (v >= g->last_lo && v < g->last_hi) {
+        i = g->last_i;
+    } else {
+        int64_t si = v < 4096 || v >> 47
+                         ? -1 : heap_index_lookup_near(g->ix, v, &g->last_lo, &g->last_hi,
+                                                       &g->last_whole);
+        if (si < 0)
+            return;
+        i = g->last_i = (uint64_t)si;
+    }
+    uint8_t cur = g->label[i];
+    /* the common case: reached again by the class that has it (or by a
+     * container's class: nothing to do either way) */
+    if (cur && !shared && g->rows[cur].cls == g->rows[lab].cls)
+        return;
+    if (!heap_index_in_use(g->ix, i) || bit(g->container, i))
+        return;
+    visit_change(g, v, i, cur, lab, shared);
+}
+
+/* Every aligned word of P (with the CPU's popcount where it has one: the
+ * index's lookups count bits). */
+__attribute__((target_clones("popcnt", "default")))
 static void scan_words(struct owner_graph *g, const uint8_t *p, size_t len, uint8_t lab,
                        bool shared)
 {
@@ -276,8 +249,7 @@ void owner_graph_words(struct owner_graph *g, int cls, const uint64_t *words, si
     if (!lab)
         return;
     g->root_bytes += n * 8;
-    for (size_t k = 0; k < n; k++)
-        visit(g, words[k], lab, false);
+    scan_words(g, (const uint8_t *)words, n * 8, lab, false);
 }
 
 /* [ADDR, ADDR+LEN) a window at a time into the buffer's window part, each
@@ -459,11 +431,11 @@ static void read_big(struct owner_graph *g, uint64_t i, uint64_t start, uint64_t
 {
     uint64_t len = heap_index_usable(g->ix, start, size);
     uint64_t first = len < WINDOW ? len : WINDOW;
-    if (mem_read(g->m, start + 16, g->buf, (size_t)first) != 0) {
+    if (mem_read(g->m, start + 16, g->window, (size_t)first) != 0) {
         g->unread_chunks++;
         return;
     }
-    fn(arg, i, start + 16, g->buf, (size_t)first, true);
+    fn(arg, i, start + 16, g->window, (size_t)first, true);
     struct big_piece b = { fn, arg, i };
     if (len > first)
         g->unread_root_bytes += read_windows(g, start + 16 + first, len - first, big_piece, &b);
@@ -473,45 +445,37 @@ struct batch_chunk {
     uint64_t start, size, len, i;
 };
 
-/* Read the batch (its chunks in address order) in few spans, then give
- * each chunk to FN. */
+struct batch_items {
+    const struct batch_chunk *c;
+    size_t n, k;
+};
+
+static bool batch_item(void *arg, uint64_t *addr, uint64_t *len, uint64_t *tag)
+{
+    struct batch_items *b = arg;
+    if (b->k == b->n)
+        return false;
+    *addr = b->c[b->k].start + 16;
+    *len = b->c[b->k].len;
+    *tag = b->k++;
+    return true;
+}
+
+/* Read the batch (its chunks in address order, none bigger than a
+ * WINDOW) in few spans, a piece read ahead of the one being scanned, and
+ * give each chunk to FN in order. */
 static void run_batch(struct owner_graph *g, struct batch_chunk *c, size_t n,
                       chunk_bytes_fn fn, void *arg)
 {
-    static struct mem_span spans[BATCH_MAX];
-    size_t nspans = 0, at = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint64_t user = c[k].start + 16;
-        struct mem_span *last = nspans ? &spans[nspans - 1] : NULL;
-        uint64_t last_end = last ? last->addr + last->len : 0;
-        /* gaps read with the chunks take at most a batch's bytes more */
-        if (last && user >= last_end && user - last_end <= SPAN_GAP &&
-            at + (user + c[k].len - last_end) <= OWNER_BATCH_BYTES) {
-            size_t grow = (size_t)(user + c[k].len - last_end);
-            last->len += grow;
-            at += grow;
-        } else {
-            spans[nspans++] = (struct mem_span){ user, g->buf + at, (size_t)c[k].len, false };
-            at += (size_t)c[k].len;
-        }
-    }
-    mem_read_spans(g->m, spans, nspans);
-    size_t s = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint64_t user = c[k].start + 16;
-        while (s + 1 < nspans && spans[s].addr + spans[s].len <= user)
-            s++;
-        if (!spans[s].ok) {
-            /* the span failed as a whole: this chunk alone */
-            if (mem_read(g->m, user, g->window, (size_t)c[k].len) == 0)
-                fn(arg, c[k].i, user, g->window, (size_t)c[k].len, true);
-            else
-                g->unread_chunks++;
-            continue;
-        }
-        const uint8_t *p = (const uint8_t *)spans[s].buf + (user - spans[s].addr);
-        fn(arg, c[k].i, user, p, (size_t)c[k].len, true);
-    }
+    struct batch_items b = { c, n, 0 };
+    const struct read_item *it;
+    const uint8_t *p;
+    read_stream_begin(&g->stream, SPAN_GAP, batch_item, &b);
+    while ((it = read_stream_get(&g->stream, &p)))
+        if (p)
+            fn(arg, c[it->tag].i, it->addr, p, (size_t)it->len, true);
+        else
+            g->unread_chunks++;
 }
 
 /* One pass over the pending chunks in address order. A batch's scans
@@ -623,25 +587,10 @@ void owner_graph_finish(struct owner_graph *g, owner_leak_fn leak, void *arg)
     heap_index_each(g->ix, finish_chunk, &f);
 }
 
-bool owner_graph_maybe_heap(const struct owner_graph *g, uint64_t v)
-{
-    return v >= 4096 && !(v >> 47) && super_has(g, v >> SUPER_SHIFT);
-}
-
-bool owner_graph_node_at(struct owner_graph *g, uint64_t v)
+bool owner_graph_box(struct owner_graph *g, uint64_t v)
 {
     uint64_t start, size;
-    /* pool memory points mostly into pool memory: the container last met */
-    if (v >= g->box_lo && v < g->box_hi)
-        return false;
-    if (!owner_graph_maybe_heap(g, v))
-        return false;
-    int64_t i = heap_index_find(g->ix, v, &start, NULL);
-    if (i < 0 || v - start < 16 || !heap_index_in_use(g->ix, (uint64_t)i))
-        return false;
-    if (!bit(g->container, (uint64_t)i))
-        return true;
-    size = heap_index_size(g->ix, start);
+    heap_index_extent(g->ix, v, &start, &size);
     g->box_lo = start + 16;
     g->box_hi = start + size;
     return false;

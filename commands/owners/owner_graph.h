@@ -19,6 +19,7 @@
 
 #include "heap_index.h"
 #include "mem_reader.h"
+#include "read_stream.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,8 +68,8 @@ struct owner_row {
     uint64_t objects;            /* chunks that are the type's object itself */
 };
 
-/* A batch's chunks hold BATCH bytes; read in spans with the gaps between
- * them they may take twice that. Roots are read a WINDOW at a time. */
+/* A batch's chunks hold BATCH bytes, read a piece at a time (a
+ * read_stream); roots are read a WINDOW at a time. */
 enum { OWNER_LABELS_MAX = 250, OWNER_BATCH_BYTES = 4 << 20, OWNER_WINDOW_BYTES = 1 << 20 };
 
 struct owner_graph {
@@ -88,16 +89,14 @@ struct owner_graph {
     uint8_t row_of[OWNER_CLASSES_MAX][OT_COUNT];
     uint64_t ssl_methods[8];     /* SSL_METHODs seen, so each is checked once */
     int nssl_methods;
-    /* 2 MiB superpages holding a region: most words are rejected by one
-     * probe of this before any region search */
-    uint64_t *superpages;
-    size_t nsuper;
-    /* the chunk a word last pointed into: words near each other point
-     * near each other, so this saves most searches of the index */
+    /* the chunk a word last changed: words near each other point near
+     * each other, so this saves lookups in the index */
     uint64_t last_lo, last_hi, last_i;
+    bool last_whole;             /* [last_lo, last_hi) is all of it past its header */
     uint64_t box_lo, box_hi;     /* the container owner_graph_node_at last met */
-    uint8_t *buf;                /* a batch's spans (2 x BATCH) */
-    uint8_t *window;             /* then a window for roots (WINDOW) */
+    struct read_stream stream;   /* a batch's chunks, the pools' and confs' memory */
+    bool streaming;              /* the stream was made */
+    uint8_t *window;             /* roots and big chunks, a window at a time (WINDOW) */
     uint64_t scanned_bytes, root_bytes, unread_chunks, unread_root_bytes, rounds;
     uint64_t leaked_chunks, leaked_bytes;
     /* how long each step of owner_roots_run took (NGXMEM_DEBUG_IO shows it) */
@@ -142,11 +141,26 @@ bool owner_graph_settle(struct owner_graph *g, char *err, size_t errlen);
 typedef void (*owner_leak_fn)(void *arg, uint64_t addr, uint64_t size);
 void owner_graph_finish(struct owner_graph *g, owner_leak_fn leak, void *arg);
 
-/* Could V point into a region at all (one hash probe)? */
-bool owner_graph_maybe_heap(const struct owner_graph *g, uint64_t v);
+/* The container holding V is the one last met (owner_graph_node_at's
+ * rarer case); false. */
+bool owner_graph_box(struct owner_graph *g, uint64_t v);
+
 /* Does V point into an in-use chunk that is no container (one the graph
- * follows)? */
-bool owner_graph_node_at(struct owner_graph *g, uint64_t v);
+ * follows)? For loops over every word (compiled with the CPU's popcount,
+ * as heap_index_lookup). */
+__attribute__((always_inline))
+static inline bool owner_graph_node_at(struct owner_graph *g, uint64_t v)
+{
+    /* pool memory points mostly into pool memory: the container last met */
+    if (v >= g->box_lo && v < g->box_hi)
+        return false;
+    int64_t i = v < 4096 || v >> 47 ? -1 : heap_index_lookup(g->ix, v);
+    if (i < 0 || !heap_index_in_use(g->ix, (uint64_t)i))
+        return false;
+    if (!((g->container[(uint64_t)i / 64] >> ((uint64_t)i % 64)) & 1))
+        return true;
+    return owner_graph_box(g, v);
+}
 
 /* What points into [LO, HI): every aligned word of the in-use chunks
  * and of the root ranges scanned (owner_graph_scan) equal to an address

@@ -162,54 +162,98 @@ static int by_chunk(const void *a, const void *b)
     return x->chunk < y->chunk ? -1 : x->chunk > y->chunk;
 }
 
+/* The configurations met in address order by pass one. */
+struct conf_walk {
+    const struct nginx_confs *c;
+    struct conf_extents *ext;
+    size_t conf;                 /* the next conf that may hold a word */
+    uint64_t conf_to;            /* its end */
+};
+
+/* Pass one's words of pool memory [AT, END) read into BUF, of class CLS:
+ * those outside every configuration that point at a chunk the graph
+ * follows are deferred (with the CPU's popcount where it has one: the
+ * index's lookups count bits). */
+__attribute__((target_clones("popcnt", "default")))
+static void pool_words(struct owner_graph *g, const uint8_t *buf, uint64_t at, uint64_t end,
+                       int cls, struct conf_walk *w, struct deferrals *d)
+{
+    const struct nginx_confs *c = w->c;
+    for (uint64_t a = at; a + 8 <= end; a += 8) {
+        while (c && w->conf < c->n && w->conf_to <= a)
+            w->conf_to = ++w->conf < c->n ? conf_end(w->ext, w->conf) : 0;
+        if (c && w->conf < c->n && conf_addr(c->v[w->conf]) <= a) {
+            a = (w->conf_to - 8 > a ? w->conf_to - 8 : a);   /* pass two's */
+            continue;
+        }
+        uint64_t v;
+        memcpy(&v, buf + (a - at), 8);
+        if (!owner_graph_node_at(g, v))
+            continue;
+        if (d->n < DEFERRED_MAX && grow_array(&d->v, &d->cap, d->n, sizeof *d->v, 1024)) {
+            d->v[d->n++] = (struct deferred){ a, v, cls, HOP_BYTES };
+        } else {
+            d->oom = d->n < DEFERRED_MAX;
+            owner_graph_words(g, cls, &v, 1);   /* past the cap: the pool's */
+        }
+    }
+}
+
+struct pool_items {
+    const struct owner_graph *g;
+    const struct pool_container *pools;
+    size_t n, i;
+};
+
+/* The next pool container's memory (its tag: its place in the list). */
+static bool pool_item(void *arg, uint64_t *addr, uint64_t *len, uint64_t *tag)
+{
+    struct pool_items *p = arg;
+    for (uint64_t lo, hi; p->i < p->n;)
+        if (container_span(p->g, p->pools[p->i++].chunk + 16, &lo, &hi)) {
+            *addr = lo;
+            *len = hi - lo;
+            *tag = p->i - 1;
+            return true;
+        }
+    return false;
+}
+
 /* Pass one: the pools' memory but their configurations (blocks up to
  * their last allocation, the rest is whatever the heap held before; large
- * allocations whole), a container at a time in address order. */
+ * allocations whole), a container at a time in address order, the next
+ * ones read while one is scanned. */
 static void pass_pools(struct owner_graph *g, struct pool_container *pools, size_t npools,
                        const struct nginx_confs *c, struct conf_extents *ext,
                        const struct classes *k, struct deferrals *d)
 {
     uint8_t *buf = g->window;
-    size_t conf = 0;
-    uint64_t conf_to = c && c->n ? conf_end(ext, 0) : 0;   /* conf's end */
+    struct conf_walk w = { c, ext, 0, c && c->n ? conf_end(ext, 0) : 0 };
     qsort(pools, npools, sizeof *pools, by_chunk);
-    for (size_t i = 0; i < npools; i++) {
-        uint64_t lo, hi, last;
-        if (!container_span(g, pools[i].chunk + 16, &lo, &hi))
-            continue;
-        int cls = k->pool[pools[i].kind];
+    struct pool_items items = { g, pools, npools, 0 };
+    const struct read_item *it;
+    const uint8_t *p;
+    /* a block's memory ends at the next chunk's size field: in its region */
+    read_stream_begin(&g->stream, 8, pool_item, &items);
+    while ((it = read_stream_get(&g->stream, &p))) {
+        const struct pool_container *pc = &pools[it->tag];
+        uint64_t lo = it->addr, hi = lo + it->len, last;
+        int cls = k->pool[pc->kind];
         for (uint64_t at = lo; at < hi;) {
             uint64_t end = hi - at > WINDOW ? at + WINDOW : hi;
-            if (mem_read(g->m, at, buf, (size_t)(end - at)) != 0) {
+            if (!p && (hi - lo <= WINDOW || mem_read(g->m, at, buf, (size_t)(end - at)) != 0)) {
                 g->unread_root_bytes += end - at;
                 at = end;
                 continue;
             }
-            if (at == lo && !pools[i].large) {
-                memcpy(&last, buf, 8);
+            const uint8_t *bytes = p ? p : buf;
+            if (at == lo && !pc->large && end - at >= 8) {
+                memcpy(&last, bytes, 8);
                 if (last > lo && last <= hi && last < end)
                     end = hi = last;
             }
             g->root_bytes += end - at;
-            for (uint64_t a = at; a + 8 <= end; a += 8) {
-                while (c && conf < c->n && conf_to <= a)
-                    conf_to = ++conf < c->n ? conf_end(ext, conf) : 0;
-                if (c && conf < c->n && conf_addr(c->v[conf]) <= a) {
-                    a = (conf_to - 8 > a ? conf_to - 8 : a);   /* pass two's */
-                    continue;
-                }
-                uint64_t v;
-                memcpy(&v, buf + (a - at), 8);
-                if (!owner_graph_node_at(g, v))
-                    continue;
-                if (d->n < DEFERRED_MAX &&
-                    grow_array(&d->v, &d->cap, d->n, sizeof *d->v, 1024)) {
-                    d->v[d->n++] = (struct deferred){ a, v, cls, HOP_BYTES };
-                } else {
-                    d->oom = d->n < DEFERRED_MAX;
-                    owner_graph_words(g, cls, &v, 1);   /* past the cap: the pool's */
-                }
-            }
+            pool_words(g, bytes, at, end, cls, &w, d);
             at = end;
         }
     }
@@ -222,6 +266,10 @@ struct hop_index {
     uint64_t *bucket;            /* bucket + 1; 0: empty slot */
     uint32_t *first;
     size_t mask;
+    /* a bit per hash of a bucket, 16 per deferred word: most conf words
+     * point where none is, known from one bit in the cache */
+    uint64_t *filter;
+    unsigned shift;
 };
 
 static uint64_t hop_hash(uint64_t b)
@@ -229,17 +277,28 @@ static uint64_t hop_hash(uint64_t b)
     return b * 0x9e3779b97f4a7c15ull;
 }
 
+static bool hop_filtered_out(const struct hop_index *h, uint64_t b)
+{
+    uint64_t f = hop_hash(b) >> h->shift;
+    return !((h->filter[f / 64] >> (f % 64)) & 1);
+}
+
 static bool hop_index_build(struct hop_index *h, const struct deferrals *d)
 {
-    size_t cap = 64;
+    size_t cap = 64, bits = 4096;
     while (cap < 2 * d->n)
         cap *= 2;
+    for (h->shift = 52; bits < 16 * d->n; h->shift--)
+        bits *= 2;
     h->bucket = calloc(cap, sizeof *h->bucket);
     h->first = malloc(cap * sizeof *h->first);
+    h->filter = calloc(bits / 64, sizeof *h->filter);
     h->mask = cap - 1;
-    if (!h->bucket || !h->first)
+    if (!h->bucket || !h->first || !h->filter)
         return false;
     for (size_t i = 0; i < d->n; i++) {
+        uint64_t f = hop_hash(d->v[i].at / HOP_BYTES) >> h->shift;
+        h->filter[f / 64] |= 1ull << (f % 64);
         uint64_t b = d->v[i].at / HOP_BYTES + 1;
         size_t s = (size_t)hop_hash(b) & h->mask;
         while (h->bucket[s] && h->bucket[s] != b)
@@ -263,6 +322,7 @@ static int64_t hop_first(const struct hop_index *h, uint64_t b)
 
 static void hop_index_free(struct hop_index *h)
 {
+    free(h->filter);
     free(h->bucket);
     free(h->first);
 }
@@ -275,6 +335,8 @@ static void hop_index_free(struct hop_index *h)
 static void hop(struct deferrals *d, const struct hop_index *h, uint64_t w, int cls)
 {
     for (uint64_t b = w / HOP_BYTES; b <= (w + HOP_BYTES - 1) / HOP_BYTES; b++) {
+        if (hop_filtered_out(h, b))
+            continue;
         int64_t at = hop_first(h, b);
         for (; at >= 0 && (size_t)at < d->n && d->v[at].at / HOP_BYTES == b; at++) {
             if (d->v[at].at < w || d->v[at].at >= w + HOP_BYTES)
@@ -288,43 +350,65 @@ static void hop(struct deferrals *d, const struct hop_index *h, uint64_t w, int 
     }
 }
 
+/* The configurations in runs read as one (to at most a WINDOW): each run
+ * an item whose tag is its first conf (above 16 bits) and its count. */
+struct conf_runs {
+    const struct nginx_confs *c;
+    struct conf_extents *ext;
+    size_t a;                    /* the next run's first conf */
+    uint64_t next_end;           /* its end */
+};
+
+static bool conf_run(void *arg, uint64_t *addr, uint64_t *len, uint64_t *tag)
+{
+    struct conf_runs *r = arg;
+    const struct nginx_confs *c = r->c;
+    size_t a = r->a, b = a + 1;
+    if (a >= c->n)
+        return false;
+    uint64_t lo = conf_addr(c->v[a]), hi = r->next_end;
+    r->next_end = b < c->n ? conf_end(r->ext, b) : 0;
+    /* confs at one address end apart: the span reaches the furthest */
+    while (b < c->n && b - a < CONFS_READ_MAX && conf_addr(c->v[b]) <= hi + SPAN_GAP &&
+           r->next_end - lo <= WINDOW) {
+        hi = r->next_end > hi ? r->next_end : hi;
+        b++;
+        r->next_end = b < c->n ? conf_end(r->ext, b) : 0;
+    }
+    r->a = b;
+    *addr = lo;
+    *len = hi - lo;
+    *tag = (uint64_t)a << 16 | (b - a);
+    return true;
+}
+
 /* Pass two: every configuration's words for its class; a word pointing
  * into pool memory gives its class the deferred words in the 32 bytes
- * there (hop). */
+ * there (hop). The next runs are read while one is scanned. */
 static void pass_confs(struct owner_graph *g, const struct nginx_confs *c,
                        struct conf_extents *ext, const struct classes *k, struct deferrals *d)
 {
-    uint8_t *buf = g->window;
     struct hop_index h = { 0 };
     /* without room for it the deferred words stay their pools' */
     bool hops = d->n && hop_index_build(&h, d);
     d->oom |= d->n && !hops;
     uint64_t first = hops ? d->v[0].at : 0, last = hops ? d->v[d->n - 1].at : 0;
-    static uint64_t ends[CONFS_READ_MAX];
-    uint64_t next_end = c->n ? conf_end(ext, 0) : 0;
-    for (size_t a = 0; a < c->n;) {
-        size_t b = a + 1;
-        uint64_t lo = conf_addr(c->v[a]), hi = next_end;
-        ends[0] = next_end;
-        next_end = b < c->n ? conf_end(ext, b) : 0;
-        /* confs at one address end apart: the span reaches the furthest */
-        while (b < c->n && b - a < CONFS_READ_MAX && conf_addr(c->v[b]) <= hi + SPAN_GAP &&
-               next_end - lo <= WINDOW) {
-            ends[b - a] = next_end;
-            hi = next_end > hi ? next_end : hi;
-            b++;
-            next_end = b < c->n ? conf_end(ext, b) : 0;
-        }
-        if (hi > lo && mem_read(g->m, lo, buf, (size_t)(hi - lo)) != 0) {
-            g->unread_root_bytes += hi - lo;
-            a = b;
+    struct conf_runs runs = { c, ext, 0, c->n ? conf_end(ext, 0) : 0 };
+    const struct read_item *it;
+    const uint8_t *buf;
+    read_stream_begin(&g->stream, 0, conf_run, &runs);
+    while ((it = read_stream_get(&g->stream, &buf))) {
+        if (!buf) {
+            g->unread_root_bytes += it->len;
             continue;
         }
+        size_t a = (size_t)(it->tag >> 16), b = a + (it->tag & 0xffff);
         for (size_t i = a; i < b; i++) {
             int cls = k->conf[conf_module(c->v[i])][conf_level(c->v[i])];
             uint64_t from = conf_addr(c->v[i]);
-            size_t n = (size_t)((ends[i - a] - from) / 8);
-            const uint64_t *w = (const uint64_t *)(buf + (from - lo));
+            /* the run's ends, found again as the run was made */
+            size_t n = (size_t)((conf_end(ext, i) - from) / 8);
+            const uint64_t *w = (const uint64_t *)(buf + (from - it->addr));
             g->root_bytes += n * 8;
             owner_graph_words(g, cls, w, n);
             for (size_t j = 0; j < n && hops; j++)
@@ -332,7 +416,6 @@ static void pass_confs(struct owner_graph *g, const struct nginx_confs *c,
                 if (!(w[j] & 7) && w[j] <= last && w[j] + HOP_BYTES > first)
                     hop(d, &h, w[j], cls);
         }
-        a = b;
     }
     hop_index_free(&h);
 }

@@ -50,3 +50,8 @@ int process_read(void *pid, uint64_t addr, void *buf, size_t len)
     struct mem_span span = { addr, buf, len, false };
     return process_read_spans(*(pid_t *)pid, &span, 1) && span.ok ? 0 : -1;
 }
+
+bool process_read_spans_of(void *pid, struct mem_span *spans, size_t n)
+{
+    return process_read_spans(*(pid_t *)pid, spans, n);
+}

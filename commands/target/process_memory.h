@@ -14,5 +14,7 @@ bool process_read_spans(pid_t pid, struct mem_span *spans, size_t n);
 /* A mem_reader of process *PID (CTX) by process_vm_readv: it shares no
  * state, so another thread may read with it. */
 int process_read(void *pid, uint64_t addr, void *buf, size_t len);
+/* Its spans (a mem_reader's read_spans, CTX as above). */
+bool process_read_spans_of(void *pid, struct mem_span *spans, size_t n);
 
 #endif
