@@ -27,6 +27,7 @@ struct lj_gc_layout {
     /* global_State (gc.total is REF bytes: GCSize); ctype_state its last field read */
     uint16_t g_gc_total, g_currentwhite, g_gc_state, g_gc_root, g_mmudata, g_str_tab,
         g_str_mask, g_str_num, g_mainthref, g_tmpbuf, g_registrytv, g_ctype_state;
+    uint16_t g_gcroot;    /* the GC's own roots: GCROOT_MAX references */
     uint16_t gg_g, gg_j, gg_bytes;
     /* jit_State: sizetrace its last field read; the trace array holds references */
     uint16_t j_irbuf, j_irtoplim, j_irbotlim, j_sizesnap, j_sizesnapmap, j_sizetrace;
@@ -57,6 +58,9 @@ enum {
     CD_VAR_HEADER = 8, NODE_BYTES = 24, NODE_VAL = 0, NODE_KEY = 8,
     IRINS_BYTES = 8, SNAPENTRY_BYTES = 4, TVALUE_BYTES = 8,
     GCT_FIRST = 4,   /* ~LJ_TSTR */
+    /* g->gcroot: the metamethods' names, the base types' metatables (by
+     * ~itype), the default input and output files */
+    GCROOT_BASEMT = 22, GCROOT_IO_INPUT = 36, GCROOT_MAX = 38,
     GC_WHITES = 3, GC_CDATA_VAR = 0x80,
     CT_SHIFT = 28, CT_HASSIZE = 5, CT_ATTRIB = 8, CT_CID_MASK = 0xffff, CTSIZE_PTR = 8,
     CT_ATTRIB_HOPS = 16,

@@ -10,7 +10,7 @@
 
 /* how an object was reached from the one before it on its path */
 enum path_edge {
-    EDGE_GLOBALS, EDGE_REGISTRY, EDGE_MAIN_THREAD,   /* the roots */
+    EDGE_GLOBALS, EDGE_REGISTRY, EDGE_MAIN_THREAD, EDGE_GC_ROOT,   /* the roots */
     EDGE_ARRAY, EDGE_FIELD, EDGE_KEY, EDGE_METATABLE, EDGE_ENV, EDGE_UPVALUE,
     EDGE_UPVALUE_VALUE, EDGE_STACK, EDGE_PROTO, EDGE_CONSTANT,
 };
@@ -267,15 +267,18 @@ static bool expand(struct path_walk *w, uint32_t i)
     }
 }
 
-/* Breadth first from each root in turn (ROOT by edge; the globals and the
- * registry are tables, the main thread a thread): a root's objects are the
- * first root's only if that did not reach them */
-static void search(struct path_walk *w, const uint64_t *root)
+struct path_root {
+    uint64_t addr, key;
+    uint8_t edge, gct;          /* gct 0: read from its header */
+};
+
+/* Breadth first from each of the N roots in turn: a root's objects are
+ * an earlier root's if that reached them */
+static void search(struct path_walk *w, const struct path_root *root, int n)
 {
-    static const unsigned root_gct[] = { GCT_TAB, GCT_TAB, GCT_THREAD };
     size_t next = 0;
-    for (int r = EDGE_GLOBALS; r <= EDGE_MAIN_THREAD; r++) {
-        if (!reach(w, NO_PARENT, (uint8_t)r, 0, root[r], root_gct[r]))
+    for (int r = 0; r < n; r++) {
+        if (!reach(w, NO_PARENT, root[r].edge, root[r].key, root[r].addr, root[r].gct))
             break;
         while (next < w->n && w->left > 0 && expand(w, (uint32_t)next))
             next++;
@@ -403,12 +406,30 @@ static void put_key(struct path_walk *w, struct path_text *t, uint64_t tv)
         putf(t, "[lightuserdata 0x%llx]", lj_lightud(tv));
 }
 
+/* g->gcroot[I] as Lua would reach it (getmetatable(""), io.input()) */
+static void put_gc_root(struct path_text *t, uint64_t i)
+{
+    static const char *const types[] = {
+        "nil", "false", "true", "lightuserdata", "string", "upvalue", "thread", "proto",
+        "function", "trace", "cdata", "table", "userdata", "number",
+    };
+    char s[64];
+    int n = i < GCROOT_BASEMT ? snprintf(s, sizeof s, "[metamethod name %llu]",
+                                         (unsigned long long)i)
+            : i < GCROOT_IO_INPUT ? snprintf(s, sizeof s, "[%s metatable]",
+                                             types[i - GCROOT_BASEMT])
+            : snprintf(s, sizeof s, "[default %s file]",
+                       i == GCROOT_IO_INPUT ? "input" : "output");
+    put(t, s, (size_t)n);
+}
+
 static void put_edge(struct path_walk *w, struct path_text *t, uint8_t edge, uint64_t key)
 {
     switch (edge) {
     case EDGE_GLOBALS: put(t, "_G", 2); break;
     case EDGE_REGISTRY: put(t, "[registry]", 10); break;
     case EDGE_MAIN_THREAD: put(t, "[main thread]", 13); break;
+    case EDGE_GC_ROOT: put_gc_root(t, key); break;
     case EDGE_ARRAY: putf(t, "[%llu]", key); break;
     case EDGE_FIELD: put_key(w, t, key); break;
     case EDGE_KEY: put(t, "[key]", 5); break;
@@ -468,16 +489,22 @@ bool lua_gc_paths(const struct mem_reader *m, const struct nginx_lua_vm *vm,
     /* scattered objects: windows that do not read a megabyte for each */
     block_cache_set_window(&w.cache, 64 << 10);
     w.r = lua_gc_cache_reader(&w.cache, m);
-    uint8_t g[G_READ], l[O_READ];
-    uint64_t root[3] = { 0, 0, 0 };
+    uint8_t g[G_READ], l[O_READ], gcroot[GCROOT_MAX * 8];
     if (mem_read(&w.r, vm->global, g, L->g_ctype_state + L->ref) == 0 &&
+        mem_read(&w.r, vm->global + L->g_gcroot, gcroot, GCROOT_MAX * L->ref) == 0 &&
         mem_read(&w.r, vm->state, l, expand_fields(L, GCT_THREAD)) == 0) {
         uint64_t registry = lj_le(g + L->g_registrytv, 8);
         w.budget = lj_le(g + L->g_gc_total, L->ref) / L->ref + 1;
-        root[EDGE_GLOBALS] = lj_le(l + L->th_env, L->ref);
-        root[EDGE_REGISTRY] = lj_tvisgcv(L, registry) ? lj_gcval(L, registry) : 0;
-        root[EDGE_MAIN_THREAD] = vm->state;
-        search(&w, root);
+        /* as LuaJIT's GC marks them (gc_mark_start), the GC's own roots last */
+        struct path_root root[3 + GCROOT_MAX] = {
+            { lj_le(l + L->th_env, L->ref), 0, EDGE_GLOBALS, GCT_TAB },
+            { lj_tvisgcv(L, registry) ? lj_gcval(L, registry) : 0, 0, EDGE_REGISTRY, GCT_TAB },
+            { vm->state, 0, EDGE_MAIN_THREAD, GCT_THREAD },
+        };
+        for (int i = 0; i < GCROOT_MAX; i++)
+            root[3 + i] = (struct path_root){ lj_le(gcroot + i * L->ref, L->ref), (uint64_t)i,
+                                              EDGE_GC_ROOT, 0 };
+        search(&w, root, 3 + GCROOT_MAX);
     } else
         inconsistent(&w, "a VM whose state cannot be read", vm->global);
     for (int i = 0; i < n; i++)

@@ -1,6 +1,7 @@
 /* How a LuaJIT object is reached: the shortest chain of references from
  * the VM's roots - the globals (_G), then the registry, then the main
- * thread - to it, as a Lua programmer would write it
+ * thread, then the GC's own (the base types' metatables, the metamethods'
+ * names, the default files) - to it, as a Lua programmer would write it
  * (_G.package.loaded.mymod.cache["key"]). A breadth-first search over
  * tables, functions, upvalues, threads, userdata and protos in either
  * layout lua_gc.h reads, bounded in depth and objects, each object

@@ -772,11 +772,14 @@ static uint64_t lj_tvalue(const struct lj_gc_layout *L, uint64_t addr, unsigned 
 
 /* Paths in the good VM of lua_gc_case: its main thread's globals hold
  * "hello" = the table, whose array's [1] is the userdata, whose
- * metatable is the globals again (a cycle); the string table is no
- * object (no path). */
+ * metatable is the globals again (a cycle); the string metatable is held
+ * by the GC's own roots alone; the string table is no object (no path). */
 static void lua_gc_path_case(const struct lj_gc_layout *L, const char *name)
 {
-    enum { G_TAB = LJ_BASE + 0x2400, G_NODE = LJ_BASE + 0x2500, ARRAY = LJ_BASE + 0x2600 };
+    enum { G_TAB = LJ_BASE + 0x2400, G_NODE = LJ_BASE + 0x2500, ARRAY = LJ_BASE + 0x2600,
+           STR_MT = LJ_BASE + 0x2700 };
+    lj_object(L, STR_MT, 0, 11);
+    lj_put(LJ_BASE + L->gg_g + L->g_gcroot + (GCROOT_BASEMT + 4) * L->ref, STR_MT, L->ref);
     lj_put(LJ_BASE + L->th_env, G_TAB, L->ref);                  /* L->env */
     lj_object(L, G_TAB, 0, 11);
     lj_put(G_TAB + L->tab_node, G_NODE, L->ref);                 /* two nodes, one nil */
@@ -794,17 +797,19 @@ static void lua_gc_path_case(const struct lj_gc_layout *L, const char *name)
     struct image img = { &seg, 1, NULL, 0 };
     struct mem_reader r = image_reader(&img);
     struct nginx_lua_vm vm = lj_vm(L, 0);
-    uint64_t targets[] = { LJ_UD, LJ_TAB, LJ_STRTAB, LJ_UD };
-    static char paths[4][LUA_GC_PATH];
+    uint64_t targets[] = { LJ_UD, LJ_TAB, LJ_STRTAB, LJ_UD, STR_MT };
+    static char paths[5][LUA_GC_PATH];
     struct lua_gc_path_search s;
     char err[256];
-    bool ok = lua_gc_paths(&r, &vm, targets, 4, paths, &s, err, sizeof err);
+    bool ok = lua_gc_paths(&r, &vm, targets, 5, paths, &s, err, sizeof err);
     check(ok && strcmp(paths[0], "_G.hello[1]") == 0 && strcmp(paths[3], paths[0]) == 0,
           "the userdata: _G.hello[1] (asked twice, both found)", name, ok, 1);
     check(strcmp(paths[1], "_G.hello") == 0 && paths[2][0] == 0,
           "the table: _G.hello; no object: no path", name, paths[2][0], 0);
     check(!s.inconsistency[0] && !s.limited, "the cycle through the metatable ends the search",
           name, s.inconsistency[0], 0);
+    check(strcmp(paths[4], "[string metatable]") == 0, "a GC root: [string metatable]", name,
+          (long long)strlen(paths[4]), 18);
 }
 
 /* Each case in GC64's layout, then in 32-bit references' (prefixed) */
