@@ -2,7 +2,7 @@
 
 /* OpenResty's luajit2 2.1 built with LJ_GC64 (Debian 12 on) */
 static const struct lj_gc_layout gc64 = {
-    .ref = 8, .header = 16, .tv_bits = 47, .o_marked = 8, .o_gct = 9,
+    .name = "LuaJIT 2.1 GC64", .ref = 8, .header = 16, .tv_bits = 47, .o_marked = 8, .o_gct = 9,
     .g_gc_total = 16, .g_currentwhite = 32, .g_gc_state = 33, .g_gc_root = 40,
     .g_mmudata = 80, .g_str_tab = 152, .g_str_mask = 160, .g_str_num = 164,
     .g_mainthref = 192, .g_tmpbuf = 200, .g_registrytv = 272, .g_ctype_state = 384,
@@ -15,7 +15,7 @@ static const struct lj_gc_layout gc64 = {
     .ud_env = 16, .ud_len = 24, .ud_metatable = 32, .ud_bytes = 48,
     .cd_ctypeid = 10, .cd_bytes = 16,
     .uv_v = 32, .uv_bytes = 48,
-    .th_top = 40, .th_stack = 56, .th_openupval = 64, .th_env = 72, .th_stacksize = 88,
+    .th_glref = 16, .th_top = 40, .th_stack = 56, .th_openupval = 64, .th_env = 72, .th_stacksize = 88,
     .th_bytes = 112,
     .fn_ffid = 10, .fn_nupvalues = 11, .fn_env = 16, .fn_pc = 32, .fn_l_uvptr = 40,
     .fn_c_upvalue = 48,
@@ -35,7 +35,7 @@ static const struct lj_gc_layout gc64 = {
  * the string buffer at 96, mainthref at 132 and the registry at 136, the
  * padding before it taken): tmpbuf and mainthref are the library's. */
 static const struct lj_gc_layout ref32 = {
-    .ref = 4, .header = 8, .tv_bits = 32, .o_marked = 4, .o_gct = 5,
+    .name = "LuaJIT 2.1 (32-bit references)", .ref = 4, .header = 8, .tv_bits = 32, .o_marked = 4, .o_gct = 5,
     .g_gc_total = 32, .g_currentwhite = 40, .g_gc_state = 41, .g_gc_root = 48,
     .g_mmudata = 68, .g_str_tab = 0, .g_str_mask = 8, .g_str_num = 12,
     .g_mainthref = 132, .g_tmpbuf = 96, .g_registrytv = 136, .g_ctype_state = 256,
@@ -48,7 +48,7 @@ static const struct lj_gc_layout ref32 = {
     .ud_env = 8, .ud_len = 12, .ud_metatable = 16, .ud_bytes = 24,
     .cd_ctypeid = 6, .cd_bytes = 8,
     .uv_v = 16, .uv_bytes = 24,
-    .th_top = 24, .th_stack = 36, .th_openupval = 40, .th_env = 44, .th_stacksize = 56,
+    .th_glref = 8, .th_top = 24, .th_stack = 36, .th_openupval = 40, .th_env = 44, .th_stacksize = 56,
     .th_bytes = 64,
     .fn_ffid = 6, .fn_nupvalues = 7, .fn_env = 8, .fn_pc = 16, .fn_l_uvptr = 20,
     .fn_c_upvalue = 32,
@@ -59,7 +59,12 @@ static const struct lj_gc_layout ref32 = {
     .snapshot_bytes = 8, .tr_nsnapmap_bytes = 2,
 };
 
+const struct lj_gc_layout *const lj_gc_layouts[LJ_GC_LAYOUTS] = { &gc64, &ref32 };
+
 const struct lj_gc_layout *lj_gc_layout_of(const struct nginx_lua_vm *vm)
 {
-    return vm->ref_bytes == 8 ? &gc64 : vm->ref_bytes == 4 ? &ref32 : NULL;
+    for (int i = 0; i < LJ_GC_LAYOUTS; i++)
+        if (lj_gc_layouts[i]->ref == vm->ref_bytes)
+            return lj_gc_layouts[i];
+    return NULL;
 }

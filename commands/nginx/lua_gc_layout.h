@@ -20,6 +20,7 @@
  * that the GC traverses. GCRef and MRef fields are REF bytes wide,
  * real pointers (strhash, L->top, the C type table, J->irbuf) 8 in both. */
 struct lj_gc_layout {
+    const char *name;
     uint8_t ref;
     uint8_t header;       /* every object's first bytes: nextgc, marked, gct */
     uint8_t tv_bits;      /* a TValue's GC address bits; its itype above them */
@@ -36,7 +37,7 @@ struct lj_gc_layout {
     uint16_t ud_env, ud_len, ud_metatable, ud_bytes;
     uint16_t cd_ctypeid, cd_bytes;
     uint16_t uv_v, uv_bytes;
-    uint16_t th_top, th_stack, th_openupval, th_env, th_stacksize, th_bytes;
+    uint16_t th_glref, th_top, th_stack, th_openupval, th_env, th_stacksize, th_bytes;
     /* a function's size is up to its upvalues, then REF bytes (Lua) or a
      * TValue (C) for each: sizeLfunc, sizeCfunc */
     uint16_t fn_ffid, fn_nupvalues, fn_env, fn_pc, fn_l_uvptr, fn_c_upvalue;
@@ -45,6 +46,10 @@ struct lj_gc_layout {
     uint16_t tr_nins, tr_nk, tr_nsnap, tr_nsnapmap, tr_bytes, snapshot_bytes;
     uint8_t tr_nsnapmap_bytes;
 };
+
+/* The layouts known, in the order nginx_lua.c tries them */
+enum { LJ_GC_LAYOUTS = 2 };
+extern const struct lj_gc_layout *const lj_gc_layouts[LJ_GC_LAYOUTS];
 
 /* The layout of VM's references (nginx_lua.c found them 8 or 4 bytes
  * wide), NULL for none known */

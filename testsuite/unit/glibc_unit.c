@@ -710,11 +710,16 @@ static void lj_object(const struct lj_gc_layout *L, uint64_t addr, uint64_t next
     lj_put(addr + L->o_gct, gct, 1);
 }
 
-static struct nginx_lua_vm lj_vm(const struct lj_gc_layout *L, uint64_t total)
+/* The VM as nginx_lua finds it from its main thread: in layout L */
+static struct nginx_lua_vm lj_vm(const struct mem_reader *r, const struct lj_gc_layout *L,
+                                 const char *name)
 {
-    return (struct nginx_lua_vm){ .state = LJ_BASE, .global = LJ_BASE + L->gg_g,
-                                  .gc_total = total, .layout = "made up",
-                                  .ref_bytes = L->ref };
+    struct nginx_lua_vm vm = { 0 };
+    char err[256];
+    bool ok = nginx_lua_vm_at(r, LJ_BASE, &vm, err, sizeof err);
+    check(ok && vm.ref_bytes == L->ref && vm.global == (uint64_t)LJ_BASE + L->gg_g,
+          "the VM found from its main thread, in its layout", name, vm.ref_bytes, L->ref);
+    return vm;
 }
 
 static void lua_gc_case(const struct lj_gc_layout *L, const char *name, int hostile)
@@ -722,6 +727,7 @@ static void lua_gc_case(const struct lj_gc_layout *L, const char *name, int host
     const uint64_t g = LJ_BASE + L->gg_g;
     memset(lj_mem, 0, sizeof lj_mem);
     lj_object(L, LJ_BASE, LJ_TAB, 6);                       /* main thread */
+    lj_put(LJ_BASE + L->th_glref, g, L->ref);
     lj_put(LJ_BASE + L->th_stacksize, LJ_STACK_SLOTS, 4);
     lj_object(L, LJ_TAB, LJ_UD, hostile == 2 ? 99 : 11);    /* table, no parts */
     lj_object(L, LJ_UD, hostile == 1 ? LJ_TAB : 0, 12);     /* userdata of 10 bytes */
@@ -742,7 +748,7 @@ static void lua_gc_case(const struct lj_gc_layout *L, const char *name, int host
     struct image_segment seg = { LJ_BASE, lj_mem, sizeof lj_mem };
     struct image img = { &seg, 1, NULL, 0 };
     struct mem_reader r = image_reader(&img);
-    struct nginx_lua_vm vm = lj_vm(L, total);
+    struct nginx_lua_vm vm = lj_vm(&r, L, name);
     static struct lua_gc_census c;
     char err[256];
     bool ok = lua_gc_census(&r, &vm, 3, &c, err, sizeof err);
@@ -796,7 +802,7 @@ static void lua_gc_path_case(const struct lj_gc_layout *L, const char *name)
     struct image_segment seg = { LJ_BASE, lj_mem, sizeof lj_mem };
     struct image img = { &seg, 1, NULL, 0 };
     struct mem_reader r = image_reader(&img);
-    struct nginx_lua_vm vm = lj_vm(L, 0);
+    struct nginx_lua_vm vm = lj_vm(&r, L, name);
     uint64_t targets[] = { LJ_UD, LJ_TAB, LJ_STRTAB, LJ_UD, STR_MT };
     static char paths[5][LUA_GC_PATH];
     struct lua_gc_path_search s;
@@ -812,11 +818,26 @@ static void lua_gc_path_case(const struct lj_gc_layout *L, const char *name)
           (long long)strlen(paths[4]), 18);
 }
 
-/* Each case in GC64's layout, then in 32-bit references' (prefixed) */
-static void lua_gc_cases(void)
+/* The made-up VM as nginx-fuzz's seed SEED_DIR/NAME.img: its main thread
+ * named by the symbol lua_State (no nginx around it) */
+static void lua_gc_seed(const char *seed_dir, const char *name)
 {
-    static const struct { unsigned ref; const char *prefix; } layouts[] = {
-        { 8, "lua-gc" }, { 4, "lua-gc ref32" },
+    static struct fuzz_image img;
+    char path[512];
+    memset(&img, 0, sizeof img);
+    img.segs[0] = (struct image_segment){ LJ_BASE, lj_mem, sizeof lj_mem };
+    img.syms[0] = (struct image_symbol){ "lua_State", LJ_BASE };
+    img.image = (struct image){ img.segs, 1, img.syms, 1 };
+    snprintf(path, sizeof path, "%s/%s.img", seed_dir, name);
+    check(fuzz_image_save(&img, path), "the VM saved as a seed", name, 0, 1);
+}
+
+/* Each case in GC64's layout, then in 32-bit references' (prefixed); the
+ * good VM with its paths a seed in SEED_DIR (may be NULL) */
+static void lua_gc_cases(const char *seed_dir)
+{
+    static const struct { unsigned ref; const char *prefix, *seed; } layouts[] = {
+        { 8, "lua-gc", "lua-gc64" }, { 4, "lua-gc ref32", "lua-ref32" },
     };
     static const char *const hostile[] = { "", " cycle", " bad type", " huge size" };
     for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
@@ -829,6 +850,8 @@ static void lua_gc_cases(void)
             if (h == 0) {
                 snprintf(name, sizeof name, "%s paths", layouts[i].prefix);
                 lua_gc_path_case(L, name);
+                if (seed_dir)
+                    lua_gc_seed(seed_dir, layouts[i].seed);
             }
         }
     }
@@ -847,7 +870,7 @@ int main(int argc, char **argv)
     quiet_extent_cases(argv[1]);
     stream_cases();
     owner_cases();
-    lua_gc_cases();
+    lua_gc_cases(argc > 2 ? argv[2] : NULL);
     const char *modes[] = { "mixed", "threads", "mmapped", "nobrk", "tcache" };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         run_mode(argv[1], modes[i], argc > 2 ? argv[2] : NULL);
