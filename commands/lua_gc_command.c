@@ -37,11 +37,13 @@ static const struct command_def lua_gc_def = {
     "use, free by size, the top, what could be returned (whole free pages);\n"
     "the --top N biggest objects (10 by default), each with its\n"
     "path from the roots: the globals (_G), then the registry, then the main\n"
-    "thread, shortest first, as Lua would write it (_G.package.loaded.m.cache,\n"
-    "[\"a key\\n\"] escaped as Lua does); --path ADDR gives the path of any\n"
-    "object. Objects found dead while the GC sweeps are still counted, and said.\n"
-    "On a worker (its VM serves requests), a master, or a core; LuaJIT 2.1's\n"
-    "GC64 layout (Debian 12 on). The process is stopped while it is read.\n",
+    "thread, then the GC's own roots ([cdata metatable], ...), shortest first,\n"
+    "as Lua would write it (_G.package.loaded.m.cache, [\"a key\\n\"] escaped as\n"
+    "Lua does); --path ADDR gives the path of any object. Objects found dead\n"
+    "while the GC sweeps are still counted, and said.\n"
+    "On a worker (its VM serves requests), a master, or a core; LuaJIT 2.1\n"
+    "with GC64 (Debian 12 on) or 2.1.0-beta3's 32-bit references (Debian 11).\n"
+    "The process is stopped while it is read.\n",
     "Example: ngx-lua-gc --top 5\n"
     "         ngx-lua-gc --path 0x7f3a1c2b4e10",
 };

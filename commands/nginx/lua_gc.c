@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "block_cache.h"
-#include "lua_gc64.h"
 #include "grow_array.h"
+#include "lua_gc_layout.h"
 #include "radix_sort.h"
 #include "top_n.h"
 
@@ -17,11 +17,16 @@ static const enum lua_gc_type gct_type[] = {
     LUA_GC_TRACE, LUA_GC_CDATA, LUA_GC_TABLE, LUA_GC_USERDATA,
 };
 
-/* the bytes of each type's header its size is computed from */
-static const unsigned gct_fields[] = {
-    STR_LEN + 4, O_HEADER, TH_STACKSIZE + 4, PT_SIZEPT + 4, O_HEADER, TR_NSNAPMAP + 4,
-    O_HEADER, TAB_HMASK + 4, UD_LEN + 4,
-};
+/* the bytes of type GCT's header its size is computed from */
+static unsigned gct_fields(const struct lj_gc_layout *L, unsigned gct)
+{
+    const unsigned fields[] = {
+        L->str_len + 4u, L->header, L->th_stacksize + 4u, L->pt_sizept + 4u, L->header,
+        L->tr_nsnapmap + (unsigned)L->tr_nsnapmap_bytes, L->header, L->tab_hmask + 4u,
+        L->ud_len + 4u,
+    };
+    return fields[gct - GCT_FIRST];
+}
 
 static const char *const type_names[LUA_GC_TYPES] = {
     "string", "upvalue", "thread", "proto", "lua_function", "c_function", "trace",
@@ -41,10 +46,11 @@ struct gc_walk {
     struct block_cache cache;
     struct mem_reader r;
     struct lua_gc_census *c;
+    const struct lj_gc_layout *L;
     uint64_t g, ctypes, ctype_top;
     uint8_t otherwhite;
     bool sweeping;              /* dead objects exist only while the GC sweeps */
-    uint64_t budget;            /* objects left: every object is >= 16 bytes */
+    uint64_t budget;            /* objects left: every object has its header */
     int top_n;
 };
 
@@ -75,9 +81,10 @@ struct mem_reader lua_gc_cache_reader(struct block_cache *c, const struct mem_re
 static bool ctype_size(struct gc_walk *w, unsigned id, uint64_t *size, uint64_t *name)
 {
     for (int hop = 0; hop < CT_ATTRIB_HOPS; hop++) {
-        uint8_t ct[CTYPE_BYTES];
+        const struct lj_gc_layout *L = w->L;
+        uint8_t ct[CTYPE_READ];
         if (id >= w->ctype_top ||
-            mem_read(&w->r, w->ctypes + (uint64_t)id * CTYPE_BYTES, ct, sizeof ct) != 0)
+            mem_read(&w->r, w->ctypes + (uint64_t)id * L->ctype_bytes, ct, L->ctype_bytes) != 0)
             return false;
         uint32_t info = (uint32_t)lj_le(ct, 4);
         if (info >> CT_SHIFT == CT_ATTRIB) {
@@ -85,7 +92,7 @@ static bool ctype_size(struct gc_walk *w, unsigned id, uint64_t *size, uint64_t 
             continue;
         }
         *size = info >> CT_SHIFT <= CT_HASSIZE ? lj_le(ct + 4, 4) : CTSIZE_PTR;
-        *name = lj_le(ct + CTYPE_NAME, 8);
+        *name = lj_le(ct + L->ctype_name, L->ref);
         return true;
     }
     return false;
@@ -110,11 +117,12 @@ static void ctype_count(struct gc_walk *w, unsigned id, uint64_t name, uint64_t 
     t->count = 1;
     t->bytes = bytes;
     inferior_text_literal(&t->name, "");
-    uint8_t s[STR_BYTES];
+    uint8_t s[4];
     /* a named type (struct, typedef): its GCstr, the name's bytes after it */
-    if (name && mem_read(&w->r, name, s, sizeof s) == 0) {
-        uint64_t len = lj_le(s + STR_LEN, 4);
-        if (!inferior_text_read(&w->r, name + STR_BYTES, len < LUA_GC_NAME ? len : LUA_GC_NAME,
+    if (name && mem_read(&w->r, name + w->L->str_len, s, sizeof s) == 0) {
+        uint64_t len = lj_le(s, 4);
+        if (!inferior_text_read(&w->r, name + w->L->str_bytes,
+                                len < LUA_GC_NAME ? len : LUA_GC_NAME,
                                 false, &t->name))
             inferior_text_literal(&t->name, "");
     }
@@ -148,52 +156,54 @@ static bool walk_list(struct gc_walk *w, uint64_t first, uint64_t stop);
 /* One object at ADDR: its type and size; *NEXT its nextgc. */
 static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
 {
+    const struct lj_gc_layout *L = w->L;
     uint8_t o[O_READ];
     if (!w->budget--)
         return inconsistent(w, "a list longer than the GC's total allows (a cycle?)", addr);
-    /* every object has 16 bytes; then the fields its type's size needs */
-    if (mem_read(&w->r, addr, o, O_HEADER) != 0)
+    /* every object has its header; then the fields its type's size needs */
+    if (mem_read(&w->r, addr, o, L->header) != 0)
         return inconsistent(w, "an object that cannot be read", addr);
-    *next = lj_le(o + O_NEXTGC, 8);
-    unsigned gct = o[O_GCT];
+    *next = lj_le(o, L->ref);
+    unsigned gct = o[L->o_gct];
     if (gct < GCT_FIRST || gct - GCT_FIRST >= sizeof gct_type / sizeof gct_type[0])
         return inconsistent(w, "an object of no LuaJIT type", addr);
     enum lua_gc_type t = gct_type[gct - GCT_FIRST];
-    unsigned need = gct_fields[gct - GCT_FIRST];
-    if (need > O_HEADER && mem_read(&w->r, addr + O_HEADER, o + O_HEADER, need - O_HEADER) != 0)
+    unsigned need = gct_fields(L, gct);
+    if (need > L->header &&
+        mem_read(&w->r, addr + L->header, o + L->header, need - L->header) != 0)
         return inconsistent(w, "an object that cannot be read", addr);
     uint64_t bytes = 0, name = 0;
-    uint8_t marked = o[O_MARKED];
+    uint8_t marked = o[L->o_marked];
     switch (t) {
-    case LUA_GC_STRING: bytes = STR_BYTES + lj_le(o + STR_LEN, 4) + 1; break;
-    case LUA_GC_USERDATA: bytes = UD_BYTES + lj_le(o + UD_LEN, 4); break;
-    case LUA_GC_UPVALUE: bytes = UV_BYTES; break;
-    case LUA_GC_PROTO: bytes = lj_le(o + PT_SIZEPT, 4); break;
+    case LUA_GC_STRING: bytes = L->str_bytes + lj_le(o + L->str_len, 4) + 1; break;
+    case LUA_GC_USERDATA: bytes = L->ud_bytes + lj_le(o + L->ud_len, 4); break;
+    case LUA_GC_UPVALUE: bytes = L->uv_bytes; break;
+    case LUA_GC_PROTO: bytes = lj_le(o + L->pt_sizept, 4); break;
     case LUA_GC_LUA_FUNCTION:
-        if (o[FN_FFID] == 0)
-            bytes = FN_L_BYTES + 8 * (uint64_t)o[FN_NUPVALUES];
+        if (o[L->fn_ffid] == 0)
+            bytes = L->fn_l_uvptr + L->ref * (uint64_t)o[L->fn_nupvalues];
         else {
             t = LUA_GC_C_FUNCTION;
-            bytes = FN_C_BYTES + TVALUE_BYTES * (uint64_t)o[FN_NUPVALUES];
+            bytes = L->fn_c_upvalue + TVALUE_BYTES * (uint64_t)o[L->fn_nupvalues];
         }
         break;
     case LUA_GC_TABLE: {
-        uint64_t asize = lj_le(o + TAB_ASIZE, 4), hmask = lj_le(o + TAB_HMASK, 4);
-        int8_t colo = (int8_t)o[TAB_COLO];
+        uint64_t asize = lj_le(o + L->tab_asize, 4), hmask = lj_le(o + L->tab_hmask, 4);
+        int8_t colo = (int8_t)o[L->tab_colo];
         uint64_t hash = hmask ? (hmask + 1) * NODE_BYTES : 0;
         uint64_t array = asize && colo <= 0 ? asize * TVALUE_BYTES : 0;
-        uint64_t self = colo ? TAB_BYTES + ((uint64_t)colo & 0x7f) * TVALUE_BYTES : TAB_BYTES;
-        w->c->table_array_bytes += array + (self - TAB_BYTES);
+        uint64_t self = L->tab_bytes + (colo ? ((uint64_t)colo & 0x7f) * TVALUE_BYTES : 0);
+        w->c->table_array_bytes += array + (self - L->tab_bytes);
         w->c->table_hash_bytes += hash;
         bytes = self + array + hash;
         break;
     }
     case LUA_GC_THREAD: {
-        uint64_t uv = lj_le(o + TH_OPENUPVAL, 8);
-        bytes = TH_BYTES + lj_le(o + TH_STACKSIZE, 4) * TVALUE_BYTES;
-        if (addr == w->g - GG_G) {
+        uint64_t uv = lj_le(o + L->th_openupval, L->ref);
+        bytes = L->th_bytes + lj_le(o + L->th_stacksize, 4) * TVALUE_BYTES;
+        if (addr == w->g - L->gg_g) {
             /* the main thread lives in GG_State: only its stack is its own */
-            bytes -= TH_BYTES;
+            bytes -= L->th_bytes;
             w->c->vm.main_stack = bytes;
         }
         if (uv && !walk_list(w, uv, 0))   /* its open upvalues */
@@ -201,13 +211,14 @@ static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
         break;
     }
     case LUA_GC_TRACE: {
-        uint64_t nins = lj_le(o + TR_NINS, 4), nk = lj_le(o + TR_NK, 4);
-        bytes = TR_BYTES + (nins - nk) * IRINS_BYTES + lj_le(o + TR_NSNAP, 2) * SNAPSHOT_BYTES +
-                lj_le(o + TR_NSNAPMAP, 4) * SNAPENTRY_BYTES;
+        uint64_t nins = lj_le(o + L->tr_nins, 4), nk = lj_le(o + L->tr_nk, 4);
+        bytes = L->tr_bytes + (nins - nk) * IRINS_BYTES +
+                lj_le(o + L->tr_nsnap, 2) * L->snapshot_bytes +
+                lj_le(o + L->tr_nsnapmap, L->tr_nsnapmap_bytes) * SNAPENTRY_BYTES;
         break;
     }
     case LUA_GC_CDATA: {
-        unsigned id = (unsigned)lj_le(o + CD_CTYPEID, 2);
+        unsigned id = (unsigned)lj_le(o + L->cd_ctypeid, 2);
         if (marked & GC_CDATA_VAR) {
             uint8_t v[CD_VAR_HEADER];   /* GCcdataVar: offset, extra, len */
             if (mem_read(&w->r, addr - CD_VAR_HEADER, v, sizeof v) != 0)
@@ -217,7 +228,7 @@ static bool visit(struct gc_walk *w, uint64_t addr, uint64_t *next)
             uint64_t size;
             if (!ctype_size(w, id, &size, &name))
                 return inconsistent(w, "a cdata of no C type", addr);
-            bytes = CD_BYTES + size;
+            bytes = L->cd_bytes + size;
         }
         ctype_count(w, id, name, bytes);
         break;
@@ -251,29 +262,30 @@ static bool walk_list(struct gc_walk *w, uint64_t first, uint64_t stop)
     return true;
 }
 
-/* The string table: MASK + 1 chains (their anchors' low bit marks a
- * secondary hash). Chains are followed a step at a time for all of them,
+/* The string table: MASK + 1 chains (luajit2's anchors' low bit marks
+ * a secondary hash). Chains are followed a step at a time for all of them,
  * each step's strings read in address order: in hash order they are
  * scattered over the allocator's memory, one window read per string. */
 static bool walk_strings(struct gc_walk *w, uint64_t tab, uint64_t mask)
 {
     struct lua_gc_census *c = w->c;
+    unsigned ref = w->L->ref;
     uint64_t slots = mask + 1;
-    if (slots > MAX_STRING_SLOTS || slots * 8 > c->gc_total || slots & mask)
+    if (slots > MAX_STRING_SLOTS || slots * ref > c->gc_total || slots & mask)
         return inconsistent(w, "a string table size that is no power of two within the GC's "
                                "total", tab);
     c->string_slots = slots;
-    c->vm.string_table = slots * 8;
-    static uint64_t block[STR_TAB_BLOCK];
+    c->vm.string_table = slots * ref;
+    static uint8_t block[STR_TAB_BLOCK * 8];
     uint64_t *at = NULL;   /* grows with the anchors read, not with a size read */
     size_t n = 0, cap = 0;
     bool ok = true;
     for (uint64_t i = 0; ok && i < slots; i += STR_TAB_BLOCK) {
         uint64_t k, len = slots - i < STR_TAB_BLOCK ? slots - i : STR_TAB_BLOCK;
-        if (mem_read(&w->r, tab + i * 8, block, len * 8) != 0)
-            ok = inconsistent(w, "a string table that cannot be read", tab + i * 8);
+        if (mem_read(&w->r, tab + i * ref, block, len * ref) != 0)
+            ok = inconsistent(w, "a string table that cannot be read", tab + i * ref);
         for (k = 0; ok && k < len; k++) {
-            uint64_t s = block[k] & ~(uint64_t)1;
+            uint64_t s = lj_le(block + k * ref, ref) & ~(uint64_t)1;
             if (s && (ok = grow_array(&at, &cap, n, sizeof *at, 1024)))
                 at[n++] = s;
         }
@@ -303,24 +315,28 @@ static bool walk_strings(struct gc_walk *w, uint64_t tab, uint64_t mask)
 
 static void vm_bytes(struct gc_walk *w, const uint8_t *g)
 {
+    const struct lj_gc_layout *L = w->L;
     struct lua_gc_census *c = w->c;
-    uint8_t j[J_READ - J_IRBUF], cts[16];
-    c->vm.state = GG_BYTES;
-    uint64_t e = lj_le(g + G_TMPBUF + 8, 8), b = lj_le(g + G_TMPBUF + 16, 8);
+    uint8_t j[J_READ], cts[16];
+    c->vm.state = L->gg_bytes;
+    /* the string buffer: its end and base after its pointer */
+    uint64_t e = lj_le(g + L->g_tmpbuf + L->ref, L->ref);
+    uint64_t b = lj_le(g + L->g_tmpbuf + 2 * L->ref, L->ref);
     c->vm.tmpbuf = e >= b ? e - b : 0;
-    if (mem_read(&w->r, w->g - GG_G + GG_J + J_IRBUF, j, sizeof j) == 0) {
-        uint64_t top = lj_le(j + (J_IRTOPLIM - J_IRBUF), 4);
-        uint64_t bot = lj_le(j + (J_IRBOTLIM - J_IRBUF), 4);
+    if (mem_read(&w->r, w->g - L->gg_g + L->gg_j + L->j_irbuf, j,
+                 L->j_sizetrace + 4u - L->j_irbuf) == 0) {
+        uint64_t top = lj_le(j + (L->j_irtoplim - L->j_irbuf), 4);
+        uint64_t bot = lj_le(j + (L->j_irbotlim - L->j_irbuf), 4);
         c->vm.jit_buffers = (top > bot ? (top - bot) * IRINS_BYTES : 0) +
-                            lj_le(j + (J_SIZESNAP - J_IRBUF), 4) * SNAPSHOT_BYTES +
-                            lj_le(j + (J_SIZESNAPMAP - J_IRBUF), 4) * SNAPENTRY_BYTES +
-                            lj_le(j + (J_SIZETRACE - J_IRBUF), 4) * 8;
+                            lj_le(j + (L->j_sizesnap - L->j_irbuf), 4) * L->snapshot_bytes +
+                            lj_le(j + (L->j_sizesnapmap - L->j_irbuf), 4) * SNAPENTRY_BYTES +
+                            lj_le(j + (L->j_sizetrace - L->j_irbuf), 4) * L->ref;
     }
-    uint64_t state = lj_le(g + G_CTYPE_STATE, 8);
+    uint64_t state = lj_le(g + L->g_ctype_state, L->ref);
     if (state && mem_read(&w->r, state, cts, sizeof cts) == 0) {
         w->ctypes = lj_le(cts + CTS_TAB, 8);
         w->ctype_top = lj_le(cts + CTS_TOP, 4);
-        c->vm.ctypes = CTS_BYTES + lj_le(cts + CTS_SIZETAB, 4) * CTYPE_BYTES;
+        c->vm.ctypes = L->cts_bytes + lj_le(cts + CTS_SIZETAB, 4) * L->ctype_bytes;
     }
 }
 
@@ -328,9 +344,10 @@ bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
                    struct lua_gc_census *c, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
-    if (vm->ref_bytes != 8) {
-        snprintf(err, errlen, "the GC's objects are read in LuaJIT 2.1's GC64 layout only "
-                              "(Debian 12 on); this VM is %s", vm->layout ? vm->layout : "?");
+    const struct lj_gc_layout *L = lj_gc_layout_of(vm);
+    if (!L) {
+        snprintf(err, errlen, "no LuaJIT layout known here has %u-byte references",
+                 vm->ref_bytes);
         return false;
     }
     static struct gc_walk w;
@@ -341,31 +358,35 @@ bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
     }
     w.r = lua_gc_cache_reader(&w.cache, m);
     w.c = c;
+    w.L = L;
     w.g = vm->global;
     w.top_n = top_n < 0 ? 0 : top_n > LUA_GC_TOP ? LUA_GC_TOP : top_n;
     uint8_t g[G_READ];
-    bool ok = mem_read(&w.r, vm->global, g, sizeof g) == 0 &&
-              lj_le(g + G_MAINTHREF, 8) == vm->state && vm->state == vm->global - GG_G;
+    bool ok = mem_read(&w.r, vm->global, g, L->g_ctype_state + L->ref) == 0 &&
+              lj_le(g + L->g_mainthref, L->ref) == vm->state &&
+              vm->state == vm->global - L->gg_g;
     if (!ok) {
         block_cache_free(&w.cache);
-        snprintf(err, errlen, "LuaJIT's global state at 0x%llx is not GC64's (its main thread "
-                              "is not where GG_State puts it)", (unsigned long long)vm->global);
+        snprintf(err, errlen, "LuaJIT's global state at 0x%llx is not %s's (its main thread "
+                              "is not where GG_State puts it)", (unsigned long long)vm->global,
+                 vm->layout ? vm->layout : "?");
         return false;
     }
-    c->gc_total = lj_le(g + G_GC_TOTAL, 8);
-    w.budget = c->gc_total / 16 + 1;
-    uint8_t state = g[G_GC_STATE];
+    c->gc_total = lj_le(g + L->g_gc_total, L->ref);
+    w.budget = c->gc_total / L->header + 1;
+    uint8_t state = g[L->g_gc_state];
     c->gc_state = state < sizeof gc_states / sizeof gc_states[0] ? gc_states[state] : "?";
     w.sweeping = state == 3 || state == 4;
-    w.otherwhite = g[G_CURRENTWHITE] ^ GC_WHITES;
+    w.otherwhite = g[L->g_currentwhite] ^ GC_WHITES;
     vm_bytes(&w, g);
-    uint64_t mmudata = lj_le(g + G_MMUDATA, 8), next;
+    uint64_t mmudata = lj_le(g + L->g_mmudata, L->ref), next;
     /* the root list, the finalizer queue (circular: from the last's
      * successor round to the last), the strings */
-    if (walk_list(&w, lj_le(g + G_GC_ROOT, 8), 0) && mmudata && visit(&w, mmudata, &next))
+    if (walk_list(&w, lj_le(g + L->g_gc_root, L->ref), 0) && mmudata &&
+        visit(&w, mmudata, &next))
         walk_list(&w, next, mmudata);
     if (!c->inconsistency[0])
-        walk_strings(&w, lj_le(g + G_STR_TAB, 8), lj_le(g + G_STR_MASK, 4));
+        walk_strings(&w, lj_le(g + L->g_str_tab, 8), lj_le(g + L->g_str_mask, 4));
     /* cdata by C type, the biggest first */
     for (int i = 1; i < c->nctype; i++)
         for (int k = i; k > 0 && c->ctype[k].bytes > c->ctype[k - 1].bytes; k--) {
@@ -373,7 +394,7 @@ bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
             c->ctype[k] = c->ctype[k - 1];
             c->ctype[k - 1] = t;
         }
-    c->string_table_count = lj_le(g + G_STR_NUM, 4);
+    c->string_table_count = lj_le(g + L->g_str_num, 4);
     if (!c->inconsistency[0] && c->string_table_count != c->type[LUA_GC_STRING].count)
         snprintf(c->inconsistency, sizeof c->inconsistency,
                  "the string table counts %llu strings, its chains hold %llu",

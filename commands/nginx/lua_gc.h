@@ -1,9 +1,10 @@
 /* LuaJIT's garbage-collected objects by type: what the GC's total
  * (collectgarbage("count")) is made of. Read from the GC's own lists -
  * the root list, each thread's open upvalues, the finalizer queue, the
- * string table's chains - in LuaJIT 2.1's GC64 layout (Debian 12 on),
- * each object's size as LuaJIT computes it when it frees it. Analysis
- * only: memory through a mem_reader. */
+ * string table's chains - in LuaJIT 2.1's GC64 layout (Debian 12 on) or
+ * 2.1.0-beta3's with 32-bit references (Debian 11), each object's size as
+ * LuaJIT computes it when it frees it. Analysis only: memory through a
+ * mem_reader. */
 #ifndef NGXMEM_LUA_GC_H
 #define NGXMEM_LUA_GC_H
 
@@ -69,7 +70,7 @@ struct lua_gc_census {
 };
 
 /* Walk VM's objects into C, keeping the TOP_N biggest. False + ERR when
- * this is not the GC64 layout or the VM's state is unreadable. */
+ * VM's layout is none of those or its state is unreadable. */
 bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, int top_n,
                    struct lua_gc_census *c, char *err, size_t errlen);
 

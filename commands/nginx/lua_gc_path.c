@@ -6,11 +6,11 @@
 
 #include "block_cache.h"
 #include "grow_array.h"
-#include "lua_gc64.h"
+#include "lua_gc_layout.h"
 
 /* how an object was reached from the one before it on its path */
 enum path_edge {
-    EDGE_GLOBALS, EDGE_REGISTRY, EDGE_MAIN_THREAD,   /* the roots */
+    EDGE_GLOBALS, EDGE_REGISTRY, EDGE_MAIN_THREAD, EDGE_GC_ROOT,   /* the roots */
     EDGE_ARRAY, EDGE_FIELD, EDGE_KEY, EDGE_METATABLE, EDGE_ENV, EDGE_UPVALUE,
     EDGE_UPVALUE_VALUE, EDGE_STACK, EDGE_PROTO, EDGE_CONSTANT,
 };
@@ -43,6 +43,7 @@ struct path_found {
 struct path_walk {
     struct block_cache cache;
     struct mem_reader r;
+    const struct lj_gc_layout *L;
     struct path_node *node;
     size_t n, cap;
     uint32_t *slot;             /* open addressing over node: index + 1, 0 empty */
@@ -50,7 +51,7 @@ struct path_walk {
     struct path_target *target;
     struct path_found *found;   /* by the caller's index */
     int ntargets, left;
-    uint64_t budget;            /* references left to look at: the GC's total / 8 */
+    uint64_t budget;            /* references left: the GC's total / a reference's bytes */
     struct lua_gc_path_search *s;
 };
 
@@ -120,10 +121,10 @@ static bool reach(struct path_walk *w, uint32_t parent, uint8_t edge, uint64_t k
     if (depth >= LUA_GC_PATH_DEPTH)
         return true;
     if (!gct) {
-        uint8_t h[O_HEADER];
-        if (mem_read(&w->r, addr, h, sizeof h) != 0)
+        uint8_t h[O_READ];
+        if (mem_read(&w->r, addr, h, w->L->header) != 0)
             return inconsistent(w, "a reference to memory that cannot be read", addr);
-        gct = h[O_GCT];
+        gct = h[w->L->o_gct];
     }
     if (gct != GCT_UPVAL && gct != GCT_THREAD && gct != GCT_PROTO && gct != GCT_FUNC &&
         gct != GCT_TAB && gct != GCT_UDATA)
@@ -148,7 +149,8 @@ static bool reach(struct path_walk *w, uint32_t parent, uint8_t edge, uint64_t k
 static bool reach_tvalue(struct path_walk *w, uint32_t parent, uint8_t edge, uint64_t key,
                          uint64_t tv)
 {
-    return !lj_tvisgcv(tv) || reach(w, parent, edge, key, lj_gcval(tv), (uint8_t)~lj_itype(tv));
+    return !lj_tvisgcv(w->L, tv) ||
+           reach(w, parent, edge, key, lj_gcval(w->L, tv), (uint8_t)~lj_itype(w->L, tv));
 }
 
 /* COUNT TValues (or GC references, REFS) at ADDR, each reached by EDGE
@@ -159,15 +161,18 @@ static bool scan_slots(struct path_walk *w, uint32_t from, uint8_t edge, uint64_
     if (count > w->budget)
         return inconsistent(w, "more references than the GC's total holds", addr);
     w->budget -= count;
-    uint64_t v[SCAN_BLOCK];
+    unsigned size = refs ? w->L->ref : TVALUE_BYTES;
+    uint8_t v[SCAN_BLOCK * TVALUE_BYTES];
     for (uint64_t i = 0; i < count; i += SCAN_BLOCK) {
         uint64_t len = count - i < SCAN_BLOCK ? count - i : SCAN_BLOCK;
-        if (mem_read(&w->r, addr + i * 8, v, len * 8) != 0)
-            return inconsistent(w, "references that cannot be read", addr + i * 8);
-        for (uint64_t k = 0; k < len; k++)
-            if (!(refs ? reach(w, from, edge, first_key + i + k, v[k], 0)
-                       : reach_tvalue(w, from, edge, first_key + i + k, v[k])))
+        if (mem_read(&w->r, addr + i * size, v, len * size) != 0)
+            return inconsistent(w, "references that cannot be read", addr + i * size);
+        for (uint64_t k = 0; k < len; k++) {
+            uint64_t x = lj_le(v + k * size, size);
+            if (!(refs ? reach(w, from, edge, first_key + i + k, x, 0)
+                       : reach_tvalue(w, from, edge, first_key + i + k, x)))
                 return false;
+        }
     }
     return true;
 }
@@ -185,7 +190,7 @@ static bool scan_hash(struct path_walk *w, uint32_t from, uint64_t addr, uint64_
             return inconsistent(w, "a hash part that cannot be read", addr + i * NODE_BYTES);
         for (uint64_t k = 0; k < len; k++) {
             uint64_t val = v[3 * k + NODE_VAL / 8], key = v[3 * k + NODE_KEY / 8];
-            if (lj_itype(val) == LJ_TNIL)
+            if (lj_itype(w->L, val) == LJ_TNIL)
                 continue;
             if (!reach_tvalue(w, from, EDGE_KEY, 0, key) ||
                 !reach_tvalue(w, from, EDGE_FIELD, key, val))
@@ -195,73 +200,85 @@ static bool scan_hash(struct path_walk *w, uint32_t from, uint64_t addr, uint64_
     return true;
 }
 
+/* The bytes of type GCT's fields that expand reads: no more (a small
+ * object may end its mapping) */
+static unsigned expand_fields(const struct lj_gc_layout *L, unsigned gct)
+{
+    switch (gct) {
+    case GCT_TAB: return L->tab_hmask + 4u;
+    case GCT_FUNC: return L->fn_l_uvptr;
+    case GCT_UPVAL: return L->uv_v + (unsigned)L->ref;
+    case GCT_THREAD: return L->th_stacksize + 4u;
+    case GCT_UDATA: return L->ud_metatable + (unsigned)L->ref;
+    default: return L->pt_sizekgc + 4u;   /* GCT_PROTO */
+    }
+}
+
 /* Node I's references, as LuaJIT's GC traverses them (lj_gc.c) */
 static bool expand(struct path_walk *w, uint32_t i)
 {
-    /* the bytes of each type's fields read below: no more (a small object
-     * may end its mapping) */
-    static const uint8_t fields[GCT_UDATA + 1] = {
-        [GCT_TAB] = TAB_HMASK + 4, [GCT_FUNC] = FN_L_UVPTR, [GCT_UPVAL] = UV_V + 8,
-        [GCT_THREAD] = TH_STACKSIZE + 4, [GCT_UDATA] = UD_METATABLE + 8,
-        [GCT_PROTO] = PT_SIZEKGC + 4,
-    };
+    const struct lj_gc_layout *L = w->L;
+    const unsigned ref = L->ref;
     const struct path_node o = w->node[i];
-    uint8_t b[TH_STACKSIZE + 4];
-    if (mem_read(&w->r, o.addr, b, fields[o.gct]) != 0)
+    uint8_t b[O_READ];
+    if (mem_read(&w->r, o.addr, b, expand_fields(L, o.gct)) != 0)
         return inconsistent(w, "an object that cannot be read", o.addr);
     switch (o.gct) {
     case GCT_TAB: {
-        uint64_t asize = lj_le(b + TAB_ASIZE, 4), hmask = lj_le(b + TAB_HMASK, 4);
-        return reach(w, i, EDGE_METATABLE, 0, lj_le(b + TAB_METATABLE, 8), GCT_TAB) &&
-               scan_slots(w, i, EDGE_ARRAY, 0, lj_le(b + TAB_ARRAY, 8), asize, false) &&
-               (!hmask || scan_hash(w, i, lj_le(b + TAB_NODE, 8), hmask + 1));
+        uint64_t asize = lj_le(b + L->tab_asize, 4), hmask = lj_le(b + L->tab_hmask, 4);
+        return reach(w, i, EDGE_METATABLE, 0, lj_le(b + L->tab_metatable, ref), GCT_TAB) &&
+               scan_slots(w, i, EDGE_ARRAY, 0, lj_le(b + L->tab_array, ref), asize, false) &&
+               (!hmask || scan_hash(w, i, lj_le(b + L->tab_node, ref), hmask + 1));
     }
     case GCT_FUNC: {
-        uint64_t n = b[FN_NUPVALUES];
-        if (!reach(w, i, EDGE_ENV, 0, lj_le(b + FN_ENV, 8), GCT_TAB))
+        uint64_t n = b[L->fn_nupvalues];
+        if (!reach(w, i, EDGE_ENV, 0, lj_le(b + L->fn_env, ref), GCT_TAB))
             return false;
-        if (b[FN_FFID])   /* a C function: its upvalues are values */
-            return scan_slots(w, i, EDGE_UPVALUE, 1, o.addr + FN_C_UPVALUE, n, false);
-        uint64_t pc = lj_le(b + FN_PC, 8);
-        return (pc <= PT_BYTES || reach(w, i, EDGE_PROTO, 0, pc - PT_BYTES, GCT_PROTO)) &&
-               scan_slots(w, i, EDGE_UPVALUE, 1, o.addr + FN_L_UVPTR, n, true);
+        if (b[L->fn_ffid])   /* a C function: its upvalues are values */
+            return scan_slots(w, i, EDGE_UPVALUE, 1, o.addr + L->fn_c_upvalue, n, false);
+        uint64_t pc = lj_le(b + L->fn_pc, ref);
+        return (pc <= L->pt_bytes || reach(w, i, EDGE_PROTO, 0, pc - L->pt_bytes, GCT_PROTO)) &&
+               scan_slots(w, i, EDGE_UPVALUE, 1, o.addr + L->fn_l_uvptr, n, true);
     }
     case GCT_UPVAL: {
         uint64_t tv;   /* closed: its own value; open: a stack slot */
-        if (mem_read(&w->r, lj_le(b + UV_V, 8), &tv, sizeof tv) != 0)
+        if (mem_read(&w->r, lj_le(b + L->uv_v, ref), &tv, sizeof tv) != 0)
             return inconsistent(w, "an upvalue whose value cannot be read", o.addr);
         return reach_tvalue(w, i, EDGE_UPVALUE_VALUE, 0, tv);
     }
     case GCT_THREAD: {
-        uint64_t stack = lj_le(b + TH_STACK, 8), top = lj_le(b + TH_TOP, 8);
-        uint64_t size = lj_le(b + TH_STACKSIZE, 4);
-        if (top < stack || (top - stack) / 8 > size)
+        uint64_t stack = lj_le(b + L->th_stack, ref), top = lj_le(b + L->th_top, 8);
+        uint64_t size = lj_le(b + L->th_stacksize, 4);
+        if (top < stack || (top - stack) / TVALUE_BYTES > size)
             return inconsistent(w, "a thread whose stack top is outside its stack", o.addr);
-        return reach(w, i, EDGE_ENV, 0, lj_le(b + TH_ENV, 8), GCT_TAB) &&
-               scan_slots(w, i, EDGE_STACK, 1, stack, (top - stack) / 8, false);
+        return reach(w, i, EDGE_ENV, 0, lj_le(b + L->th_env, ref), GCT_TAB) &&
+               scan_slots(w, i, EDGE_STACK, 1, stack, (top - stack) / TVALUE_BYTES, false);
     }
     case GCT_UDATA:
-        return reach(w, i, EDGE_METATABLE, 0, lj_le(b + UD_METATABLE, 8), GCT_TAB) &&
-               reach(w, i, EDGE_ENV, 0, lj_le(b + UD_ENV, 8), GCT_TAB);
+        return reach(w, i, EDGE_METATABLE, 0, lj_le(b + L->ud_metatable, ref), GCT_TAB) &&
+               reach(w, i, EDGE_ENV, 0, lj_le(b + L->ud_env, ref), GCT_TAB);
     case GCT_PROTO: {
         /* its GC constants: the SIZEKGC references below K */
-        uint64_t k = lj_le(b + PT_K, 8), n = lj_le(b + PT_SIZEKGC, 4);
-        return n * 8 > k || scan_slots(w, i, EDGE_CONSTANT, 1, k - n * 8, n, true);
+        uint64_t k = lj_le(b + L->pt_k, ref), n = lj_le(b + L->pt_sizekgc, 4);
+        return n * ref > k || scan_slots(w, i, EDGE_CONSTANT, 1, k - n * ref, n, true);
     }
     default:
         return true;
     }
 }
 
-/* Breadth first from each root in turn (ROOT by edge; the globals and the
- * registry are tables, the main thread a thread): a root's objects are the
- * first root's only if that did not reach them */
-static void search(struct path_walk *w, const uint64_t *root)
+struct path_root {
+    uint64_t addr, key;
+    uint8_t edge, gct;          /* gct 0: read from its header */
+};
+
+/* Breadth first from each of the N roots in turn: a root's objects are
+ * an earlier root's if that reached them */
+static void search(struct path_walk *w, const struct path_root *root, int n)
 {
-    static const unsigned root_gct[] = { GCT_TAB, GCT_TAB, GCT_THREAD };
     size_t next = 0;
-    for (int r = EDGE_GLOBALS; r <= EDGE_MAIN_THREAD; r++) {
-        if (!reach(w, NO_PARENT, (uint8_t)r, 0, root[r], root_gct[r]))
+    for (int r = 0; r < n; r++) {
+        if (!reach(w, NO_PARENT, root[r].edge, root[r].key, root[r].addr, root[r].gct))
             break;
         while (next < w->n && w->left > 0 && expand(w, (uint32_t)next))
             next++;
@@ -325,14 +342,14 @@ static void putf(struct path_text *t, const char *fmt, unsigned long long v)
 /* A string key: .name when Lua would take it so, else ["escaped"] */
 static void put_string_key(struct path_walk *w, struct path_text *t, uint64_t str)
 {
-    uint8_t h[STR_BYTES];
+    uint8_t h[4];
     char s[KEY_SHOWN];
-    if (mem_read(&w->r, str, h, sizeof h) != 0) {
+    if (mem_read(&w->r, str + w->L->str_len, h, sizeof h) != 0) {
         putf(t, "[string 0x%llx]", str);
         return;
     }
-    uint64_t len = lj_le(h + STR_LEN, 4), shown = len < KEY_SHOWN ? len : KEY_SHOWN;
-    if (mem_read(&w->r, str + STR_BYTES, s, shown) != 0) {
+    uint64_t len = lj_le(h, 4), shown = len < KEY_SHOWN ? len : KEY_SHOWN;
+    if (mem_read(&w->r, str + w->L->str_bytes, s, shown) != 0) {
         putf(t, "[string 0x%llx]", str);
         return;
     }
@@ -367,10 +384,10 @@ static void put_key(struct path_walk *w, struct path_text *t, uint64_t tv)
         "string", "upvalue", "thread", "proto", "function", "trace", "cdata", "table",
         "userdata",
     };
-    uint32_t it = lj_itype(tv);
+    uint32_t it = lj_itype(w->L, tv);
     if (it == LJ_TSTR)
-        put_string_key(w, t, lj_gcval(tv));
-    else if (it <= LJ_TNUMX) {   /* a number */
+        put_string_key(w, t, lj_gcval(w->L, tv));
+    else if (it <= LJ_TNUMX && !lj_tvislightud(w->L, tv)) {   /* a number */
         double d;
         memcpy(&d, &tv, sizeof d);
         char s[40];
@@ -380,13 +397,30 @@ static void put_key(struct path_walk *w, struct path_text *t, uint64_t tv)
         put(t, s, (size_t)n);
     } else if (it == LJ_TTRUE || it == LJ_TFALSE)
         put(t, it == LJ_TTRUE ? "[true]" : "[false]", it == LJ_TTRUE ? 6 : 7);
-    else if (lj_tvisgcv(tv)) {
+    else if (lj_tvisgcv(w->L, tv)) {
         char s[64];
         int n = snprintf(s, sizeof s, "[%s 0x%llx]", gc_names[(uint8_t)~it - GCT_FIRST],
-                         (unsigned long long)lj_gcval(tv));
+                         (unsigned long long)lj_gcval(w->L, tv));
         put(t, s, (size_t)n);
     } else
-        putf(t, "[lightuserdata 0x%llx]", lj_gcval(tv));
+        putf(t, "[lightuserdata 0x%llx]", lj_lightud(tv));
+}
+
+/* g->gcroot[I] as Lua would reach it (getmetatable(""), io.input()) */
+static void put_gc_root(struct path_text *t, uint64_t i)
+{
+    static const char *const types[] = {
+        "nil", "false", "true", "lightuserdata", "string", "upvalue", "thread", "proto",
+        "function", "trace", "cdata", "table", "userdata", "number",
+    };
+    char s[64];
+    int n = i < GCROOT_BASEMT ? snprintf(s, sizeof s, "[metamethod name %llu]",
+                                         (unsigned long long)i)
+            : i < GCROOT_IO_INPUT ? snprintf(s, sizeof s, "[%s metatable]",
+                                             types[i - GCROOT_BASEMT])
+            : snprintf(s, sizeof s, "[default %s file]",
+                       i == GCROOT_IO_INPUT ? "input" : "output");
+    put(t, s, (size_t)n);
 }
 
 static void put_edge(struct path_walk *w, struct path_text *t, uint8_t edge, uint64_t key)
@@ -395,6 +429,7 @@ static void put_edge(struct path_walk *w, struct path_text *t, uint8_t edge, uin
     case EDGE_GLOBALS: put(t, "_G", 2); break;
     case EDGE_REGISTRY: put(t, "[registry]", 10); break;
     case EDGE_MAIN_THREAD: put(t, "[main thread]", 13); break;
+    case EDGE_GC_ROOT: put_gc_root(t, key); break;
     case EDGE_ARRAY: putf(t, "[%llu]", key); break;
     case EDGE_FIELD: put_key(w, t, key); break;
     case EDGE_KEY: put(t, "[key]", 5); break;
@@ -433,12 +468,13 @@ bool lua_gc_paths(const struct mem_reader *m, const struct nginx_lua_vm *vm,
     memset(s, 0, sizeof *s);
     for (int i = 0; i < n; i++)
         paths[i][0] = 0;
-    if (vm->ref_bytes != 8) {
-        snprintf(err, errlen, "paths are found in LuaJIT 2.1's GC64 layout only; this VM is %s",
-                 vm->layout ? vm->layout : "?");
+    const struct lj_gc_layout *L = lj_gc_layout_of(vm);
+    if (!L) {
+        snprintf(err, errlen, "no LuaJIT layout known here has %u-byte references",
+                 vm->ref_bytes);
         return false;
     }
-    struct path_walk w = { .s = s, .ntargets = n, .left = n };
+    struct path_walk w = { .L = L, .s = s, .ntargets = n, .left = n };
     w.target = calloc((size_t)n + 1, sizeof *w.target);
     w.found = calloc((size_t)n + 1, sizeof *w.found);
     if (!w.target || !w.found || !block_cache_init(&w.cache, m)) {
@@ -453,16 +489,22 @@ bool lua_gc_paths(const struct mem_reader *m, const struct nginx_lua_vm *vm,
     /* scattered objects: windows that do not read a megabyte for each */
     block_cache_set_window(&w.cache, 64 << 10);
     w.r = lua_gc_cache_reader(&w.cache, m);
-    uint8_t g[G_READ], l[TH_STACKSIZE + 4];
-    uint64_t root[3] = { 0, 0, 0 };
-    if (mem_read(&w.r, vm->global, g, sizeof g) == 0 &&
-        mem_read(&w.r, vm->state, l, sizeof l) == 0) {
-        uint64_t registry = lj_le(g + G_REGISTRYTV, 8);
-        w.budget = lj_le(g + G_GC_TOTAL, 8) / 8 + 1;
-        root[EDGE_GLOBALS] = lj_le(l + TH_ENV, 8);
-        root[EDGE_REGISTRY] = lj_tvisgcv(registry) ? lj_gcval(registry) : 0;
-        root[EDGE_MAIN_THREAD] = vm->state;
-        search(&w, root);
+    uint8_t g[G_READ], l[O_READ], gcroot[GCROOT_MAX * 8];
+    if (mem_read(&w.r, vm->global, g, L->g_ctype_state + L->ref) == 0 &&
+        mem_read(&w.r, vm->global + L->g_gcroot, gcroot, GCROOT_MAX * L->ref) == 0 &&
+        mem_read(&w.r, vm->state, l, expand_fields(L, GCT_THREAD)) == 0) {
+        uint64_t registry = lj_le(g + L->g_registrytv, 8);
+        w.budget = lj_le(g + L->g_gc_total, L->ref) / L->ref + 1;
+        /* as LuaJIT's GC marks them (gc_mark_start), the GC's own roots last */
+        struct path_root root[3 + GCROOT_MAX] = {
+            { lj_le(l + L->th_env, L->ref), 0, EDGE_GLOBALS, GCT_TAB },
+            { lj_tvisgcv(L, registry) ? lj_gcval(L, registry) : 0, 0, EDGE_REGISTRY, GCT_TAB },
+            { vm->state, 0, EDGE_MAIN_THREAD, GCT_THREAD },
+        };
+        for (int i = 0; i < GCROOT_MAX; i++)
+            root[3 + i] = (struct path_root){ lj_le(gcroot + i * L->ref, L->ref), (uint64_t)i,
+                                              EDGE_GC_ROOT, 0 };
+        search(&w, root, 3 + GCROOT_MAX);
     } else
         inconsistent(&w, "a VM whose state cannot be read", vm->global);
     for (int i = 0; i < n; i++)

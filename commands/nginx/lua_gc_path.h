@@ -1,10 +1,11 @@
 /* How a LuaJIT object is reached: the shortest chain of references from
  * the VM's roots - the globals (_G), then the registry, then the main
- * thread - to it, as a Lua programmer would write it
+ * thread, then the GC's own (the base types' metatables, the metamethods'
+ * names, the default files) - to it, as a Lua programmer would write it
  * (_G.package.loaded.mymod.cache["key"]). A breadth-first search over
- * tables, functions, upvalues, threads, userdata and protos in LuaJIT
- * 2.1's GC64 layout, bounded in depth and objects, each object visited
- * once. Analysis only: memory through a mem_reader. */
+ * tables, functions, upvalues, threads, userdata and protos in either
+ * layout lua_gc.h reads, bounded in depth and objects, each object
+ * visited once. Analysis only: memory through a mem_reader. */
 #ifndef NGXMEM_LUA_GC_PATH_H
 #define NGXMEM_LUA_GC_PATH_H
 
@@ -26,7 +27,7 @@ struct lua_gc_path_search {
  * ASCII (every byte of a key not printable ASCII escaped as Lua does:
  * \n, \", \255), or "" when no root reaches it within the bounds (garbage
  * not yet collected, or deeper). The search ends once every target is
- * found. False + ERR when this is not the GC64 layout. */
+ * found. False + ERR when VM's layout is none of those. */
 bool lua_gc_paths(const struct mem_reader *m, const struct nginx_lua_vm *vm,
                   const uint64_t *targets, int n, char (*paths)[LUA_GC_PATH],
                   struct lua_gc_path_search *s, char *err, size_t errlen);

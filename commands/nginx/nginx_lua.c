@@ -3,21 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* LuaJIT 2.1's two layouts on x86-64, read off lua_gc (GCCOUNT returns
- * gc.total >> 10) in Debian's libraries: GC64 (OpenResty's luajit2, Debian
- * 12 on) with 64-bit references, lua_State.glref at 16 and
- * global_State.gc.total at 16; the 2.1.0-beta3 default (Debian 11) with
- * 32-bit references, glref at 8 and gc.total at 32 (after strhash,
- * strmask, strnum, allocf and allocd). The one whose global_State holds
+#include "lua_gc_layout.h"
+
+/* LuaJIT 2.1's two layouts on x86-64 (lua_gc_layout.c): GC64 (OpenResty's
+ * luajit2, Debian 12 on) and the 2.1.0-beta3 default (Debian 11) with
+ * 32-bit references. The one whose global_State (lua_State.glref) holds
  * the lua_State as its main thread (mainthref, within its first 512
  * bytes) is taken. */
-static const struct lj_layout {
-    const char *name;
-    unsigned ref_bytes, glref, gc_total;
-} lj_layouts[] = {
-    { "LuaJIT 2.1 GC64", 8, 16, 16 },
-    { "LuaJIT 2.1 (32-bit references)", 4, 8, 32 },
-};
 /* allocd, a pointer, just before gc in both layouts */
 enum { LJ_ALLOCD_BEFORE_GC = 8 };
 /* lj_alloc.c's malloc_state: two binmaps, dvsize, topsize, dv, top,
@@ -61,24 +53,32 @@ bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
         !mem_read_u64(m, http_ctx, &main_confs) ||
         !mem_read_u64(m, main_confs + 8 * ctx_index, &vm->main_conf) || !vm->main_conf)
         return fail(err, errlen, "no http configuration with the lua module in the cycle");
-    if (!mem_read_u64(m, vm->main_conf, &vm->state) || !vm->state)
+    uint64_t state;
+    if (!mem_read_u64(m, vm->main_conf, &state) || !state)
         return fail(err, errlen, "no Lua VM in this process (yet)");
-    for (size_t i = 0; i < sizeof lj_layouts / sizeof lj_layouts[0]; i++) {
-        const struct lj_layout *L = &lj_layouts[i];
+    return nginx_lua_vm_at(m, state, vm, err, errlen);
+}
+
+bool nginx_lua_vm_at(const struct mem_reader *m, uint64_t state, struct nginx_lua_vm *vm,
+                     char *err, size_t errlen)
+{
+    vm->state = state;
+    for (int i = 0; i < LJ_GC_LAYOUTS; i++) {
+        const struct lj_gc_layout *L = lj_gc_layouts[i];
         uint8_t ref[8] = { 0 }, g[LJ_GLOBAL_SCAN];
-        if (L->ref_bytes == 4 && vm->state >> 32)
+        if (L->ref == 4 && vm->state >> 32)
             continue;   /* 32-bit references: every object below 4 GiB */
-        if (mem_read(m, vm->state + L->glref, ref, L->ref_bytes) != 0)
+        if (mem_read(m, vm->state + L->th_glref, ref, L->ref) != 0)
             continue;
-        uint64_t global = lj_le(ref, L->ref_bytes);
+        uint64_t global = lj_le(ref, L->ref);
         if (!global || mem_read(m, global, g, sizeof g) != 0 ||
-            !holds_main_thread(g, vm->state, L->ref_bytes))
+            !holds_main_thread(g, vm->state, L->ref))
             continue;
         vm->global = global;
-        vm->gc_total = lj_le(g + L->gc_total, L->ref_bytes);
-        vm->allocd = lj_le(g + L->gc_total - LJ_ALLOCD_BEFORE_GC, 8);
+        vm->gc_total = lj_le(g + L->g_gc_total, L->ref);
+        vm->allocd = lj_le(g + L->g_gc_total - LJ_ALLOCD_BEFORE_GC, 8);
         vm->layout = L->name;
-        vm->ref_bytes = L->ref_bytes;
+        vm->ref_bytes = L->ref;
         return true;
     }
     return fail(err, errlen, "not a LuaJIT 2.1 layout known here (no main thread in its "

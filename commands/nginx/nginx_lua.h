@@ -42,6 +42,10 @@ struct lua_segments {
 bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
                   struct nginx_lua_vm *vm, char *err, size_t errlen);
 
+/* The same from the lua_State at STATE (VM's main_conf left as it is). */
+bool nginx_lua_vm_at(const struct mem_reader *m, uint64_t state, struct nginx_lua_vm *vm,
+                     char *err, size_t errlen);
+
 /* VM's allocator segments into SEGS. False + ERR when the state is not
  * LuaJIT's allocator (built with the system malloc: its memory is the glibc
  * heap's) or the list does not check out (bounded, each segment sane, the

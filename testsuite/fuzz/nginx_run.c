@@ -87,6 +87,36 @@ static int run_owners(const struct mem_reader *m, struct glibc_heap *h,
     return ok;
 }
 
+/* VM's GC objects and their paths */
+static int run_lua(const struct mem_reader *m, const struct nginx_lua_vm *vm)
+{
+    static struct lua_gc_census gc;
+    static char paths[LUA_GC_TOP][LUA_GC_PATH];
+    uint64_t targets[LUA_GC_TOP];
+    struct lua_gc_path_search search;
+    char err[512];
+    static struct lua_alloc_stats alloc;
+    int ok = vm->allocd ? lua_alloc_walk(m, vm, &alloc, err, sizeof err) : 0;
+    if (!lua_gc_census(m, vm, 10, &gc, err, sizeof err))
+        return ok;
+    for (int i = 0; i < gc.ntop; i++)
+        targets[i] = gc.top[i].address;
+    return ok + 1 + lua_gc_paths(m, vm, targets, gc.ntop, paths, &search, err, sizeof err);
+}
+
+/* A made-up VM and nothing around it (glibc-unit's seeds, one a layout):
+ * its main thread named by the symbol lua_State */
+static int run_lua_alone(const struct mem_reader *m)
+{
+    struct nginx_lua_vm vm = { 0 };
+    uint64_t state;
+    char err[512];
+    return mem_symbol(m, "lua_State", &state) &&
+                   nginx_lua_vm_at(m, state, &vm, err, sizeof err)
+               ? run_lua(m, &vm)
+               : 0;
+}
+
 int nginx_run_all(const struct mem_reader *m)
 {
     static struct shdict_report dict;
@@ -94,7 +124,7 @@ int nginx_run_all(const struct mem_reader *m)
     char err[512];
     int ok = 0;
     if (!nginx_state_find(m, &st, err, sizeof err))
-        return 0;
+        return run_lua_alone(m);
     ok++;
     uint64_t pool;
     struct nginx_pool_stats ps;
@@ -128,18 +158,7 @@ int nginx_run_all(const struct mem_reader *m)
     ngx_zone_list_release(&zones);
     /* the Lua VM, its GC's objects, their paths */
     struct nginx_lua_vm vm;
-    static struct lua_gc_census gc;
-    if (nginx_lua_vm(m, &st, &vm, err, sizeof err) &&
-        lua_gc_census(m, &vm, 10, &gc, err, sizeof err)) {
-        uint64_t targets[LUA_GC_TOP];
-        static char paths[LUA_GC_TOP][LUA_GC_PATH];
-        struct lua_gc_path_search search;
-        for (int i = 0; i < gc.ntop; i++)
-            targets[i] = gc.top[i].address;
-        ok += 2 + lua_gc_paths(m, &vm, targets, gc.ntop, paths, &search, err, sizeof err);
-    }
-    static struct lua_alloc_stats alloc;
-    if (vm.allocd)
-        ok += lua_alloc_walk(m, &vm, &alloc, err, sizeof err);
+    if (nginx_lua_vm(m, &st, &vm, err, sizeof err))
+        ok += 1 + run_lua(m, &vm);
     return ok;
 }

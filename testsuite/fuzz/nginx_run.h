@@ -1,7 +1,8 @@
 /* The nginx analyses in the order a user runs them (layout probe, cycle
- * pool walk, zones, each zone's slab pages and dict), on any reader: the
- * fuzz target runs it on hostile images, the snapshot tool on a live
- * nginx to learn which pages a seed must keep. */
+ * pool walk, zones, each zone's slab pages and dict, the Lua VM's GC), on
+ * any reader: the fuzz target runs it on hostile images, the snapshot
+ * tool on a live nginx to learn which pages a seed must keep. An image of
+ * no nginx with a symbol lua_State (a made-up VM) gets the Lua VM's. */
 #ifndef NGXMEM_NGINX_RUN_H
 #define NGXMEM_NGINX_RUN_H
 

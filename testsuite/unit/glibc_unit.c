@@ -33,6 +33,7 @@
 #include "owner_graph.h"
 #include "lua_alloc.h"
 #include "lua_gc.h"
+#include "lua_gc_layout.h"
 #include "lua_gc_path.h"
 
 #include <sys/wait.h>
@@ -689,14 +690,15 @@ static void owner_cases(void)
     heap_claims_release(&c);
 }
 
-/* LuaJIT's GC objects in a made-up GC64 VM: a GG_State (main thread at
- * its start, the global state 112 bytes in), a table and a userdata on
- * the root list, one string in a two-slot string table; then the same
- * with the list made hostile: a cycle, a type byte no object has, a size
- * beyond the GC's total. Each walk ends, and the hostile ones say where. */
-enum { LJ_BASE = 0x20000000, LJ_G = LJ_BASE + 112, LJ_TAB = LJ_BASE + 0x2000,
-       LJ_UD = LJ_BASE + 0x2100, LJ_STR = LJ_BASE + 0x2200, LJ_STRTAB = LJ_BASE + 0x2300,
-       LJ_STACK_SLOTS = 10 };
+/* LuaJIT's GC objects in a made-up VM of each layout: a GG_State (main
+ * thread at its start, the global state after it), a table and a
+ * userdata on the root list, one string in a two-slot string table; then
+ * the same with the list made hostile: a cycle, a type byte no object
+ * has, a size beyond the GC's total. Each walk ends, and the hostile ones
+ * say where. The layouts' offsets are lua_gc_layout.c's (measured on the
+ * real LuaJIT by lua-gc.exp); what is checked here is the walk. */
+enum { LJ_BASE = 0x20000000, LJ_TAB = LJ_BASE + 0x2000, LJ_UD = LJ_BASE + 0x2100,
+       LJ_STR = LJ_BASE + 0x2200, LJ_STRTAB = LJ_BASE + 0x2300, LJ_STACK_SLOTS = 10 };
 static uint8_t lj_mem[0x3000];
 
 static void lj_put(uint64_t addr, uint64_t v, unsigned n)
@@ -704,37 +706,51 @@ static void lj_put(uint64_t addr, uint64_t v, unsigned n)
     memcpy(lj_mem + (addr - LJ_BASE), &v, n);
 }
 
-static void lj_object(uint64_t addr, uint64_t next, unsigned gct)
+static void lj_object(const struct lj_gc_layout *L, uint64_t addr, uint64_t next, unsigned gct)
 {
-    lj_put(addr, next, 8);
-    lj_put(addr + 9, gct, 1);
+    lj_put(addr, next, L->ref);
+    lj_put(addr + L->o_gct, gct, 1);
 }
 
-static void lua_gc_case(const char *name, int hostile)
+/* The VM as nginx_lua finds it from its main thread: in layout L */
+static struct nginx_lua_vm lj_vm(const struct mem_reader *r, const struct lj_gc_layout *L,
+                                 const char *name)
 {
+    struct nginx_lua_vm vm = { 0 };
+    char err[256];
+    bool ok = nginx_lua_vm_at(r, LJ_BASE, &vm, err, sizeof err);
+    check(ok && vm.ref_bytes == L->ref && vm.global == (uint64_t)LJ_BASE + L->gg_g,
+          "the VM found from its main thread, in its layout", name, vm.ref_bytes, L->ref);
+    return vm;
+}
+
+static void lua_gc_case(const struct lj_gc_layout *L, const char *name, int hostile)
+{
+    const uint64_t g = LJ_BASE + L->gg_g;
     memset(lj_mem, 0, sizeof lj_mem);
-    lj_object(LJ_BASE, LJ_TAB, 6);                       /* main thread */
-    lj_put(LJ_BASE + 88, LJ_STACK_SLOTS, 4);
-    lj_object(LJ_TAB, LJ_UD, hostile == 2 ? 99 : 11);    /* table, no parts */
-    lj_object(LJ_UD, hostile == 1 ? LJ_TAB : 0, 12);     /* userdata of 10 bytes */
-    lj_put(LJ_UD + 24, hostile == 3 ? 0xffffffffu : 10, 4);
-    lj_object(LJ_STR, 0, 4);                             /* "hello" */
-    lj_put(LJ_STR + 20, 5, 4);
-    lj_put(LJ_STRTAB, LJ_STR, 8);
-    lj_put(LJ_STRTAB + 8, 1, 8);                         /* empty, secondary-hash bit */
-    uint64_t objects = 64 + (48 + 10) + (24 + 5 + 1) + LJ_STACK_SLOTS * 8;
-    uint64_t total = 6296 + objects + 2 * 8;
-    lj_put(LJ_G + 16, total, 8);
-    lj_put(LJ_G + 40, LJ_BASE, 8);                       /* gc.root */
-    lj_put(LJ_G + 152, LJ_STRTAB, 8);
-    lj_put(LJ_G + 160, 1, 4);                            /* str.mask */
-    lj_put(LJ_G + 164, 1, 4);                            /* str.num */
-    lj_put(LJ_G + 192, LJ_BASE, 8);                      /* mainthref */
+    lj_object(L, LJ_BASE, LJ_TAB, 6);                       /* main thread */
+    lj_put(LJ_BASE + L->th_glref, g, L->ref);
+    lj_put(LJ_BASE + L->th_stacksize, LJ_STACK_SLOTS, 4);
+    lj_object(L, LJ_TAB, LJ_UD, hostile == 2 ? 99 : 11);    /* table, no parts */
+    lj_object(L, LJ_UD, hostile == 1 ? LJ_TAB : 0, 12);     /* userdata of 10 bytes */
+    lj_put(LJ_UD + L->ud_len, hostile == 3 ? 0xffffffffu : 10, 4);
+    lj_object(L, LJ_STR, 0, 4);                             /* "hello" */
+    lj_put(LJ_STR + L->str_len, 5, 4);
+    lj_put(LJ_STRTAB, LJ_STR, L->ref);
+    lj_put(LJ_STRTAB + L->ref, 1, L->ref);                  /* empty, secondary-hash bit */
+    uint64_t objects = L->tab_bytes + (L->ud_bytes + 10u) + (L->str_bytes + 5u + 1) +
+                       LJ_STACK_SLOTS * 8;
+    uint64_t total = L->gg_bytes + objects + 2 * L->ref;
+    lj_put(g + L->g_gc_total, total, L->ref);
+    lj_put(g + L->g_gc_root, LJ_BASE, L->ref);
+    lj_put(g + L->g_str_tab, LJ_STRTAB, 8);
+    lj_put(g + L->g_str_mask, 1, 4);
+    lj_put(g + L->g_str_num, 1, 4);
+    lj_put(g + L->g_mainthref, LJ_BASE, L->ref);
     struct image_segment seg = { LJ_BASE, lj_mem, sizeof lj_mem };
     struct image img = { &seg, 1, NULL, 0 };
     struct mem_reader r = image_reader(&img);
-    struct nginx_lua_vm vm = { .state = LJ_BASE, .global = LJ_G, .gc_total = total,
-                               .layout = "LuaJIT 2.1 GC64", .ref_bytes = 8 };
+    struct nginx_lua_vm vm = lj_vm(&r, L, name);
     static struct lua_gc_census c;
     char err[256];
     bool ok = lua_gc_census(&r, &vm, 3, &c, err, sizeof err);
@@ -744,9 +760,10 @@ static void lua_gc_case(const char *name, int hostile)
               (long long)objects);
         check(c.other_bytes == 0 && !c.inconsistency[0], "nothing listed nowhere", name,
               (long long)c.other_bytes, 0);
-        check(c.type[LUA_GC_STRING].count == 1 && c.type[LUA_GC_USERDATA].bytes == 58,
-              "a string and a 58-byte userdata", name,
-              (long long)c.type[LUA_GC_USERDATA].bytes, 58);
+        check(c.type[LUA_GC_STRING].count == 1 &&
+              c.type[LUA_GC_USERDATA].bytes == L->ud_bytes + 10u,
+              "a string and a userdata of 10 bytes", name,
+              (long long)c.type[LUA_GC_USERDATA].bytes, L->ud_bytes + 10);
     } else
         check(c.inconsistency[0] != 0, "the hostile list is said", name,
               c.inconsistency[0] != 0, 1);
@@ -755,56 +772,91 @@ static void lua_gc_case(const char *name, int hostile)
               strstr(c.inconsistency, "cycles") != NULL, 1);
 }
 
-static uint64_t lj_tvalue(uint64_t addr, unsigned gct)
+/* A TValue of the object at ADDR of type GCT: its itype above its address */
+static uint64_t lj_tvalue(const struct lj_gc_layout *L, uint64_t addr, unsigned gct)
 {
-    return addr | (uint64_t)(~gct & 0x1ffff) << 47;
+    return addr | (uint64_t)(uint32_t)~gct << L->tv_bits;
 }
 
 /* Paths in the good VM of lua_gc_case: its main thread's globals hold
  * "hello" = the table, whose array's [1] is the userdata, whose
- * metatable is the globals again (a cycle); the string table is no
- * object (no path). */
-static void lua_gc_path_case(void)
+ * metatable is the globals again (a cycle); the string metatable is held
+ * by the GC's own roots alone; the string table is no object (no path). */
+static void lua_gc_path_case(const struct lj_gc_layout *L, const char *name)
 {
-    enum { G_TAB = LJ_BASE + 0x2400, G_NODE = LJ_BASE + 0x2500, ARRAY = LJ_BASE + 0x2600 };
-    lj_put(LJ_BASE + 72, G_TAB, 8);                      /* L->env */
-    lj_object(G_TAB, 0, 11);
-    lj_put(G_TAB + 40, G_NODE, 8);                       /* two nodes, one nil */
-    lj_put(G_TAB + 52, 1, 4);
+    enum { G_TAB = LJ_BASE + 0x2400, G_NODE = LJ_BASE + 0x2500, ARRAY = LJ_BASE + 0x2600,
+           STR_MT = LJ_BASE + 0x2700 };
+    lj_object(L, STR_MT, 0, 11);
+    lj_put(LJ_BASE + L->gg_g + L->g_gcroot + (GCROOT_BASEMT + 4) * L->ref, STR_MT, L->ref);
+    lj_put(LJ_BASE + L->th_env, G_TAB, L->ref);                  /* L->env */
+    lj_object(L, G_TAB, 0, 11);
+    lj_put(G_TAB + L->tab_node, G_NODE, L->ref);                 /* two nodes, one nil */
+    lj_put(G_TAB + L->tab_hmask, 1, 4);
     lj_put(G_NODE + 24, ~(uint64_t)0, 8);
-    lj_put(G_NODE, lj_tvalue(LJ_TAB, 11), 8);
-    lj_put(G_NODE + 8, lj_tvalue(LJ_STR, 4), 8);
-    memcpy(lj_mem + (LJ_STR + 24 - LJ_BASE), "hello", 5);
-    lj_put(LJ_TAB + 16, ARRAY, 8);
-    lj_put(LJ_TAB + 48, 2, 4);                           /* asize */
-    lj_put(ARRAY, ~(uint64_t)0, 8);                      /* nil */
-    lj_put(ARRAY + 8, lj_tvalue(LJ_UD, 12), 8);
-    lj_put(LJ_UD + 32, G_TAB, 8);                        /* its metatable */
+    lj_put(G_NODE, lj_tvalue(L, LJ_TAB, 11), 8);
+    lj_put(G_NODE + 8, lj_tvalue(L, LJ_STR, 4), 8);
+    memcpy(lj_mem + (LJ_STR + L->str_bytes - LJ_BASE), "hello", 5);
+    lj_put(LJ_TAB + L->tab_array, ARRAY, L->ref);
+    lj_put(LJ_TAB + L->tab_asize, 2, 4);
+    lj_put(ARRAY, ~(uint64_t)0, 8);                              /* nil */
+    lj_put(ARRAY + 8, lj_tvalue(L, LJ_UD, 12), 8);
+    lj_put(LJ_UD + L->ud_metatable, G_TAB, L->ref);              /* its metatable */
     struct image_segment seg = { LJ_BASE, lj_mem, sizeof lj_mem };
     struct image img = { &seg, 1, NULL, 0 };
     struct mem_reader r = image_reader(&img);
-    struct nginx_lua_vm vm = { .state = LJ_BASE, .global = LJ_G, .layout = "LuaJIT 2.1 GC64",
-                               .ref_bytes = 8 };
-    uint64_t targets[] = { LJ_UD, LJ_TAB, LJ_STRTAB, LJ_UD };
-    static char paths[4][LUA_GC_PATH];
+    struct nginx_lua_vm vm = lj_vm(&r, L, name);
+    uint64_t targets[] = { LJ_UD, LJ_TAB, LJ_STRTAB, LJ_UD, STR_MT };
+    static char paths[5][LUA_GC_PATH];
     struct lua_gc_path_search s;
     char err[256];
-    bool ok = lua_gc_paths(&r, &vm, targets, 4, paths, &s, err, sizeof err);
+    bool ok = lua_gc_paths(&r, &vm, targets, 5, paths, &s, err, sizeof err);
     check(ok && strcmp(paths[0], "_G.hello[1]") == 0 && strcmp(paths[3], paths[0]) == 0,
-          "the userdata: _G.hello[1] (asked twice, both found)", "lua-gc paths", ok, 1);
+          "the userdata: _G.hello[1] (asked twice, both found)", name, ok, 1);
     check(strcmp(paths[1], "_G.hello") == 0 && paths[2][0] == 0,
-          "the table: _G.hello; no object: no path", "lua-gc paths", paths[2][0], 0);
+          "the table: _G.hello; no object: no path", name, paths[2][0], 0);
     check(!s.inconsistency[0] && !s.limited, "the cycle through the metatable ends the search",
-          "lua-gc paths", s.inconsistency[0], 0);
+          name, s.inconsistency[0], 0);
+    check(strcmp(paths[4], "[string metatable]") == 0, "a GC root: [string metatable]", name,
+          (long long)strlen(paths[4]), 18);
 }
 
-static void lua_gc_cases(void)
+/* The made-up VM as nginx-fuzz's seed SEED_DIR/NAME.img: its main thread
+ * named by the symbol lua_State (no nginx around it) */
+static void lua_gc_seed(const char *seed_dir, const char *name)
 {
-    lua_gc_case("lua-gc", 0);
-    lua_gc_path_case();
-    lua_gc_case("lua-gc cycle", 1);
-    lua_gc_case("lua-gc bad type", 2);
-    lua_gc_case("lua-gc huge size", 3);
+    static struct fuzz_image img;
+    char path[512];
+    memset(&img, 0, sizeof img);
+    img.segs[0] = (struct image_segment){ LJ_BASE, lj_mem, sizeof lj_mem };
+    img.syms[0] = (struct image_symbol){ "lua_State", LJ_BASE };
+    img.image = (struct image){ img.segs, 1, img.syms, 1 };
+    snprintf(path, sizeof path, "%s/%s.img", seed_dir, name);
+    check(fuzz_image_save(&img, path), "the VM saved as a seed", name, 0, 1);
+}
+
+/* Each case in GC64's layout, then in 32-bit references' (prefixed); the
+ * good VM with its paths a seed in SEED_DIR (may be NULL) */
+static void lua_gc_cases(const char *seed_dir)
+{
+    static const struct { unsigned ref; const char *prefix, *seed; } layouts[] = {
+        { 8, "lua-gc", "lua-gc64" }, { 4, "lua-gc ref32", "lua-ref32" },
+    };
+    static const char *const hostile[] = { "", " cycle", " bad type", " huge size" };
+    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+        struct nginx_lua_vm vm = { .ref_bytes = layouts[i].ref };
+        const struct lj_gc_layout *L = lj_gc_layout_of(&vm);
+        char name[64];
+        for (int h = 0; h < 4; h++) {
+            snprintf(name, sizeof name, "%s%s", layouts[i].prefix, hostile[h]);
+            lua_gc_case(L, name, h);
+            if (h == 0) {
+                snprintf(name, sizeof name, "%s paths", layouts[i].prefix);
+                lua_gc_path_case(L, name);
+                if (seed_dir)
+                    lua_gc_seed(seed_dir, layouts[i].seed);
+            }
+        }
+    }
 }
 
 /* LuaJIT's allocator in a made-up 16 KiB segment: its malloc_state's
@@ -875,7 +927,7 @@ int main(int argc, char **argv)
     quiet_extent_cases(argv[1]);
     stream_cases();
     owner_cases();
-    lua_gc_cases();
+    lua_gc_cases(argc > 2 ? argv[2] : NULL);
     lua_alloc_cases();
     const char *modes[] = { "mixed", "threads", "mmapped", "nobrk", "tcache" };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
