@@ -40,7 +40,8 @@ static const struct command_def lua_gc_def = {
     "thread, then the GC's own roots ([cdata metatable], ...), shortest first,\n"
     "as Lua would write it (_G.package.loaded.m.cache, [\"a key\\n\"] escaped as\n"
     "Lua does); --path ADDR gives the path of any object. Objects found dead\n"
-    "while the GC sweeps are still counted, and said.\n"
+    "while the GC sweeps are still counted, and said; so are cdata with\n"
+    "finalizers (ffi.gc) and the objects awaiting their finalizers.\n"
     "On a worker (its VM serves requests), a master, or a core; LuaJIT 2.1\n"
     "with GC64 (Debian 12 on) or 2.1.0-beta3's 32-bit references (Debian 11).\n"
     "The process is stopped while it is read.\n",
@@ -63,6 +64,13 @@ static void lua_gc_result(const struct nginx_lua_vm *vm, const struct lua_gc_cen
     result_fact(r, "dead_count", "dead, not yet freed", val_count(c->dead_count),
                 "found by the sweep in progress, counted above");
     result_fact(r, "dead_bytes", "their bytes", val_bytes(c->dead_bytes), NULL);
+    result_fact(r, "finalizer_cdata_count", "cdata with finalizers",
+                val_count(c->finalizer_cdata_count), "ffi.gc: freed by their finalizer");
+    result_fact(r, "finalizer_cdata_bytes", "their bytes", val_bytes(c->finalizer_cdata_bytes),
+                NULL);
+    result_fact(r, "queued_count", "awaiting finalizers", val_count(c->queued_count),
+                "unreachable, __gc or ffi.gc not yet run");
+    result_fact(r, "queued_bytes", "their bytes", val_bytes(c->queued_bytes), NULL);
 
     lua_gc_by_type_table(r, "by_type", "GC objects by type:", c);
 

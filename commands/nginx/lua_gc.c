@@ -50,6 +50,7 @@ struct gc_walk {
     uint64_t g, ctypes, ctype_top;
     uint8_t otherwhite;
     bool sweeping;              /* dead objects exist only while the GC sweeps */
+    bool queued;                /* walking the finalizer queue */
     uint64_t budget;            /* objects left: every object has its header */
     int top_n;
 };
@@ -144,6 +145,16 @@ static void count_object(struct gc_walk *w, uint64_t addr, enum lua_gc_type t, u
     if (w->sweeping && (marked & w->otherwhite & GC_WHITES)) {
         c->dead_count++;
         c->dead_bytes += bytes;
+    }
+    /* ffi.gc's: its finalizer (in the C type state's table) runs when the
+     * GC frees it */
+    if (t == LUA_GC_CDATA && (marked & GC_CDATA_FIN)) {
+        c->finalizer_cdata_count++;
+        c->finalizer_cdata_bytes += bytes;
+    }
+    if (w->queued) {
+        c->queued_count++;
+        c->queued_bytes += bytes;
     }
     int at = top_n_slot(c->top, sizeof c->top[0], offsetof(struct lua_gc_object, bytes),
                         &c->ntop, w->top_n, bytes);
@@ -382,9 +393,11 @@ bool lua_gc_census(const struct mem_reader *m, const struct nginx_lua_vm *vm, in
     uint64_t mmudata = lj_le(g + L->g_mmudata, L->ref), next;
     /* the root list, the finalizer queue (circular: from the last's
      * successor round to the last), the strings */
-    if (walk_list(&w, lj_le(g + L->g_gc_root, L->ref), 0) && mmudata &&
-        visit(&w, mmudata, &next))
+    bool rooted = walk_list(&w, lj_le(g + L->g_gc_root, L->ref), 0);
+    w.queued = true;
+    if (rooted && mmudata && visit(&w, mmudata, &next))
         walk_list(&w, next, mmudata);
+    w.queued = false;
     if (!c->inconsistency[0])
         walk_strings(&w, lj_le(g + L->g_str_tab, 8), lj_le(g + L->g_str_mask, 4));
     /* cdata by C type, the biggest first */

@@ -57,6 +57,9 @@ struct lua_gc_census {
     uint64_t gc_total;          /* g->gc.total at the read */
     uint64_t other_bytes;       /* gc_total - objects - vm: allocations listed nowhere */
     uint64_t dead_count, dead_bytes;   /* swept in this GC cycle, not yet freed */
+    /* cdata with a finalizer (ffi.gc); objects queued for their finalizers
+     * (userdata with __gc and such cdata the GC found unreachable) */
+    uint64_t finalizer_cdata_count, finalizer_cdata_bytes, queued_count, queued_bytes;
     const char *gc_state;       /* "pause", "propagate", ... */
     struct lua_gc_object top[LUA_GC_TOP];
     int ntop;

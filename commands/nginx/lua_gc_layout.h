@@ -66,7 +66,7 @@ enum {
     /* g->gcroot: the metamethods' names, the base types' metatables (by
      * ~itype), the default input and output files */
     GCROOT_BASEMT = 22, GCROOT_IO_INPUT = 36, GCROOT_MAX = 38,
-    GC_WHITES = 3, GC_CDATA_VAR = 0x80,
+    GC_WHITES = 3, GC_CDATA_FIN = 0x10, GC_CDATA_VAR = 0x80,
     CT_SHIFT = 28, CT_HASSIZE = 5, CT_ATTRIB = 8, CT_CID_MASK = 0xffff, CTSIZE_PTR = 8,
     CT_ATTRIB_HOPS = 16,
     MAX_STRING_SLOTS = 1 << 26, STR_TAB_BLOCK = 8192,
