@@ -1,6 +1,6 @@
 /* LuaJIT 2.1's object layouts on x86-64, as the census (lua_gc.c) and the
  * path search (lua_gc_path.c) read them: GC64 (OpenResty's luajit2 as
- * Debian builds it, 12 on) and 2.1.0-beta3's default with 32-bit
+ * Debian builds it, 12 on, in two versions) and 2.1.0-beta3's default with 32-bit
  * references (Debian 11). One walk reads both through the offsets here.
  * Private to them. */
 #ifndef NGXMEM_LUA_GC_LAYOUT_H
@@ -28,7 +28,9 @@ struct lj_gc_layout {
     /* global_State (gc.total is REF bytes: GCSize); ctype_state its last field read */
     uint16_t g_gc_total, g_currentwhite, g_gc_state, g_gc_root, g_mmudata, g_str_tab,
         g_str_mask, g_str_num, g_mainthref, g_tmpbuf, g_registrytv, g_ctype_state;
-    uint16_t g_gcroot;    /* the GC's own roots: GCROOT_MAX references */
+    uint16_t g_gcroot;    /* the GC's own roots: GCROOTS references */
+    uint8_t gcroots;      /* GCROOT_MAX, or one more: ffi.gc's finalizer table */
+    uint8_t cts_finalizer; /* where the C type state holds that table, else 0 */
     uint16_t gg_g, gg_j, gg_bytes;
     /* jit_State: sizetrace its last field read; the trace array holds references */
     uint16_t j_irbuf, j_irtoplim, j_irbotlim, j_sizesnap, j_sizesnapmap, j_sizetrace;
@@ -48,24 +50,29 @@ struct lj_gc_layout {
 };
 
 /* The layouts known, in the order nginx_lua.c tries them */
-enum { LJ_GC_LAYOUTS = 2 };
+enum { LJ_GC_LAYOUTS = 3 };
 extern const struct lj_gc_layout *const lj_gc_layouts[LJ_GC_LAYOUTS];
 
-/* The layout of VM's references (nginx_lua.c found them 8 or 4 bytes
- * wide), NULL for none known */
+/* The layout nginx_lua.c found VM's state in, NULL for none */
 const struct lj_gc_layout *lj_gc_layout_of(const struct nginx_lua_vm *vm);
 
 /* What no layout changes: the buffers' sizes (the biggest of either
  * layout's reads), the types, the C type encoding, bounds of our own */
 enum {
     O_READ = 96, G_READ = 400, J_READ = 80, CTYPE_READ = 24,
+    /* CTState's fields are C pointers: 8 bytes with either reference */
     CTS_TAB = 0, CTS_TOP = 8, CTS_SIZETAB = 12,
     CD_VAR_HEADER = 8, NODE_BYTES = 24, NODE_VAL = 0, NODE_KEY = 8,
     IRINS_BYTES = 8, SNAPENTRY_BYTES = 4, TVALUE_BYTES = 8,
-    GCT_FIRST = 4,   /* ~LJ_TSTR */
+    /* an object's gct: ~its itype */
+    GCT_FIRST = 4, GCT_STR = 4, GCT_UPVAL = 5, GCT_THREAD = 6, GCT_PROTO = 7, GCT_FUNC = 8,
+    GCT_TAB = 11, GCT_UDATA = 12,
     /* g->gcroot: the metamethods' names, the base types' metatables (by
      * ~itype), the default input and output files */
     GCROOT_BASEMT = 22, GCROOT_IO_INPUT = 36, GCROOT_MAX = 38,
+    /* ffi.gc's map of cdata to finalizers: g->gcroot's last in LuaJIT
+     * since 2024, the C type state's before (marked after g->gcroot) */
+    GCROOT_FFI_FINALIZER = GCROOT_MAX,
     GC_WHITES = 3, GC_CDATA_FIN = 0x10, GC_CDATA_VAR = 0x80,
     CT_SHIFT = 28, CT_HASSIZE = 5, CT_ATTRIB = 8, CT_CID_MASK = 0xffff, CTSIZE_PTR = 8,
     CT_ATTRIB_HOPS = 16,

@@ -15,9 +15,6 @@ enum path_edge {
     EDGE_UPVALUE_VALUE, EDGE_STACK, EDGE_PROTO, EDGE_CONSTANT,
 };
 
-/* the LuaJIT types (gct) whose objects hold references */
-enum { GCT_UPVAL = 5, GCT_THREAD = 6, GCT_PROTO = 7, GCT_FUNC = 8, GCT_TAB = 11, GCT_UDATA = 12 };
-
 enum { SCAN_BLOCK = 512, KEY_SHOWN = 64, NO_PARENT = UINT32_MAX };
 
 /* KEY: an array index, a field's key (a TValue), an upvalue, stack slot
@@ -418,8 +415,9 @@ static void put_gc_root(struct path_text *t, uint64_t i)
                                          (unsigned long long)i)
             : i < GCROOT_IO_INPUT ? snprintf(s, sizeof s, "[%s metatable]",
                                              types[i - GCROOT_BASEMT])
-            : snprintf(s, sizeof s, "[default %s file]",
-                       i == GCROOT_IO_INPUT ? "input" : "output");
+            : i < GCROOT_MAX ? snprintf(s, sizeof s, "[default %s file]",
+                                        i == GCROOT_IO_INPUT ? "input" : "output")
+            : snprintf(s, sizeof s, "[ffi finalizer table]");
     put(t, s, (size_t)n);
 }
 
@@ -489,22 +487,30 @@ bool lua_gc_paths(const struct mem_reader *m, const struct nginx_lua_vm *vm,
     /* scattered objects: windows that do not read a megabyte for each */
     block_cache_set_window(&w.cache, 64 << 10);
     w.r = lua_gc_cache_reader(&w.cache, m);
-    uint8_t g[G_READ], l[O_READ], gcroot[GCROOT_MAX * 8];
+    uint8_t g[G_READ], l[O_READ], gcroot[(GCROOT_MAX + 1) * 8];
     if (mem_read(&w.r, vm->global, g, L->g_ctype_state + L->ref) == 0 &&
-        mem_read(&w.r, vm->global + L->g_gcroot, gcroot, GCROOT_MAX * L->ref) == 0 &&
+        mem_read(&w.r, vm->global + L->g_gcroot, gcroot, L->gcroots * L->ref) == 0 &&
         mem_read(&w.r, vm->state, l, expand_fields(L, GCT_THREAD)) == 0) {
         uint64_t registry = lj_le(g + L->g_registrytv, 8);
         w.budget = lj_le(g + L->g_gc_total, L->ref) / L->ref + 1;
         /* as LuaJIT's GC marks them (gc_mark_start), the GC's own roots last */
-        struct path_root root[3 + GCROOT_MAX] = {
+        struct path_root root[3 + GCROOT_MAX + 1] = {
             { lj_le(l + L->th_env, L->ref), 0, EDGE_GLOBALS, GCT_TAB },
             { lj_tvisgcv(L, registry) ? lj_gcval(L, registry) : 0, 0, EDGE_REGISTRY, GCT_TAB },
             { vm->state, 0, EDGE_MAIN_THREAD, GCT_THREAD },
         };
-        for (int i = 0; i < GCROOT_MAX; i++)
+        for (int i = 0; i < L->gcroots; i++)
             root[3 + i] = (struct path_root){ lj_le(gcroot + i * L->ref, L->ref), (uint64_t)i,
                                               EDGE_GC_ROOT, 0 };
-        search(&w, root, 3 + GCROOT_MAX);
+        int roots = 3 + L->gcroots;
+        /* before it was a GC root, the finalizer table was the C type
+         * state's (none in a VM that never loaded ffi) */
+        uint64_t cts = lj_le(g + L->g_ctype_state, L->ref);
+        uint8_t fin[8];
+        if (L->cts_finalizer && cts && mem_read(&w.r, cts + L->cts_finalizer, fin, 8) == 0)
+            root[roots++] = (struct path_root){ lj_le(fin, 8), GCROOT_FFI_FINALIZER,
+                                                EDGE_GC_ROOT, GCT_TAB };
+        search(&w, root, roots);
     } else
         inconsistent(&w, "a VM whose state cannot be read", vm->global);
     for (int i = 0; i < n; i++)

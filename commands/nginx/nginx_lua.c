@@ -59,6 +59,21 @@ bool nginx_lua_vm(const struct mem_reader *m, const struct nginx_state *st,
     return nginx_lua_vm_at(m, state, vm, err, errlen);
 }
 
+/* Where ffi.gc's finalizer table is a GC root (lj_ctype_initfin, run for
+ * every new state), its slot is never empty and holds a table that is its
+ * own metatable; in the layouts before, that word is saved_jit_base, NULL
+ * or a pointer into a Lua stack */
+static bool holds_finalizer_root(const struct mem_reader *m, const struct lj_gc_layout *L,
+                                 uint64_t global)
+{
+    uint8_t ref[8] = { 0 }, tab[64];
+    if (mem_read(m, global + L->g_gcroot + GCROOT_FFI_FINALIZER * L->ref, ref, L->ref) != 0)
+        return false;
+    uint64_t t = lj_le(ref, L->ref);
+    return t && mem_read(m, t, tab, L->tab_bytes) == 0 && tab[L->o_gct] == GCT_TAB &&
+           lj_le(tab + L->tab_metatable, L->ref) == t;
+}
+
 bool nginx_lua_vm_at(const struct mem_reader *m, uint64_t state, struct nginx_lua_vm *vm,
                      char *err, size_t errlen)
 {
@@ -72,12 +87,14 @@ bool nginx_lua_vm_at(const struct mem_reader *m, uint64_t state, struct nginx_lu
             continue;
         uint64_t global = lj_le(ref, L->ref);
         if (!global || mem_read(m, global, g, sizeof g) != 0 ||
-            !holds_main_thread(g, vm->state, L->ref))
+            !holds_main_thread(g, vm->state, L->ref) ||
+            (L->gcroots > GCROOT_MAX && !holds_finalizer_root(m, L, global)))
             continue;
         vm->global = global;
         vm->gc_total = lj_le(g + L->g_gc_total, L->ref);
         vm->allocd = lj_le(g + L->g_gc_total - LJ_ALLOCD_BEFORE_GC, 8);
         vm->layout = L->name;
+        vm->gc_layout = L;
         vm->ref_bytes = L->ref;
         return true;
     }

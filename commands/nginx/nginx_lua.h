@@ -6,6 +6,8 @@
 
 #include "nginx_state.h"
 
+struct lj_gc_layout;
+
 struct nginx_lua_vm {
     uint64_t main_conf;          /* ngx_http_lua_main_conf_t */
     uint64_t state;              /* its lua_State (the main thread) */
@@ -13,6 +15,7 @@ struct nginx_lua_vm {
     uint64_t gc_total;           /* g->gc.total: bytes the GC holds */
     uint64_t allocd;             /* g->allocd: the allocator's state */
     const char *layout;          /* which LuaJIT layout fitted */
+    const struct lj_gc_layout *gc_layout;   /* that layout (lua_gc_layout.h) */
     unsigned ref_bytes;          /* its references: 8 (GC64) or 4 */
 };
 

@@ -698,7 +698,8 @@ static void owner_cases(void)
  * say where. The layouts' offsets are lua_gc_layout.c's (measured on the
  * real LuaJIT by lua-gc.exp); what is checked here is the walk. */
 enum { LJ_BASE = 0x20000000, LJ_TAB = LJ_BASE + 0x2000, LJ_UD = LJ_BASE + 0x2100,
-       LJ_STR = LJ_BASE + 0x2200, LJ_STRTAB = LJ_BASE + 0x2300, LJ_STACK_SLOTS = 10 };
+       LJ_STR = LJ_BASE + 0x2200, LJ_STRTAB = LJ_BASE + 0x2300, LJ_FIN = LJ_BASE + 0x2800,
+       LJ_STACK_SLOTS = 10 };
 static uint8_t lj_mem[0x3000];
 
 static void lj_put(uint64_t addr, uint64_t v, unsigned n)
@@ -719,7 +720,7 @@ static struct nginx_lua_vm lj_vm(const struct mem_reader *r, const struct lj_gc_
     struct nginx_lua_vm vm = { 0 };
     char err[256];
     bool ok = nginx_lua_vm_at(r, LJ_BASE, &vm, err, sizeof err);
-    check(ok && vm.ref_bytes == L->ref && vm.global == (uint64_t)LJ_BASE + L->gg_g,
+    check(ok && vm.gc_layout == L && vm.global == (uint64_t)LJ_BASE + L->gg_g,
           "the VM found from its main thread, in its layout", name, vm.ref_bytes, L->ref);
     return vm;
 }
@@ -728,7 +729,14 @@ static void lua_gc_case(const struct lj_gc_layout *L, const char *name, int host
 {
     const uint64_t g = LJ_BASE + L->gg_g;
     memset(lj_mem, 0, sizeof lj_mem);
-    lj_object(L, LJ_BASE, LJ_TAB, 6);                       /* main thread */
+    /* where it is a GC root, ffi.gc's finalizer table: its own metatable */
+    bool fin_root = L->gcroots > GCROOT_MAX;
+    lj_object(L, LJ_BASE, fin_root ? LJ_FIN : LJ_TAB, 6);   /* main thread */
+    if (fin_root) {
+        lj_object(L, LJ_FIN, LJ_TAB, 11);
+        lj_put(LJ_FIN + L->tab_metatable, LJ_FIN, L->ref);
+        lj_put(g + L->g_gcroot + GCROOT_FFI_FINALIZER * L->ref, LJ_FIN, L->ref);
+    }
     lj_put(LJ_BASE + L->th_glref, g, L->ref);
     lj_put(LJ_BASE + L->th_stacksize, LJ_STACK_SLOTS, 4);
     lj_object(L, LJ_TAB, LJ_UD, hostile == 2 ? 99 : 11);    /* table, no parts */
@@ -738,8 +746,8 @@ static void lua_gc_case(const struct lj_gc_layout *L, const char *name, int host
     lj_put(LJ_STR + L->str_len, 5, 4);
     lj_put(LJ_STRTAB, LJ_STR, L->ref);
     lj_put(LJ_STRTAB + L->ref, 1, L->ref);                  /* empty, secondary-hash bit */
-    uint64_t objects = L->tab_bytes + (L->ud_bytes + 10u) + (L->str_bytes + 5u + 1) +
-                       LJ_STACK_SLOTS * 8;
+    uint64_t objects = (fin_root ? 2u : 1u) * L->tab_bytes + (L->ud_bytes + 10u) +
+                       (L->str_bytes + 5u + 1) + LJ_STACK_SLOTS * 8;
     uint64_t total = L->gg_bytes + objects + 2 * L->ref;
     lj_put(g + L->g_gc_total, total, L->ref);
     lj_put(g + L->g_gc_root, LJ_BASE, L->ref);
@@ -805,11 +813,11 @@ static void lua_gc_path_case(const struct lj_gc_layout *L, const char *name)
     struct image img = { &seg, 1, NULL, 0 };
     struct mem_reader r = image_reader(&img);
     struct nginx_lua_vm vm = lj_vm(&r, L, name);
-    uint64_t targets[] = { LJ_UD, LJ_TAB, LJ_STRTAB, LJ_UD, STR_MT };
-    static char paths[5][LUA_GC_PATH];
+    uint64_t targets[] = { LJ_UD, LJ_TAB, LJ_STRTAB, LJ_UD, STR_MT, LJ_FIN };
+    static char paths[6][LUA_GC_PATH];
     struct lua_gc_path_search s;
     char err[256];
-    bool ok = lua_gc_paths(&r, &vm, targets, 5, paths, &s, err, sizeof err);
+    bool ok = lua_gc_paths(&r, &vm, targets, 6, paths, &s, err, sizeof err);
     check(ok && strcmp(paths[0], "_G.hello[1]") == 0 && strcmp(paths[3], paths[0]) == 0,
           "the userdata: _G.hello[1] (asked twice, both found)", name, ok, 1);
     check(strcmp(paths[1], "_G.hello") == 0 && paths[2][0] == 0,
@@ -818,6 +826,10 @@ static void lua_gc_path_case(const struct lj_gc_layout *L, const char *name)
           name, s.inconsistency[0], 0);
     check(strcmp(paths[4], "[string metatable]") == 0, "a GC root: [string metatable]", name,
           (long long)strlen(paths[4]), 18);
+    if (L->gcroots > GCROOT_MAX)
+        check(strcmp(paths[5], "[ffi finalizer table]") == 0,
+              "the finalizer table's GC root: [ffi finalizer table]", name,
+              (long long)strlen(paths[5]), 21);
 }
 
 /* The made-up VM as nginx-fuzz's seed SEED_DIR/NAME.img: its main thread
@@ -834,17 +846,18 @@ static void lua_gc_seed(const char *seed_dir, const char *name)
     check(fuzz_image_save(&img, path), "the VM saved as a seed", name, 0, 1);
 }
 
-/* Each case in GC64's layout, then in 32-bit references' (prefixed); the
- * good VM with its paths a seed in SEED_DIR (may be NULL) */
+/* Each case in each layout (prefixed: the finalizer table a GC root, GC64, 32-bit
+ * references); the good VM with its paths a seed in SEED_DIR (may be NULL) */
 static void lua_gc_cases(const char *seed_dir)
 {
-    static const struct { unsigned ref; const char *prefix, *seed; } layouts[] = {
-        { 8, "lua-gc", "lua-gc64" }, { 4, "lua-gc ref32", "lua-ref32" },
+    /* in lj_gc_layouts' order */
+    static const struct { const char *prefix, *seed; } layouts[LJ_GC_LAYOUTS] = {
+        { "lua-gc fin-root", "lua-gc64-fin" }, { "lua-gc", "lua-gc64" },
+        { "lua-gc ref32", "lua-ref32" },
     };
     static const char *const hostile[] = { "", " cycle", " bad type", " huge size" };
-    for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
-        struct nginx_lua_vm vm = { .ref_bytes = layouts[i].ref };
-        const struct lj_gc_layout *L = lj_gc_layout_of(&vm);
+    for (size_t i = 0; i < LJ_GC_LAYOUTS; i++) {
+        const struct lj_gc_layout *L = lj_gc_layouts[i];
         char name[64];
         for (int h = 0; h < 4; h++) {
             snprintf(name, sizeof name, "%s%s", layouts[i].prefix, hostile[h]);
